@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel/userspace ABI of xgslb: every struct, limit and map name that the XDP program and
+ * the C++ side share. Declared once, here; C++ checks sizes and offsets with static_asserts
+ * (maps/abi_checks.h). Only fixed-width __u types and explicit padding, so the layout is the same
+ * for clang -target bpf and for g++.
+ *
+ * How a query is answered from these maps (see bpf/xgslb.bpf.c):
+ *   1. The question name is lowercased and hashed (maps/name_hash.h) into a 128-bit keyed hash:
+ *      `hash` keys the maps, `check` is stored in the value and compared, so a 64-bit collision
+ *      can never produce a wrong answer (the query is passed to the slow path instead).
+ *   2. A and AAAA look up xgslb_rrsets {hash, qtype}: the value holds the answer section ready
+ *      to copy (owner compressed to the question, offset 12).
+ *   3. Otherwise xgslb_names {hash} says whether the name exists (NODATA) and in which zone;
+ *      a missing name is looked up suffix by suffix until a zone apex is found (NXDOMAIN) or
+ *      not (out of zone: passed).
+ *   4. Negative answers take the zone's SOA record from xgslb_zones.
+ */
+#ifndef XGSLB_ABI_H
+#define XGSLB_ABI_H
+
+#include <linux/types.h>
+
+/* Map names, as pinned under /sys/fs/bpf/xgslb/<instance>/ and as named in the BPF object. */
+#define XGSLB_MAP_SETTINGS "xgslb_settings"
+#define XGSLB_MAP_LISTEN   "xgslb_listen"
+#define XGSLB_MAP_NAMES    "xgslb_names"
+#define XGSLB_MAP_RRSETS   "xgslb_rrsets"
+#define XGSLB_MAP_ZONES    "xgslb_zones"
+#define XGSLB_MAP_STATS    "xgslb_stats"
+#define XGSLB_MAP_SCRATCH  "xgslb_scratch"
+#define XGSLB_PROG_NAME    "xgslb_xdp"
+#define XGSLB_PIN_ROOT     "/sys/fs/bpf/xgslb"
+
+/* Limits. */
+#define XGSLB_NAME_WIRE_MAX       255  /* RFC 1035 2.3.4, octets in wire form */
+#define XGSLB_NAME_TEXT_MAX       256  /* presentation form kept for bpftool, NUL-terminated */
+#define XGSLB_MAX_LABELS          127
+#define XGSLB_MAX_SUFFIX_PROBES   8    /* labels below the apex XDP will look through for NXDOMAIN */
+#define XGSLB_MAX_RRSET_RECORDS   32
+#define XGSLB_RR_A_LEN            16   /* ptr(2) type(2) class(2) ttl(4) rdlen(2) rdata(4) */
+#define XGSLB_RR_AAAA_LEN         28
+#define XGSLB_RRSET_WIRE_MAX      (XGSLB_MAX_RRSET_RECORDS * XGSLB_RR_AAAA_LEN)
+/* SOA record after its owner pointer: type class ttl rdlen, two names, five 32-bit fields. */
+#define XGSLB_SOA_WIRE_MAX        (10 + 2 * XGSLB_NAME_WIRE_MAX + 20)
+#define XGSLB_OPT_RR_LEN          11
+#define XGSLB_DEFAULT_MAX_NAMES   65536
+#define XGSLB_DEFAULT_MAX_RRSETS  131072
+#define XGSLB_MAX_ZONES           256
+#define XGSLB_MAX_LISTEN          64
+#define XGSLB_MIN_UDP_PAYLOAD     512  /* RFC 1035 4.2.1; also the floor for EDNS (RFC 6891 6.2.3) */
+
+/* DNS constants the program needs. */
+#define XGSLB_DNS_TYPE_A     1
+#define XGSLB_DNS_TYPE_AAAA  28
+#define XGSLB_DNS_TYPE_OPT   41
+#define XGSLB_DNS_CLASS_IN   1
+
+/* xgslb_settings[0]: per-instance constants. Written once when the maps are created; the
+ * hash seeds never change afterwards, because every key in the maps depends on them. */
+struct xgslb_settings {
+	__u64 hash_seed[2];
+	__u16 udp_payload_size;   /* advertised in our OPT and the cap on response size */
+	__u16 pad0;
+	__u32 pad1;
+};
+
+/* xgslb_listen: the addresses and ports the XDP program answers for. Any other destination is
+ * passed untouched (another DNS server on the same node keeps working). */
+#define XGSLB_FAMILY_IPV4 4
+#define XGSLB_FAMILY_IPV6 6
+struct xgslb_listen_key {
+	__u8  family;             /* XGSLB_FAMILY_* */
+	__u8  pad;
+	__u16 port;               /* network byte order */
+	__u8  addr[16];           /* IPv4 in the first 4 bytes, the rest zero */
+};
+struct xgslb_listen_value {
+	__u32 enabled;            /* 1; 0 entries are ignored */
+};
+
+struct xgslb_name_key {
+	__u64 hash;               /* name_hash.h: hash of the lowercased wire name */
+};
+
+/* Flags of a name (xgslb_name.flags). */
+#define XGSLB_NAME_APEX        (1u << 0) /* a zone apex: NXDOMAIN search stops here */
+#define XGSLB_NAME_OTHER_TYPES (1u << 1) /* has types besides A/AAAA: other qtypes are passed */
+#define XGSLB_NAME_PASS        (1u << 2) /* XDP must not answer at this name (CNAME, hash clash) */
+#define XGSLB_NAME_DELEGATION  (1u << 3) /* zone cut: this name and everything below is passed */
+
+/* xgslb_names: every name that exists in a served zone, empty non-terminals included, so that
+ * a missing name is NXDOMAIN and an existing one without the type is NODATA (RFC 8020). */
+struct xgslb_name {
+	__u64 check;              /* second half of the 128-bit hash; mismatch => pass */
+	__u32 zone_id;            /* key of xgslb_zones */
+	__u32 flags;              /* XGSLB_NAME_* */
+	char  text[XGSLB_NAME_TEXT_MAX]; /* presentation form, for operators; never read by XDP */
+};
+
+struct xgslb_rrset_key {
+	__u64 name_hash;
+	__u16 qtype;              /* host byte order */
+	__u16 pad[3];
+};
+
+/* xgslb_rrsets: one A or AAAA set, as the answer section to copy. Every record in `wire` is
+ * `record_len` octets, owner a pointer to the question (0xc00c), so a strategy can rotate them. */
+struct xgslb_rrset {
+	__u64 check;
+	__u32 ttl;                /* also inside `wire`; kept for display */
+	__u16 count;              /* records in wire */
+	__u16 record_len;         /* XGSLB_RR_A_LEN or XGSLB_RR_AAAA_LEN */
+	__u16 wire_len;           /* count * record_len */
+	__u16 wire_csum;          /* ones'-complement sum of wire, as if at an even offset */
+	__u32 pad;
+	__u8  wire[XGSLB_RRSET_WIRE_MAX];
+};
+
+/* Flags of a zone. */
+#define XGSLB_ZONE_HAS_WILDCARD (1u << 0) /* names missing from xgslb_names may still exist */
+
+/* xgslb_zones: what negative answers need. soa_wire is the SOA record as it follows the
+ * owner name (a pointer the program writes), with TTL = min(SOA TTL, SOA minimum) (RFC 2308). */
+struct xgslb_zone {
+	__u16 apex_len;           /* wire length of the apex name */
+	__u16 soa_wire_len;
+	__u16 soa_wire_csum;      /* ones'-complement sum of soa_wire, as if at an even offset */
+	__u16 flags;              /* XGSLB_ZONE_* */
+	__u8  soa_wire[XGSLB_SOA_WIRE_MAX];
+	__u8  pad[2];
+	char  text[XGSLB_NAME_TEXT_MAX];
+};
+
+/*
+ * Counters, one per-CPU struct (xgslb_stats[0]). The X-macro gives both the struct fields and
+ * their names, so C++ prints them without repeating the list. Pass reasons come in the order
+ * the program checks them.
+ */
+#define XGSLB_COUNTERS(X)                                                                 \
+	X(packets_seen)                                                                   \
+	X(answered_a)                                                                     \
+	X(answered_aaaa)                                                                  \
+	X(answered_nodata)                                                                \
+	X(answered_nxdomain)                                                              \
+	X(dropped)            /* packet already rewritten when a write failed */          \
+	X(pass_not_ip)        /* not IPv4/IPv6, or more than two VLAN tags */              \
+	X(pass_ip_unsupported) /* IPv4 options or fragment, IPv6 extension headers */     \
+	X(pass_not_udp)                                                                   \
+	X(pass_not_listen)    /* UDP to an address/port we do not answer for */           \
+	X(pass_malformed)     /* lengths inconsistent, truncated, bad UDP checksum field */ \
+	X(pass_not_query)     /* QR=1 or opcode != QUERY */                               \
+	X(pass_counts)        /* QDCOUNT != 1, ANCOUNT/NSCOUNT != 0 or ARCOUNT > 1 */      \
+	X(pass_bad_name)      /* compression pointer, bad label type, too long */         \
+	X(pass_edns)          /* additional record not an OPT we handle (version, options) */ \
+	X(pass_trailing_data)                                                             \
+	X(pass_qclass)                                                                    \
+	X(pass_qtype)         /* meta and parent-side types: ANY, AXFR, DS, ... */       \
+	X(pass_name_flags)    /* name marked PASS, delegation, or other types present */  \
+	X(pass_hash_check)    /* 64-bit hash matched a different name */                   \
+	X(pass_not_in_zone)   /* no served zone encloses the name (or too deep to tell) */ \
+	X(pass_wildcard_zone)                                                             \
+	X(pass_too_large)     /* answer exceeds the client's UDP size */                   \
+	X(pass_no_room)       /* bpf_xdp_adjust_tail refused */
+
+enum xgslb_counter {
+#define XGSLB_COUNTER_ENUM(name) XGSLB_C_##name,
+	XGSLB_COUNTERS(XGSLB_COUNTER_ENUM)
+#undef XGSLB_COUNTER_ENUM
+	XGSLB_COUNTER_COUNT
+};
+
+struct xgslb_stats {
+#define XGSLB_COUNTER_FIELD(name) __u64 name;
+	XGSLB_COUNTERS(XGSLB_COUNTER_FIELD)
+#undef XGSLB_COUNTER_FIELD
+};
+
+/* xgslb_scratch[0]: per-CPU parse results. The program stores lengths here and reads them
+ * back, so that the verifier sees one unknown bounded value instead of one concrete value per
+ * loop exit, and every parse path shares a single verified continuation. */
+struct xgslb_scratch {
+	__u32 dns_off;            /* offset of the DNS header from the start of the frame */
+	__u32 name_len;
+};
+
+#endif /* XGSLB_ABI_H */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building, testing and the demo need. Idempotent: packages
+# already present are skipped, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang-14 llvm-14 lld-14
+  libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libldns-dev liburing-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and demo
+  iproute2 knot-dnsutils ldnsutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# clang-14 installs versioned binaries; the build calls them by their plain names.
+command -v clang >/dev/null || ln -sf /usr/bin/clang-14 /usr/local/bin/clang
+command -v llvm-strip >/dev/null || ln -sf /usr/bin/llvm-strip-14 /usr/local/bin/llvm-strip
+echo "install-deps: all ${#packages[@]} packages present"

@@ -1,0 +1,65 @@
+// The loaded XDP program of one instance and its maps: RAII over the libbpf skeleton.
+// Construction opens and loads the program and creates (or adopts, when already pinned) the
+// maps under /sys/fs/bpf/xgslb/<instance>/; attaching to interfaces is separate (attach()).
+// The destructor frees the program; pinned maps stay until remove_pins().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maps/xgslb_abi.h"
+
+struct xgslb;      // the generated skeleton (bpf/xgslb.skel.h)
+struct xdp_program;
+
+namespace xgslb {
+
+enum class AttachMode { automatic, native, generic };
+AttachMode parse_attach_mode(const std::string& text);  // "auto" | "native" | "generic"
+const char* to_string(AttachMode mode);
+
+struct MapFds {
+    int settings = -1, listen = -1, names = -1, rrsets = -1, zones = -1, stats = -1, scratch = -1;
+};
+
+class XdpProgram {
+public:
+    struct Options {
+        std::string instance;               // pin directory name
+        bool pin = true;                    // false: private maps (tests), nothing in bpffs
+        std::string pin_root = XGSLB_PIN_ROOT;
+        uint16_t udp_payload_size = 1232;   // only used when the settings are first created
+        uint32_t max_names = XGSLB_DEFAULT_MAX_NAMES;
+        uint32_t max_rrsets = XGSLB_DEFAULT_MAX_RRSETS;
+    };
+
+    explicit XdpProgram(const Options& options);
+    ~XdpProgram();
+    XdpProgram(const XdpProgram&) = delete;
+    XdpProgram& operator=(const XdpProgram&) = delete;
+
+    int prog_fd() const;
+    const MapFds& maps() const { return maps_; }
+    xgslb_settings settings() const;  // hash seeds and payload size, as the program uses them
+
+    // Attach to an interface through libxdp's dispatcher; returns the mode actually used.
+    AttachMode attach(const std::string& ifname, AttachMode mode);
+    void detach_all();
+    std::string pin_dir() const { return pin_dir_; }
+    void remove_pins();  // unlink maps and the pin directory (detach first)
+
+private:
+    Options options_;
+    std::string pin_dir_;
+    ::xgslb* skel_ = nullptr;
+    MapFds maps_;
+    struct Attachment { int ifindex; std::string ifname; AttachMode mode; ::xdp_program* prog; };
+    std::vector<Attachment> attachments_;
+};
+
+// Per-CPU counters summed over CPUs, read from a stats map fd (loaded or pinned).
+xgslb_stats read_stats(int stats_map_fd);
+
+}  // namespace xgslb
