@@ -176,12 +176,19 @@ struct xgslb_stats {
 #undef XGSLB_COUNTER_FIELD
 };
 
-/* xgslb_scratch[0]: per-CPU parse results. The program stores lengths here and reads them
- * back, so that the verifier sees one unknown bounded value instead of one concrete value per
- * loop exit, and every parse path shares a single verified continuation. */
+/* xgslb_scratch[0]: per-CPU parse results. The program stores offsets and lengths here and
+ * reads them back: the verifier does not track map memory, so it then sees one bounded unknown
+ * value instead of one concrete value per parse path (VLAN depth, IP version, label-walk exit),
+ * and all paths share a single verified continuation instead of multiplying. */
 struct xgslb_scratch {
-	__u32 dns_off;            /* offset of the DNS header from the start of the frame */
-	__u32 name_len;
+	__u16 l3_off;             /* IPv4/IPv6 header, from the start of the frame */
+	__u16 dns_off;            /* DNS header */
+	__u16 dns_len;            /* UDP payload length */
+	__u16 name_len;           /* question name, wire octets including the root label */
+	__u8  family;             /* XGSLB_FAMILY_* */
+	__u8  suffix_count;       /* entries used in suffix_off */
+	__u8  suffix_off[XGSLB_MAX_SUFFIX_PROBES]; /* start of the 2nd, 3rd, ... label in the name */
+	__u8  pad[6];
 };
 
 #endif /* XGSLB_ABI_H */

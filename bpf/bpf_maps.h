@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The maps of the XDP program, typed with the ABI structs so bpftool shows field names. Hash
+ * maps whose values the program reads in several parts are BPF_F_NO_PREALLOC: an update then
+ * swaps in a new element and frees the old one after RCU, so a reader never sees a value that
+ * is being overwritten (preallocated elements are recycled at once and could tear). */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps/xgslb_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xgslb_settings);
+} xgslb_settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XGSLB_MAX_LISTEN);
+	__type(key, struct xgslb_listen_key);
+	__type(value, struct xgslb_listen_value);
+} xgslb_listen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XGSLB_DEFAULT_MAX_NAMES);
+	__type(key, struct xgslb_name_key);
+	__type(value, struct xgslb_name);
+} xgslb_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XGSLB_DEFAULT_MAX_RRSETS);
+	__type(key, struct xgslb_rrset_key);
+	__type(value, struct xgslb_rrset);
+} xgslb_rrsets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XGSLB_MAX_ZONES);
+	__type(key, __u32);
+	__type(value, struct xgslb_zone);
+} xgslb_zones SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xgslb_stats);
+} xgslb_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xgslb_scratch);
+} xgslb_scratch SEC(".maps");

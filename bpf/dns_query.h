@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The DNS query: header checks, the question name (walked, validated, hashed) and the one
+ * optional EDNS0 OPT record. Only a standard query we can answer byte-exactly gets through;
+ * everything else is passed to the slow path, which answers it (FORMERR, REFUSED, ...). */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/bpf_maps.h"
+#include "maps/name_hash.h"
+
+/* The compiler must not forward a value just stored to the scratch map: the point of the
+ * round trip is that the verifier sees a fresh load. */
+#define READ_SCRATCH(field) (*(volatile typeof(field) *)&(field))
+
+/* A value used as a packet offset, masked to its proven bound in a way the compiler may not
+ * drop: the verifier only gives a packet pointer a range when the offset's bound is tight. */
+static __always_inline __u32 bounded(__u32 value, __u32 mask)
+{
+	asm volatile("" : "+r"(value));
+	return value & mask;
+}
+#define DNS_OFF_MASK 0x1ff /* the DNS header starts within 14+8+40+8 octets */
+
+#define DNS_FLAG_QR 0x8000
+#define DNS_FLAG_AA 0x0400
+#define DNS_FLAG_RD 0x0100
+#define DNS_FLAG_CD 0x0010
+#define DNS_OPCODE_MASK 0x7800
+#define DNS_RCODE_NXDOMAIN 3
+#define EDNS_FLAG_DO 0x8000
+#define QUESTION_FIXED_LEN 4 /* QTYPE, QCLASS */
+#define WORDS_PER_NAME ((XGSLB_NAME_WIRE_MAX + 7) / 8)
+
+struct dns_header {
+	__be16 id;
+	__be16 flags;
+	__be16 qdcount;
+	__be16 ancount;
+	__be16 nscount;
+	__be16 arcount;
+};
+
+/* Everything the answer needs to know about the query. */
+struct dns_query {
+	__u32 dns_off;       /* frame offset of the DNS header */
+	__u32 name_len;      /* wire octets of QNAME */
+	__u32 question_end;  /* DNS-relative offset just past QTYPE/QCLASS */
+	__u16 flags;         /* host order */
+	__u16 qtype;
+	__u16 arcount;
+	__u16 max_response;  /* largest DNS message the client accepts */
+	__u8  has_opt;
+	__u8  dnssec_ok;
+	__u8  family;
+	__u8  l3_off;
+	__u8  old_opt[12];   /* the query's OPT as it was, for the checksum update */
+	struct xgslb_name_hash hash;
+};
+
+/* Header checks, then the label walk: finds where QNAME ends and where each suffix starts,
+ * rejecting compression pointers (never legal in a question we answer), bad label types and
+ * names over 255 octets. Results go to the scratch map (see xgslb_scratch). */
+static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx, struct xgslb_scratch *scratch)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 dns_off = READ_SCRATCH(scratch->dns_off);
+
+	if (dns_off > DNS_OFF_MASK)
+		return XGSLB_C_pass_malformed;
+	struct dns_header *dns = data + bounded(dns_off, DNS_OFF_MASK);
+	if ((void *)(dns + 1) > data_end)
+		return XGSLB_C_pass_malformed;
+	__u16 flags = bpf_ntohs(dns->flags);
+	if ((flags & DNS_FLAG_QR) || (flags & DNS_OPCODE_MASK))
+		return XGSLB_C_pass_not_query;
+	if (dns->qdcount != bpf_htons(1) || dns->ancount || dns->nscount || bpf_ntohs(dns->arcount) > 1)
+		return XGSLB_C_pass_counts;
+
+	__u8 *qname = (__u8 *)(dns + 1);
+	__u32 pos = 0, probes = 0;
+	for (int label = 0; label <= XGSLB_MAX_LABELS; label++) {
+		__u8 *length_octet = qname + pos;
+		if ((void *)(length_octet + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		__u32 len = *length_octet;
+		if (len == 0) {
+			scratch->name_len = pos + 1;
+			scratch->suffix_count = probes;
+			return XGSLB_COUNTER_COUNT;
+		}
+		if (len > 63) /* 0xc0 compression pointer, or the reserved 0x40/0x80 label types */
+			return XGSLB_C_pass_bad_name;
+		pos += len + 1;
+		if (pos >= XGSLB_NAME_WIRE_MAX)
+			return XGSLB_C_pass_bad_name;
+		if (probes < XGSLB_MAX_SUFFIX_PROBES)
+			scratch->suffix_off[probes++] = pos;
+	}
+	return XGSLB_C_pass_bad_name;
+}
+
+/* Hash of the wire name at `name`, `len` octets, as maps/name_hash.h defines it. The caller has
+ * checked that the 4 octets after the name are in the packet (QTYPE/QCLASS follow every name we
+ * hash), so a word that would run past the packet can be read as 4 octets instead. */
+static __always_inline int hash_wire_name(const __u8 *name, __u32 len, void *data_end, const __u64 seed[2],
+					  struct xgslb_name_hash *h)
+{
+	xgslb_hash_init(h, seed);
+	for (__u32 i = 0; i < WORDS_PER_NAME; i++) {
+		__u32 off = i * 8;
+		if (off >= len)
+			break;
+		const __u8 *p = name + off;
+		__u64 word;
+		if ((void *)(p + 8) <= data_end) {
+			word = *(const __u64 *)p;
+		} else if ((void *)(p + 4) <= data_end) {
+			word = *(const __u32 *)p;
+		} else {
+			return -1;
+		}
+		xgslb_hash_word(h, xgslb_keep_octets(xgslb_lower8(word), len - off));
+	}
+	xgslb_hash_finish(h, len);
+	return 0;
+}
+
+/* The question's type and class, the OPT record, and the name hash. Offsets are re-read from
+ * the scratch map, so this is verified once for every parse path that led here. */
+static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, struct xgslb_scratch *scratch,
+						       const struct xgslb_settings *settings, struct dns_query *q)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	q->dns_off = READ_SCRATCH(scratch->dns_off);
+	q->name_len = READ_SCRATCH(scratch->name_len);
+	q->family = READ_SCRATCH(scratch->family);
+	q->l3_off = READ_SCRATCH(scratch->l3_off);
+	__u32 dns_len = READ_SCRATCH(scratch->dns_len);
+	if (q->dns_off > DNS_OFF_MASK || q->name_len == 0 || q->name_len > XGSLB_NAME_WIRE_MAX)
+		return XGSLB_C_pass_malformed;
+
+	struct dns_header *dns = data + bounded(q->dns_off, DNS_OFF_MASK);
+	if ((void *)(dns + 1) > data_end)
+		return XGSLB_C_pass_malformed;
+	q->flags = bpf_ntohs(dns->flags);
+	q->arcount = bpf_ntohs(dns->arcount);
+
+	q->question_end = sizeof(*dns) + q->name_len + QUESTION_FIXED_LEN;
+	if (q->question_end > dns_len)
+		return XGSLB_C_pass_malformed;
+	__u8 *qname = (__u8 *)(dns + 1);
+	/* name_len <= 255 was checked; the mask restates it where the verifier needs it. */
+	__u8 *fixed = qname + bounded(q->name_len, XGSLB_NAME_WIRE_MAX);
+	if ((void *)(fixed + QUESTION_FIXED_LEN) > data_end)
+		return XGSLB_C_pass_malformed;
+	q->qtype = ((__u16)fixed[0] << 8) | fixed[1];
+	__u16 qclass = ((__u16)fixed[2] << 8) | fixed[3];
+
+	__u32 rest = dns_len - q->question_end;
+	q->has_opt = 0;
+	q->dnssec_ok = 0;
+	q->max_response = XGSLB_MIN_UDP_PAYLOAD;
+	if (q->arcount == 0) {
+		if (rest)
+			return XGSLB_C_pass_trailing_data;
+	} else {
+		__u8 *opt = fixed + QUESTION_FIXED_LEN;
+		if (rest < XGSLB_OPT_RR_LEN || (void *)(opt + XGSLB_OPT_RR_LEN) > data_end)
+			return XGSLB_C_pass_malformed;
+		/* owner root, TYPE OPT, CLASS = payload size, TTL = ext-rcode|version|flags, RDLEN */
+		if (opt[0] != 0 || opt[1] != 0 || opt[2] != XGSLB_DNS_TYPE_OPT)
+			return XGSLB_C_pass_edns;
+		if (opt[6] != 0 || opt[9] || opt[10]) /* version 0 only; options go to the slow path */
+			return XGSLB_C_pass_edns;
+		if (rest != XGSLB_OPT_RR_LEN)
+			return XGSLB_C_pass_trailing_data;
+		__u32 client = ((__u32)opt[3] << 8) | opt[4];
+		__u32 ours = settings->udp_payload_size;
+		if (client < XGSLB_MIN_UDP_PAYLOAD)
+			client = XGSLB_MIN_UDP_PAYLOAD;
+		if (ours < XGSLB_MIN_UDP_PAYLOAD)
+			ours = XGSLB_MIN_UDP_PAYLOAD;
+		q->max_response = client < ours ? client : ours;
+		q->has_opt = 1;
+		q->dnssec_ok = (opt[7] & (EDNS_FLAG_DO >> 8)) != 0;
+		__builtin_memcpy(q->old_opt, opt, XGSLB_OPT_RR_LEN);
+		q->old_opt[11] = 0;
+	}
+
+	if (qclass != XGSLB_DNS_CLASS_IN)
+		return XGSLB_C_pass_qclass;
+	/* Meta and query-only types (128-255: ANY, AXFR, IXFR, TSIG...), OPT as a question, and DS,
+	 * which the parent zone answers, all go to the slow path. */
+	if (q->qtype == 0 || q->qtype == XGSLB_DNS_TYPE_OPT || q->qtype == 43 ||
+	    (q->qtype >= 128 && q->qtype <= 255))
+		return XGSLB_C_pass_qtype;
+
+	if (hash_wire_name(qname, bounded(q->name_len, XGSLB_NAME_WIRE_MAX), data_end, settings->hash_seed, &q->hash))
+		return XGSLB_C_pass_malformed;
+	return XGSLB_COUNTER_COUNT;
+}

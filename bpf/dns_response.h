@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Turns the query frame into the response in place: the question stays where it is (echoed
+ * byte for byte, so 0x20 case randomisation survives), the answer or authority section is
+ * copied from the map value after it, then our OPT. The frame is resized once; every header is
+ * rewritten; the UDP checksum is updated incrementally from precomputed section sums, so no
+ * byte of the message is summed per packet. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/checksum.h"
+#include "bpf/dns_query.h"
+
+#define RESPONSE_IP_TTL 64
+
+/* What goes after the question: `section_len` octets from a map value (an rrset's records, or a
+ * zone's SOA record, which then gets a 2-octet owner pointer `soa_owner` in front). The caller
+ * copies the section itself (store_section), bounded by its own map value's size. */
+struct dns_answer {
+	__u32 section_len;
+	__u16 section_csum; /* even-offset sum of the section, owner pointer included */
+	__u16 soa_owner;    /* 0xc000 | offset of the zone apex in the question, or 0 */
+	__u16 rcode;
+	__u16 ancount;
+	__u16 nscount;
+};
+
+static __always_inline void build_opt(__u8 opt[12], __u16 payload_size, __u8 dnssec_ok)
+{
+	__builtin_memset(opt, 0, 12);
+	opt[2] = XGSLB_DNS_TYPE_OPT;
+	opt[3] = payload_size >> 8;
+	opt[4] = payload_size & 0xff;
+	opt[7] = dnssec_ok ? (EDNS_FLAG_DO >> 8) : 0;
+}
+
+static __always_inline void swap_mac(struct ethhdr *eth)
+{
+	__u8 tmp[ETH_ALEN];
+	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
+}
+
+static __always_inline __u16 ipv4_header_checksum(struct iphdr *ip)
+{
+	__u16 *words = (__u16 *)ip;
+	__u64 sum = 0;
+	ip->check = 0;
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*ip) / 2); i++)
+		sum += bpf_ntohs(words[i]);
+	return bpf_htons((__u16)~csum_fold(sum));
+}
+
+/* Frame offset where the section goes. */
+static __always_inline __u32 section_offset(const struct dns_query *q, const struct dns_answer *a)
+{
+	return q->dns_off + q->question_end + (a->soa_owner ? 2 : 0);
+}
+
+/* Everything but the section's octets. Returns `answered` on success, pass_too_large / pass_no_room when the frame was left as it
+ * was, dropped when it was already resized and could not be completed. */
+static __always_inline enum xgslb_counter write_response(struct xdp_md *ctx, const struct xgslb_settings *settings,
+							 const struct dns_query *q, const struct dns_answer *a,
+							 enum xgslb_counter answered)
+{
+	__u32 opt_len = q->has_opt ? XGSLB_OPT_RR_LEN : 0;
+	__u32 owner_len = a->soa_owner ? 2 : 0;
+	__u32 dns_len = q->question_end + owner_len + a->section_len + opt_len;
+	if (dns_len > q->max_response)
+		return XGSLB_C_pass_too_large;
+
+	/* Everything the checksum update needs from the query, read before the frame changes. */
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	if (q->dns_off > DNS_OFF_MASK || q->l3_off > 22)
+		return XGSLB_C_pass_malformed;
+	__u32 dns_off = bounded(q->dns_off, DNS_OFF_MASK);
+	__u32 udp_off = bounded(q->dns_off - sizeof(struct udphdr), DNS_OFF_MASK);
+	__u32 l3_off = bounded(q->l3_off, 0x1f);
+	struct udphdr *udp = data + udp_off;
+	if ((void *)(udp + 1) > data_end)
+		return XGSLB_C_pass_malformed;
+	__u16 old_udp_csum = bpf_ntohs(udp->check);
+	__u16 old_udp_len = bpf_ntohs(udp->len);
+
+	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
+	if (bpf_xdp_adjust_tail(ctx, delta))
+		return XGSLB_C_pass_no_room;
+
+	/* From here the frame is resized: any failure must drop it. */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	__u16 udp_len = sizeof(struct udphdr) + dns_len;
+
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return XGSLB_C_dropped;
+	swap_mac(eth);
+
+	if (q->family == XGSLB_FAMILY_IPV4) {
+		struct iphdr *ip = data + l3_off;
+		if ((void *)(ip + 1) > data_end)
+			return XGSLB_C_dropped;
+		__be32 addr = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = addr;
+		ip->ttl = RESPONSE_IP_TTL;
+		ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
+		ip->check = ipv4_header_checksum(ip);
+	} else {
+		struct ipv6hdr *ip6 = data + l3_off;
+		if ((void *)(ip6 + 1) > data_end)
+			return XGSLB_C_dropped;
+		struct in6_addr addr = ip6->saddr;
+		ip6->saddr = ip6->daddr;
+		ip6->daddr = addr;
+		ip6->hop_limit = RESPONSE_IP_TTL;
+		ip6->payload_len = bpf_htons(udp_len);
+	}
+
+	udp = data + udp_off;
+	struct dns_header *dns = data + dns_off;
+	if ((void *)(udp + 1) > data_end || (void *)(dns + 1) > data_end)
+		return XGSLB_C_dropped;
+	__be16 port = udp->source;
+	udp->source = udp->dest;
+	udp->dest = port;
+	udp->len = bpf_htons(udp_len);
+
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | a->rcode;
+	__u16 arcount = q->has_opt;
+	dns->flags = bpf_htons(flags);
+	dns->ancount = bpf_htons(a->ancount);
+	dns->nscount = bpf_htons(a->nscount);
+	dns->arcount = bpf_htons(arcount);
+
+	__u8 opt[12];
+	build_opt(opt, settings->udp_payload_size, q->dnssec_ok);
+	/* Offsets relative to the UDP header decide which octet of a checksum word a byte is. */
+	__u32 section_at = sizeof(struct udphdr) + q->question_end;
+	__u32 opt_at = section_at + owner_len + a->section_len;
+
+	if (old_udp_csum || q->family == XGSLB_FAMILY_IPV6) {
+		/* RFC 1624: new = ~(~old + sum(new words) - sum(old words)). Addresses and ports
+		 * only swap places, which leaves the sum as it was. */
+		__u64 sum = (__u16)~old_udp_csum;
+		sum = csum_sub(sum, old_udp_len); /* pseudo-header length */
+		sum = csum_sub(sum, old_udp_len); /* UDP header length */
+		sum = csum_sub(sum, q->flags);
+		sum = csum_sub(sum, q->arcount);
+		if (q->has_opt)
+			sum = csum_sub(sum, csum_at_offset(csum_12(q->old_opt), section_at));
+		sum += udp_len;
+		sum += udp_len;
+		sum += flags;
+		sum += a->ancount + a->nscount + arcount;
+		sum += csum_at_offset(a->section_csum, section_at);
+		if (q->has_opt)
+			sum += csum_at_offset(csum_12(opt), opt_at);
+		__u16 csum = ~csum_fold(sum);
+		udp->check = bpf_htons(csum ? csum : 0xffff);
+	}
+
+	__u32 at = bounded(q->dns_off + q->question_end, 0x3ff);
+	if (owner_len) {
+		__u8 owner[2] = { a->soa_owner >> 8, a->soa_owner & 0xff };
+		if (bpf_xdp_store_bytes(ctx, at, owner, sizeof(owner)))
+			return XGSLB_C_dropped;
+	}
+	if (q->has_opt && bpf_xdp_store_bytes(ctx, bounded(at + owner_len + a->section_len, 0x7ff), opt,
+					      XGSLB_OPT_RR_LEN))
+		return XGSLB_C_dropped;
+	return answered;
+}
+
+/* Copies `len` octets (already checked against the map value's size) to the section. */
+#define store_section(ctx, q, a, src, len)                                                          \
+	(bpf_xdp_store_bytes((ctx), bounded(section_offset((q), (a)), 0x7ff), (void *)(src), (len)) ? \
+		 XGSLB_C_dropped : 0)

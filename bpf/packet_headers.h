@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Ethernet (+ up to two VLAN tags), IPv4 without options or fragments, IPv6 without extension
+ * headers, and UDP to an address we answer for. Everything else is passed with its reason. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/bpf_maps.h"
+
+#define VLAN_HLEN 4
+#define IPV4_FRAGMENT_BITS 0x3fff /* MF flag and fragment offset */
+#define DNS_HEADER_LEN 12
+
+/* Returns XGSLB_COUNTER_COUNT when the packet is UDP to one of our DNS addresses; the offsets
+ * are then in *out. Otherwise the reason to pass it. */
+static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, struct xgslb_scratch *out)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct xgslb_listen_key listen = {};
+	__u32 off = sizeof(*eth);
+	__u16 proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return XGSLB_C_pass_not_ip;
+	proto = eth->h_proto;
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		__be16 *tag = data + off;
+		if ((void *)(tag + 2) > data_end)
+			return XGSLB_C_pass_not_ip;
+		proto = tag[1];
+		off += VLAN_HLEN;
+	}
+	out->l3_off = off;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + off;
+		if ((void *)(ip + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		if (ip->version != 4 || ip->ihl != 5 || (ip->frag_off & bpf_htons(IPV4_FRAGMENT_BITS)))
+			return XGSLB_C_pass_ip_unsupported;
+		if (ip->protocol != IPPROTO_UDP)
+			return XGSLB_C_pass_not_udp;
+		struct udphdr *udp = (void *)(ip + 1);
+		if ((void *)(udp + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		listen.family = XGSLB_FAMILY_IPV4;
+		listen.port = udp->dest;
+		__builtin_memcpy(listen.addr, &ip->daddr, 4);
+		if (!bpf_map_lookup_elem(&xgslb_listen, &listen))
+			return XGSLB_C_pass_not_listen;
+		__u32 tot_len = bpf_ntohs(ip->tot_len);
+		__u32 udp_len = bpf_ntohs(udp->len);
+		if (udp_len < sizeof(*udp) + DNS_HEADER_LEN || tot_len != sizeof(*ip) + udp_len ||
+		    data + off + tot_len > data_end)
+			return XGSLB_C_pass_malformed;
+		out->family = XGSLB_FAMILY_IPV4;
+		out->dns_off = off + sizeof(*ip) + sizeof(*udp);
+		out->dns_len = udp_len - sizeof(*udp);
+		return XGSLB_COUNTER_COUNT;
+	}
+	if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + off;
+		if ((void *)(ip6 + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		if (ip6->version != 6)
+			return XGSLB_C_pass_malformed;
+		if (ip6->nexthdr != IPPROTO_UDP) {
+			switch (ip6->nexthdr) {
+			case IPPROTO_HOPOPTS: case IPPROTO_ROUTING: case IPPROTO_FRAGMENT:
+			case IPPROTO_DSTOPTS: case IPPROTO_MH:
+				return XGSLB_C_pass_ip_unsupported;
+			}
+			return XGSLB_C_pass_not_udp;
+		}
+		struct udphdr *udp = (void *)(ip6 + 1);
+		if ((void *)(udp + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		listen.family = XGSLB_FAMILY_IPV6;
+		listen.port = udp->dest;
+		__builtin_memcpy(listen.addr, &ip6->daddr, 16);
+		if (!bpf_map_lookup_elem(&xgslb_listen, &listen))
+			return XGSLB_C_pass_not_listen;
+		__u32 payload_len = bpf_ntohs(ip6->payload_len);
+		__u32 udp_len = bpf_ntohs(udp->len);
+		/* A zero UDP checksum is invalid over IPv6 (RFC 8200 8.1): leave it to the stack. */
+		if (udp_len < sizeof(*udp) + DNS_HEADER_LEN || payload_len != udp_len ||
+		    data + off + sizeof(*ip6) + payload_len > data_end || udp->check == 0)
+			return XGSLB_C_pass_malformed;
+		out->family = XGSLB_FAMILY_IPV6;
+		out->dns_off = off + sizeof(*ip6) + sizeof(*udp);
+		out->dns_len = udp_len - sizeof(*udp);
+		return XGSLB_COUNTER_COUNT;
+	}
+	return XGSLB_C_pass_not_ip;
+}
