@@ -1,0 +1,413 @@
+#include "userspace/config.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "userspace/dns_name.h"
+#include "userspace/error.h"
+
+namespace xgslb {
+
+namespace {
+
+// A node together with where it came from, so every error can say file:line: path.
+struct Field {
+    const std::string& source;
+    YAML::Node node;
+    std::string path;
+    int line;  // 1-based; inherited from the parent when yaml-cpp has no mark (absent keys)
+
+    Field child(const std::string& key) const {
+        YAML::Node n = node[key];
+        return {source, n, path.empty() ? key : path + "." + key, line_of(n, line)};
+    }
+    Field item(size_t i) const {
+        YAML::Node n = node[i];
+        return {source, n, path + "[" + std::to_string(i) + "]", line_of(n, line)};
+    }
+    bool present() const { return node.IsDefined(); }
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw Error(source + ":" + std::to_string(line) + ": " + (path.empty() ? "" : path + ": ") + what);
+    }
+
+    static int line_of(const YAML::Node& n, int fallback) {
+        if (!n.IsDefined()) return fallback;
+        const YAML::Mark m = n.Mark();
+        return m.is_null() ? fallback : m.line + 1;
+    }
+};
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+// Unknown keys are errors: a misspelt optional key would otherwise silently take its default.
+void check_keys(const Field& f, std::initializer_list<const char*> allowed) {
+    if (!f.node.IsMap()) f.fail("expected a mapping");
+    std::set<std::string> seen;
+    for (const auto& kv : f.node) {
+        Field key{f.source, kv.first, f.path, Field::line_of(kv.first, f.line)};
+        if (!kv.first.IsScalar()) key.fail("keys must be plain names");
+        const std::string name = kv.first.Scalar();
+        key.path = f.path.empty() ? name : f.path + "." + name;
+        bool known = false;
+        for (const char* a : allowed) known = known || name == a;
+        if (!known) {
+            std::string list;
+            for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+            key.fail("unknown key (expected one of: " + list + ")");
+        }
+        if (!seen.insert(name).second) key.fail("duplicate key");
+    }
+}
+
+std::string get_string(const Field& f) {
+    if (!f.node.IsScalar()) f.fail("expected a string");
+    return f.node.Scalar();
+}
+
+uint32_t get_uint(const Field& f, uint32_t min, uint32_t max) {
+    if (!f.node.IsScalar()) f.fail("expected a number");
+    const std::string& s = f.node.Scalar();
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        f.fail(quoted(s) + " is not a non-negative integer");
+    if (v < min || v > max)
+        f.fail(quoted(s) + " is out of range " + std::to_string(min) + ".." + std::to_string(max));
+    return static_cast<uint32_t>(v);
+}
+
+// RFC 2181 8: TTLs are 31-bit.
+uint32_t get_ttl(const Field& f) { return get_uint(f, 0, 0x7fffffff); }
+
+bool get_bool(const Field& f) {
+    const std::string s = f.node.IsScalar() ? f.node.Scalar() : "";
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    f.fail("expected true or false");
+}
+
+std::string get_choice(const Field& f, std::initializer_list<const char*> choices) {
+    const std::string s = get_string(f);
+    std::string list;
+    for (const char* c : choices) {
+        if (s == c) return s;
+        list += (list.empty() ? "" : ", ") + std::string(c);
+    }
+    f.fail(quoted(s) + " is not one of: " + list);
+}
+
+template <typename Fn>
+void for_each_item(const Field& f, Fn fn) {
+    if (!f.node.IsSequence()) f.fail("expected a list");
+    for (size_t i = 0; i < f.node.size(); ++i) fn(f.item(i));
+}
+
+// Validated, as written; `allow_wildcard` permits "*" as the first label only.
+std::string get_name(const Field& f, bool allow_wildcard) {
+    const std::string s = get_string(f);
+    WireName wire;
+    try {
+        wire = name_to_wire(s);
+    } catch (const Error& e) {
+        f.fail(quoted(s) + " is not a domain name: " + e.what());
+    }
+    for (size_t pos = 0; pos < wire.size() && wire[pos] != 0; pos += wire[pos] + 1u) {
+        const bool star = wire[pos] == 1 && wire[pos + 1] == '*';
+        if (star && !(allow_wildcard && pos == 0))
+            f.fail(quoted(s) + ": '*' is only allowed as the first label of a record name");
+    }
+    return s;
+}
+
+std::vector<std::string> get_names(const Field& f) {
+    std::vector<std::string> out;
+    for_each_item(f, [&](const Field& item) { out.push_back(get_name(item, false)); });
+    return out;
+}
+
+SocketAddress get_socket_address(const Field& f) {
+    const std::string s = get_string(f);
+    try {
+        return parse_socket_address(s);
+    } catch (const Error& e) {
+        f.fail(e.what());
+    }
+}
+
+std::vector<SocketAddress> get_socket_addresses(const Field& f) {
+    std::vector<SocketAddress> out;
+    for_each_item(f, [&](const Field& item) {
+        out.push_back(get_socket_address(item));
+        for (size_t i = 0; i + 1 < out.size(); ++i)
+            if (out[i] == out.back()) item.fail(quoted(out.back().to_string()) + " is listed twice");
+    });
+    if (out.empty()) f.fail("must list at least one address");
+    return out;
+}
+
+ZoneConfig parse_zone(const Field& f) {
+    check_keys(f, {"zone", "negativeTtl", "soa", "ns", "nsTtl"});
+    if (!f.child("zone").present()) f.fail("missing key 'zone'");
+    ZoneConfig z;
+    z.zone = get_name(f.child("zone"), false);
+    if (auto n = f.child("negativeTtl"); n.present()) z.negative_ttl = get_ttl(n);
+    if (auto n = f.child("nsTtl"); n.present()) z.ns_ttl = get_ttl(n);
+    if (auto n = f.child("ns"); n.present()) {
+        z.ns = get_names(n);
+        if (z.ns.empty()) n.fail("must list at least one name server (or be omitted)");
+    } else {
+        z.ns = {"ns1." + z.zone};
+        z.default_ns = true;
+    }
+    if (auto soa = f.child("soa"); soa.present()) {
+        check_keys(soa, {"mname", "rname", "serial", "refresh", "retry", "expire", "ttl"});
+        if (auto n = soa.child("mname"); n.present()) z.soa.mname = get_name(n, false);
+        if (auto n = soa.child("rname"); n.present()) z.soa.rname = get_name(n, false);
+        if (auto n = soa.child("serial"); n.present()) z.soa.serial = get_uint(n, 0, UINT32_MAX);
+        if (auto n = soa.child("refresh"); n.present()) z.soa.refresh = get_uint(n, 0, UINT32_MAX);
+        if (auto n = soa.child("retry"); n.present()) z.soa.retry = get_uint(n, 0, UINT32_MAX);
+        if (auto n = soa.child("expire"); n.present()) z.soa.expire = get_uint(n, 0, UINT32_MAX);
+        if (auto n = soa.child("ttl"); n.present()) z.soa.ttl = get_ttl(n);
+    }
+    if (z.soa.mname.empty()) z.soa.mname = z.ns.front();
+    if (z.soa.rname.empty()) z.soa.rname = "hostmaster." + z.zone;
+    // Both are checked: "ns1." or "hostmaster." may push a long zone name over 255 octets.
+    for (const std::string* n : {&z.ns.front(), &z.soa.rname}) {
+        try {
+            name_to_wire(*n);
+        } catch (const Error& e) {
+            f.fail("default name " + quoted(*n) + " is not valid: " + e.what());
+        }
+    }
+    return z;
+}
+
+template <size_t N>
+std::array<uint8_t, N> get_ip(const Field& f, int family, const char* what) {
+    const std::string s = get_string(f);
+    std::array<uint8_t, N> out{};
+    if (inet_pton(family, s.c_str(), out.data()) != 1) f.fail(quoted(s) + " is not an " + what + " address");
+    return out;
+}
+
+RecordConfig parse_record(const Field& f) {
+    check_keys(f, {"name", "ttl", "a", "aaaa", "cname", "txt", "ns"});
+    if (!f.child("name").present()) f.fail("missing key 'name'");
+    RecordConfig r;
+    r.name = get_name(f.child("name"), true);
+    if (auto n = f.child("ttl"); n.present()) r.ttl = get_ttl(n);
+    if (auto n = f.child("a"); n.present())
+        for_each_item(n, [&](const Field& i) { r.a.push_back(get_ip<4>(i, AF_INET, "IPv4")); });
+    if (auto n = f.child("aaaa"); n.present())
+        for_each_item(n, [&](const Field& i) { r.aaaa.push_back(get_ip<16>(i, AF_INET6, "IPv6")); });
+    if (auto n = f.child("cname"); n.present()) r.cname = get_name(n, false);
+    if (auto n = f.child("txt"); n.present())
+        for_each_item(n, [&](const Field& i) {
+            r.txt.push_back(get_string(i));
+            if (r.txt.back().size() > 255) i.fail("a TXT string is at most 255 octets");
+        });
+    if (auto n = f.child("ns"); n.present()) r.ns = get_names(n);
+    const bool other_data = !r.a.empty() || !r.aaaa.empty() || !r.txt.empty() || !r.ns.empty();
+    if (!r.cname.empty() && other_data) f.fail("a CNAME cannot coexist with other data (RFC 1034 3.6.2)");
+    if (r.cname.empty() && !other_data) f.fail("record has no data (a, aaaa, cname, txt or ns)");
+    return r;
+}
+
+// The zone a record belongs to is the closest enclosing one, as a server would choose.
+const ZoneConfig* closest_zone(const std::vector<ZoneConfig>& zones, const WireName& name) {
+    const ZoneConfig* best = nullptr;
+    size_t best_len = 0;
+    for (const auto& z : zones) {
+        const WireName apex = name_to_wire(z.zone);
+        if (is_subdomain(name, apex) && (!best || apex.size() > best_len)) {
+            best = &z;
+            best_len = apex.size();
+        }
+    }
+    return best;
+}
+
+void check_records(const Field& records, const Config& c) {
+    std::map<std::string, size_t> first_index;
+    for (size_t i = 0; i < c.records.size(); ++i) {
+        const RecordConfig& r = c.records[i];
+        const Field f = records.item(i);
+        const Field name = f.child("name");
+        const WireName wire = name_to_wire(r.name);
+        const ZoneConfig* zone = closest_zone(c.zones, wire);
+        if (!zone) name.fail(quoted(r.name) + " is outside every configured zone");
+        const bool at_apex = lowercase(wire) == lowercase(name_to_wire(zone->zone));
+        if (at_apex && !r.ns.empty()) f.child("ns").fail("the apex NS set is zones[].ns");
+        if (at_apex && !r.cname.empty()) f.child("cname").fail("a zone apex cannot be a CNAME");
+        auto [it, fresh] = first_index.emplace(canonical_name(r.name), i);
+        if (!fresh) name.fail(quoted(r.name) + " is already defined by records[" + std::to_string(it->second) + "]");
+    }
+}
+
+void check_zones(const Field& zones, const Config& c) {
+    std::map<std::string, size_t> first_index;
+    for (size_t i = 0; i < c.zones.size(); ++i) {
+        auto [it, fresh] = first_index.emplace(canonical_name(c.zones[i].zone), i);
+        if (!fresh)
+            zones.item(i).child("zone").fail("duplicate zone " + quoted(c.zones[i].zone) + " (also zones[" +
+                                             std::to_string(it->second) + "])");
+    }
+}
+
+// The default NS needs an address, or the delegation to this server would be lame.
+void check_default_glue(const Field& zones, const Config& c) {
+    bool has_specific = false;
+    for (const auto& a : c.dns.listen) has_specific = has_specific || !a.is_wildcard();
+    for (size_t i = 0; i < c.zones.size(); ++i) {
+        if (!c.zones[i].default_ns || has_specific) continue;
+        const std::string ns = canonical_name(c.zones[i].ns.front());
+        bool defined = false;
+        for (const auto& r : c.records)
+            defined = defined || (canonical_name(r.name) == ns && (!r.a.empty() || !r.aaaa.empty()));
+        if (!defined)
+            zones.item(i).fail("no ns given, and dns.listen has no specific address to use for " + quoted(ns) +
+                               "; set ns or add a record for it");
+    }
+}
+
+bool valid_instance(const std::string& s) {
+    if (s.empty() || s.size() > 64 || s == "." || s == "..") return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    return true;
+}
+
+Config parse_document(const YAML::Node& doc, const std::string& source) {
+    const Field root{source, doc, "", 1};
+    if (!doc.IsMap()) root.fail("expected a mapping at the top level");
+    check_keys(root, {"instance", "logLevel", "zones", "xdp", "dns", "records"});
+    Config c;
+    c.source = source;
+
+    if (!root.child("instance").present()) root.fail("missing key 'instance'");
+    const Field instance = root.child("instance");
+    c.instance = get_string(instance);
+    // It names the pin directory under /sys/fs/bpf/xgslb/.
+    if (!valid_instance(c.instance)) instance.fail(quoted(c.instance) + " must be 1-64 of [A-Za-z0-9._-]");
+    if (auto n = root.child("logLevel"); n.present())
+        c.log_level = get_choice(n, {"trace", "debug", "info", "warn", "error"});
+
+    const Field dns = root.child("dns");
+    if (!dns.present()) root.fail("missing key 'dns'");
+    check_keys(dns, {"listen", "udpPayloadSize"});
+    if (!dns.child("listen").present()) dns.fail("missing key 'listen'");
+    c.dns.listen = get_socket_addresses(dns.child("listen"));
+    if (auto n = dns.child("udpPayloadSize"); n.present())
+        c.dns.udp_payload_size = static_cast<uint16_t>(get_uint(n, 512, 4096));
+
+    if (auto xdp = root.child("xdp"); xdp.present()) {
+        check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer"});
+        if (auto n = xdp.child("interfaces"); n.present())
+            for_each_item(n, [&](const Field& i) {
+                c.xdp.interfaces.push_back(get_string(i));
+                if (c.xdp.interfaces.back().empty() || c.xdp.interfaces.back().size() >= 16)
+                    i.fail("an interface name is 1-15 characters");
+            });
+        if (auto n = xdp.child("mode"); n.present()) c.xdp.mode = get_choice(n, {"auto", "native", "generic"});
+        if (auto n = xdp.child("keepAttached"); n.present()) c.xdp.keep_attached = get_bool(n);
+        if (auto n = xdp.child("answer"); n.present()) c.xdp.answer = get_socket_addresses(n);
+    }
+    if (c.xdp.answer.empty()) c.xdp.answer = c.dns.listen;
+
+    const Field zones = root.child("zones");
+    if (!zones.present()) root.fail("missing key 'zones'");
+    for_each_item(zones, [&](const Field& z) { c.zones.push_back(parse_zone(z)); });
+    if (c.zones.empty()) zones.fail("must list at least one zone");
+    check_zones(zones, c);
+
+    if (auto records = root.child("records"); records.present()) {
+        for_each_item(records, [&](const Field& r) { c.records.push_back(parse_record(r)); });
+        check_records(records, c);
+    }
+    check_default_glue(zones, c);
+    return c;
+}
+
+}  // namespace
+
+bool SocketAddress::is_wildcard() const {
+    for (uint8_t b : addr)
+        if (b) return false;
+    return true;
+}
+
+std::string SocketAddress::to_string() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(family, addr.data(), buf, sizeof buf);
+    return family == AF_INET6 ? "[" + std::string(buf) + "]:" + std::to_string(port)
+                              : std::string(buf) + ":" + std::to_string(port);
+}
+
+SocketAddress parse_socket_address(const std::string& text) {
+    SocketAddress a;
+    std::string host = text;
+    std::string port;
+    if (!text.empty() && text.front() == '[') {
+        const size_t close = text.find(']');
+        if (close == std::string::npos) throw Error(quoted(text) + ": missing ']'");
+        host = text.substr(1, close - 1);
+        const std::string rest = text.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':') throw Error(quoted(text) + ": expected ':port' after ']'");
+        if (!rest.empty()) port = rest.substr(1);
+        if (port.empty() && !rest.empty()) throw Error(quoted(text) + ": empty port");
+    } else if (text.find(':') == text.rfind(':') && text.find(':') != std::string::npos) {
+        // One colon: IPv4 with a port. More than one: a bare IPv6 address.
+        host = text.substr(0, text.find(':'));
+        port = text.substr(text.find(':') + 1);
+        if (port.empty()) throw Error(quoted(text) + ": empty port");
+    }
+    if (inet_pton(AF_INET, host.c_str(), a.addr.data()) == 1) {
+        a.family = AF_INET;
+    } else if (inet_pton(AF_INET6, host.c_str(), a.addr.data()) == 1) {
+        a.family = AF_INET6;
+    } else {
+        throw Error(quoted(text) + " is not an IP address with an optional port");
+    }
+    if (a.family == AF_INET && text.front() == '[') throw Error(quoted(text) + ": brackets are for IPv6 only");
+    if (!port.empty()) {
+        unsigned v = 0;
+        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+        if (ec != std::errc() || end != port.data() + port.size() || v == 0 || v > 65535)
+            throw Error(quoted(text) + ": port must be 1..65535");
+        a.port = static_cast<uint16_t>(v);
+    }
+    return a;
+}
+
+Config parse_config(const std::string& yaml_text, const std::string& source) {
+    YAML::Node doc;
+    try {
+        doc = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+        throw Error(source + ":" + std::to_string(line) + ": YAML syntax: " + e.msg);
+    }
+    return parse_document(doc, source);
+}
+
+Config load_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), path);
+}
+
+}  // namespace xgslb

@@ -1,0 +1,90 @@
+// The daemon's YAML configuration, parsed strictly: every problem is reported as
+// "file:line: field.path: what is wrong" so a typo is found before anything is published.
+// Defaults are resolved here (NS, SOA names, xdp.answer), so consumers never guess.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xgslb {
+
+using Ipv4Address = std::array<uint8_t, 4>;
+using Ipv6Address = std::array<uint8_t, 16>;
+
+// An address and port as the XDP listen map and sockets want them: binary, not text.
+struct SocketAddress {
+    int family = 0;                 // AF_INET or AF_INET6
+    std::array<uint8_t, 16> addr{}; // IPv4 in the first 4 octets, the rest zero
+    uint16_t port = 53;             // host byte order
+
+    bool is_wildcard() const;       // 0.0.0.0 or ::
+    std::string to_string() const;  // "10.77.0.2:53", "[2001:db8::1]:53"
+    friend bool operator==(const SocketAddress&, const SocketAddress&) = default;
+};
+
+struct SoaConfig {
+    std::string mname;  // default: the first NS
+    std::string rname;  // default: hostmaster.<zone>
+    uint32_t serial = 1;
+    uint32_t refresh = 7200;
+    uint32_t retry = 1800;
+    uint32_t expire = 1209600;
+    uint32_t ttl = 3600;
+};
+
+struct ZoneConfig {
+    std::string zone;               // as written, validated
+    uint32_t negative_ttl = 30;     // the SOA minimum (RFC 2308)
+    SoaConfig soa;
+    std::vector<std::string> ns;    // default: ["ns1.<zone>"]
+    bool default_ns = false;        // ns was omitted: ns1.<zone> gets glue from dns.listen
+    uint32_t ns_ttl = 3600;
+};
+
+// Static records. a/aaaa are what the XDP program serves; cname/txt/ns exist so the rest of
+// the pipeline (flags, delegations, slow path) can be exercised from a config file.
+struct RecordConfig {
+    std::string name;
+    uint32_t ttl = 30;
+    std::vector<Ipv4Address> a;
+    std::vector<Ipv6Address> aaaa;
+    std::string cname;              // empty: none
+    std::vector<std::string> txt;
+    std::vector<std::string> ns;    // a delegation (zone cut) at `name`
+};
+
+struct XdpConfig {
+    std::vector<std::string> interfaces;
+    std::string mode = "auto";      // "auto" | "native" | "generic" (see parse_attach_mode)
+    bool keep_attached = false;
+    std::vector<SocketAddress> answer;  // default: dns.listen
+};
+
+struct DnsConfig {
+    std::vector<SocketAddress> listen;
+    uint16_t udp_payload_size = 1232;
+};
+
+struct Config {
+    std::string source;             // file the config came from, for later messages
+    std::string instance;
+    std::string log_level = "info"; // trace | debug | info | warn | error
+    std::vector<ZoneConfig> zones;
+    XdpConfig xdp;
+    DnsConfig dns;
+    std::vector<RecordConfig> records;
+};
+
+// Throws xgslb::Error naming the file, line and field of the first problem found.
+Config load_config(const std::string& path);
+
+// The same from text; `source` stands in for the file name in messages.
+Config parse_config(const std::string& yaml_text, const std::string& source);
+
+// "10.77.0.2:53", "10.77.0.2", "[2001:db8::1]:53", "2001:db8::1" (port default 53).
+// Throws xgslb::Error with a message that does not include a location.
+SocketAddress parse_socket_address(const std::string& text);
+
+}  // namespace xgslb

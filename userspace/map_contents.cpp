@@ -1,0 +1,225 @@
+#include "userspace/map_contents.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "userspace/error.h"
+#include "userspace/inet_checksum.h"
+#include "userspace/zone_view.h"
+
+namespace xgslb {
+
+// Values are diffed with memcmp and dumped by bpftool: an implicit padding byte would hold
+// garbage and make equal values differ.
+static_assert(std::has_unique_object_representations_v<xgslb_zone>);
+static_assert(std::has_unique_object_representations_v<xgslb_rrset_key>);
+static_assert(std::has_unique_object_representations_v<xgslb_rrset>);
+static_assert(std::has_unique_object_representations_v<xgslb_name_key>);
+static_assert(std::has_unique_object_representations_v<xgslb_name>);
+static_assert(std::has_unique_object_representations_v<xgslb_listen_key>);
+static_assert(std::has_unique_object_representations_v<xgslb_listen_value>);
+
+namespace {
+
+template <typename T>
+T zeroed() {
+    T v;
+    std::memset(&v, 0, sizeof v);
+    return v;
+}
+
+uint8_t* put16(uint8_t* p, uint16_t v) {
+    p[0] = static_cast<uint8_t>(v >> 8);
+    p[1] = static_cast<uint8_t>(v);
+    return p + 2;
+}
+
+uint8_t* put32(uint8_t* p, uint32_t v) {
+    return put16(put16(p, static_cast<uint16_t>(v >> 16)), static_cast<uint16_t>(v));
+}
+
+uint8_t* put_bytes(uint8_t* p, const std::vector<uint8_t>& b) {
+    std::memcpy(p, b.data(), b.size());
+    return p + b.size();
+}
+
+// Presentation form for operators; cut short rather than fail when escapes make it long.
+void put_text(char (&dst)[XGSLB_NAME_TEXT_MAX], const WireName& name) {
+    const std::string text = wire_to_name(lowercase(name));
+    std::memcpy(dst, text.data(), std::min(text.size(), sizeof dst - 1));
+}
+
+// A name that gets a names entry: a node outside any cut's shadow, or an empty non-terminal.
+struct NameEntry {
+    WireName owner;
+    uint32_t zone_id = 0;
+    uint32_t flags = 0;
+    const Node* node = nullptr;  // nullptr: empty non-terminal
+};
+
+bool is_address(uint16_t type) { return type == rrtype::A || type == rrtype::AAAA; }
+
+uint32_t node_flags(const Zone& zone, const Node& node) {
+    uint32_t flags = 0;
+    if (node.owner == zone.apex()) flags |= XGSLB_NAME_APEX;
+    for (const auto& [type, set] : node.rrsets) {
+        if (!is_address(type)) flags |= XGSLB_NAME_OTHER_TYPES;
+        // CNAME/DNAME answers chase targets; oversized sets do not fit an xgslb_rrset.
+        if (type == rrtype::CNAME || type == rrtype::DNAME) flags |= XGSLB_NAME_PASS;
+        if (is_address(type) && set.rdata.size() > XGSLB_MAX_RRSET_RECORDS) flags |= XGSLB_NAME_PASS;
+    }
+    return flags;
+}
+
+// Zone ids come from the apex hash so that they stay the same from one publish to the next
+// without persisting an allocator; only a clash between two zones moves one of them.
+std::map<WireName, uint32_t, CanonicalLess> zone_ids(const ZoneView& view, const NameHasher& hash) {
+    std::map<WireName, uint32_t, CanonicalLess> ids;
+    std::set<uint32_t> used;
+    for (const auto& [apex, zone] : view.zones()) {
+        uint32_t id = static_cast<uint32_t>(hash(apex).hash);
+        while (id == 0 || used.count(id)) ++id;  // 0 stays "no zone", as in a zeroed entry
+        used.insert(id);
+        ids[apex] = id;
+    }
+    return ids;
+}
+
+void collect_names(const Zone& zone, uint32_t zone_id, std::map<WireName, NameEntry, CanonicalLess>& out) {
+    for (const auto& [owner, node] : zone.nodes()) {
+        const Node* cut = zone.find_cut(owner);
+        if (cut && cut != &node) continue;  // occluded: glue or data below a delegation
+        NameEntry& e = out[owner];
+        e = {owner, zone_id, node_flags(zone, node), &node};
+        if (cut) e.flags |= XGSLB_NAME_DELEGATION;
+        for (WireName p = parent_name(owner); p.size() > zone.apex().size(); p = parent_name(p))
+            if (!zone.find(p) && !out.count(p)) out[p] = {p, zone_id, 0, nullptr};
+    }
+}
+
+xgslb_zone make_zone(const Zone& zone, uint32_t flags) {
+    auto z = zeroed<xgslb_zone>();
+    const Soa& soa = zone.soa();
+    z.apex_len = static_cast<uint16_t>(zone.apex().size());
+    z.flags = static_cast<uint16_t>(flags);
+    uint8_t* p = z.soa_wire;
+    p = put16(p, rrtype::SOA);
+    p = put16(p, XGSLB_DNS_CLASS_IN);
+    p = put32(p, zone.negative_ttl());
+    p = put16(p, static_cast<uint16_t>(soa.mname.size() + soa.rname.size() + 20));
+    p = put_bytes(p, soa.mname);
+    p = put_bytes(p, soa.rname);
+    for (uint32_t v : {soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum}) p = put32(p, v);
+    z.soa_wire_len = static_cast<uint16_t>(p - z.soa_wire);
+    z.soa_wire_csum = ones_complement_sum(z.soa_wire, z.soa_wire_len);
+    put_text(z.text, zone.apex());
+    return z;
+}
+
+xgslb_rrset make_rrset(const RRset& set, uint64_t check) {
+    const size_t rdlen = set.type == rrtype::A ? 4 : 16;
+    auto r = zeroed<xgslb_rrset>();
+    r.check = check;
+    r.ttl = set.ttl;
+    r.count = static_cast<uint16_t>(set.rdata.size());
+    r.record_len = static_cast<uint16_t>(12 + rdlen);
+    uint8_t* p = r.wire;
+    for (const Rdata& rd : set.rdata) {
+        if (rd.size() != rdlen) throw Error("malformed A/AAAA rdata of " + std::to_string(rd.size()) + " octets");
+        *p++ = 0xc0;  // pointer to the question name at offset 12
+        *p++ = 0x0c;
+        p = put16(p, set.type);
+        p = put16(p, XGSLB_DNS_CLASS_IN);
+        p = put32(p, set.ttl);
+        p = put16(p, static_cast<uint16_t>(rdlen));
+        p = put_bytes(p, rd);
+    }
+    r.wire_len = static_cast<uint16_t>(p - r.wire);
+    r.wire_csum = ones_complement_sum(r.wire, r.wire_len);
+    return r;
+}
+
+}  // namespace
+
+xgslb_name_hash hash_wire_name(const WireName& name, const uint64_t seed[2]) {
+    const __u64 s[2] = {seed[0], seed[1]};
+    xgslb_name_hash h;
+    xgslb_hash_init(&h, s);
+    for (size_t off = 0; off < name.size(); off += 8) {
+        uint64_t w = 0;
+        std::memcpy(&w, name.data() + off, std::min<size_t>(8, name.size() - off));
+        xgslb_hash_word(&h, xgslb_lower8(le64toh(w)));
+    }
+    xgslb_hash_finish(&h, static_cast<__u32>(name.size()));
+    return h;
+}
+
+xgslb_listen_key make_listen_key(const SocketAddress& address) {
+    auto k = zeroed<xgslb_listen_key>();
+    k.family = address.family == AF_INET6 ? XGSLB_FAMILY_IPV6 : XGSLB_FAMILY_IPV4;
+    k.port = htons(address.port);
+    std::memcpy(k.addr, address.addr.data(), address.family == AF_INET6 ? 16 : 4);
+    return k;
+}
+
+MapContents build_map_contents(const ZoneView& view, const uint64_t seed[2]) {
+    const uint64_t s[2] = {seed[0], seed[1]};
+    return build_map_contents(view, [s](const WireName& n) { return hash_wire_name(n, s); });
+}
+
+MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
+    if (view.zones().size() > XGSLB_MAX_ZONES)
+        throw Error(std::to_string(view.zones().size()) + " zones; the maps hold " + std::to_string(XGSLB_MAX_ZONES));
+    if (view.answer_addresses().size() > XGSLB_MAX_LISTEN)
+        throw Error(std::to_string(view.answer_addresses().size()) + " answer addresses; the maps hold " +
+                    std::to_string(XGSLB_MAX_LISTEN));
+    MapContents out;
+    const auto ids = zone_ids(view, hash);
+
+    std::map<WireName, NameEntry, CanonicalLess> entries;
+    for (const auto& [apex, zone] : view.zones()) {
+        out.zones[ids.at(apex)] = make_zone(zone, zone.has_wildcard() ? XGSLB_ZONE_HAS_WILDCARD : 0);
+        collect_names(zone, ids.at(apex), entries);
+    }
+
+    // Group by map key: names sharing a 64-bit hash share one entry, which must then pass.
+    std::map<uint64_t, std::vector<std::pair<const NameEntry*, xgslb_name_hash>>> by_key;
+    for (const auto& [owner, e] : entries) {
+        const xgslb_name_hash h = hash(owner);
+        by_key[h.hash].emplace_back(&e, h);
+    }
+    for (const auto& [key_hash, group] : by_key) {
+        const auto& [e, h] = group.front();
+        const bool clash = group.size() > 1;
+        auto key = zeroed<xgslb_name_key>();
+        key.hash = key_hash;
+        auto name = zeroed<xgslb_name>();
+        name.check = h.check;
+        name.zone_id = e->zone_id;
+        name.flags = e->flags | (clash ? XGSLB_NAME_PASS : 0);
+        put_text(name.text, e->owner);
+        out.names[key] = name;
+
+        if (name.flags & (XGSLB_NAME_PASS | XGSLB_NAME_DELEGATION) || !e->node) continue;
+        for (const auto& [type, set] : e->node->rrsets) {
+            if (!is_address(type)) continue;
+            auto rkey = zeroed<xgslb_rrset_key>();
+            rkey.name_hash = key_hash;
+            rkey.qtype = type;
+            out.rrsets[rkey] = make_rrset(set, h.check);
+        }
+    }
+
+    for (const auto& a : view.answer_addresses()) {
+        auto value = zeroed<xgslb_listen_value>();
+        value.enabled = 1;
+        out.listen[make_listen_key(a)] = value;
+    }
+    return out;
+}
+
+}  // namespace xgslb

@@ -1,0 +1,54 @@
+// The exact BPF map entries that serve a ZoneView: what the XDP program may answer and, by the
+// flags, everything it must pass to the slow path. Pure computation, so it is tested byte by
+// byte here and the publisher only has to diff and write.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <type_traits>
+
+#include "maps/name_hash.h"
+#include "maps/xgslb_abi.h"
+#include "userspace/config.h"
+#include "userspace/dns_name.h"
+
+namespace xgslb {
+
+class ZoneView;
+
+// Map keys and values are compared as the kernel does: byte by byte. The ABI structs have no
+// implicit padding (checked in map_contents.cpp), so this is well defined.
+struct BytesLess {
+    template <typename T>
+    bool operator()(const T& a, const T& b) const {
+        static_assert(std::is_trivially_copyable_v<T>);
+        return std::memcmp(&a, &b, sizeof(T)) < 0;
+    }
+};
+template <typename T>
+bool same_bytes(const T& a, const T& b) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+struct MapContents {
+    std::map<uint32_t, xgslb_zone> zones;
+    std::map<xgslb_rrset_key, xgslb_rrset, BytesLess> rrsets;
+    std::map<xgslb_name_key, xgslb_name, BytesLess> names;
+    std::map<xgslb_listen_key, xgslb_listen_value, BytesLess> listen;
+};
+
+// The map key hash of a wire name (any case), exactly as the XDP program computes it.
+xgslb_name_hash hash_wire_name(const WireName& name, const uint64_t seed[2]);
+
+// Tests substitute a hasher to force collisions; production passes the seeded one.
+using NameHasher = std::function<xgslb_name_hash(const WireName&)>;
+
+MapContents build_map_contents(const ZoneView& view, const uint64_t seed[2]);
+MapContents build_map_contents(const ZoneView& view, const NameHasher& hash);
+
+xgslb_listen_key make_listen_key(const SocketAddress& address);
+
+}  // namespace xgslb

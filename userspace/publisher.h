@@ -1,0 +1,60 @@
+// Publisher: brings the BPF maps from what was published last to the next MapContents, writing
+// only differences, in an order where the XDP program never follows a reference to an entry
+// that is not there yet (or any more): puts zones -> rrsets -> names -> listen, then erases
+// listen -> names -> rrsets -> zones (Knot's publish-then-enable, disable-then-remove).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "userspace/map_contents.h"
+
+namespace xgslb {
+
+// The maps as seen by the publisher. The real one writes pinned BPF maps
+// (maps/bpf_map_writer.cpp); tests record calls. Every method throws xgslb::Error on failure.
+class MapWriter {
+public:
+    virtual ~MapWriter() = default;
+    virtual void put_zone(uint32_t id, const xgslb_zone& value) = 0;
+    virtual void erase_zone(uint32_t id) = 0;
+    virtual void put_rrset(const xgslb_rrset_key& key, const xgslb_rrset& value) = 0;
+    virtual void erase_rrset(const xgslb_rrset_key& key) = 0;
+    virtual void put_name(const xgslb_name_key& key, const xgslb_name& value) = 0;
+    virtual void erase_name(const xgslb_name_key& key) = 0;
+    virtual void put_listen(const xgslb_listen_key& key, const xgslb_listen_value& value) = 0;
+    virtual void erase_listen(const xgslb_listen_key& key) = 0;
+};
+
+struct PublishStats {
+    struct Count {
+        size_t puts = 0;
+        size_t erases = 0;
+        friend bool operator==(const Count&, const Count&) = default;
+    };
+    Count zones, rrsets, names, listen;
+
+    size_t writes() const;  // all puts and erases together
+};
+
+class Publisher {
+public:
+    explicit Publisher(MapWriter& writer) : writer_(writer) {}
+
+    // On an exception the maps hold a consistent mix of old and new entries, and what was
+    // written is remembered, so the next publish() finishes the job.
+    PublishStats publish(const MapContents& next);
+
+    // Start from what the maps already hold (a restarted daemon read them back), so the first
+    // publish writes only differences and erases leftovers.
+    void adopt(MapContents current) { published_ = std::move(current); }
+
+    const MapContents& published() const { return published_; }
+
+private:
+    MapWriter& writer_;
+    MapContents published_;
+};
+
+}  // namespace xgslb

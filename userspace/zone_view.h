@@ -1,0 +1,124 @@
+// ZoneView: one immutable snapshot of everything xgslb serves. The publisher turns it into BPF
+// map entries and the slow-path server answers from it, so both paths see the same data; a new
+// snapshot replaces the old one whole (shared_ptr swap), never edited in place.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "userspace/config.h"
+#include "userspace/dns_name.h"
+
+namespace xgslb {
+
+namespace rrtype {
+constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16, AAAA = 28, DNAME = 39;
+}
+
+// RFC 4034 6.1 canonical order, case-insensitive: a name sorts right before its descendants,
+// which makes "does anything exist below X" one lower_bound, and iteration deterministic.
+struct CanonicalLess {
+    bool operator()(const WireName& a, const WireName& b) const;
+};
+
+using Rdata = std::vector<uint8_t>;  // uncompressed wire form
+
+struct RRset {
+    uint16_t type = 0;
+    uint32_t ttl = 0;
+    std::vector<Rdata> rdata;  // deduplicated, in the order first added
+};
+
+struct Node {
+    WireName owner;  // lowercase
+    std::map<uint16_t, RRset> rrsets;
+
+    const RRset* find(uint16_t type) const;
+    bool is_wildcard() const;  // first label is "*"
+};
+
+struct Soa {
+    WireName mname, rname;
+    uint32_t serial = 1, refresh = 7200, retry = 1800, expire = 1209600;
+    uint32_t minimum = 30;  // the negative TTL (RFC 2308)
+    uint32_t ttl = 3600;    // of the SOA record itself
+};
+
+Rdata rdata_a(const Ipv4Address& a);
+Rdata rdata_aaaa(const Ipv6Address& a);
+Rdata rdata_name(const WireName& name);  // NS, CNAME
+Rdata rdata_txt(const std::string& text);  // one character-string, at most 255 octets
+Rdata rdata_soa(const Soa& soa);
+
+// Lookups accept names in any case (CanonicalLess folds case). Names outside the zone are
+// the caller's mistake: use ZoneView::find_zone first.
+class Zone {
+public:
+    using Nodes = std::map<WireName, Node, CanonicalLess>;
+
+    const WireName& apex() const { return apex_; }
+    std::string name() const { return wire_to_name(apex_); }
+    const Soa& soa() const { return soa_; }
+    uint32_t negative_ttl() const;  // min(SOA TTL, SOA minimum): TTL of the SOA in negative answers
+    const Nodes& nodes() const { return nodes_; }
+    const Node& apex_node() const;
+    bool has_wildcard() const { return has_wildcard_; }
+
+    const Node* find(const WireName& name) const;
+    // True for nodes and for empty non-terminals (RFC 8020: NODATA, not NXDOMAIN).
+    bool name_exists(const WireName& name) const;
+    // The topmost non-apex node with NS at or above `name`: a referral, and nothing below it is
+    // authoritative. nullptr when `name` is not at or below a cut.
+    const Node* find_cut(const WireName& name) const;
+    // The longest existing ancestor of `name`, or `name` itself when it exists (RFC 4592).
+    WireName closest_encloser(const WireName& name) const;
+    // The wildcard that synthesises answers for `name` (RFC 4592 3.3.1): "*.<closest
+    // encloser>", when `name` does not exist and that wildcard does; else nullptr.
+    const Node* find_wildcard(const WireName& name) const;
+
+private:
+    friend class ZoneView;
+    WireName apex_;
+    Soa soa_;
+    Nodes nodes_;
+    bool has_wildcard_ = false;
+};
+
+class ZoneView {
+public:
+    using Zones = std::map<WireName, Zone, CanonicalLess>;
+    class Builder;
+
+    // Zones with SOA and NS at the apex, default ns1.<zone> glue, static records.
+    static std::shared_ptr<const ZoneView> build(const Config& config);
+
+    const Zones& zones() const { return zones_; }
+    // The closest enclosing zone of `name`, or nullptr when none is served.
+    const Zone* find_zone(const WireName& name) const;
+    // Addresses the XDP program answers for (xdp.answer, defaulting to dns.listen).
+    const std::vector<SocketAddress>& answer_addresses() const { return answer_; }
+
+private:
+    Zones zones_;
+    std::vector<SocketAddress> answer_;
+};
+
+// Assembles a ZoneView: zones first, then records, each put in its closest enclosing zone.
+class ZoneView::Builder {
+public:
+    void add_zone(const WireName& apex, const Soa& soa);  // adds the SOA record at the apex
+    // Throws xgslb::Error when `owner` is in no zone. A repeated rdata is dropped; the first
+    // TTL of a set wins (RFC 2181 5.2: one TTL per set).
+    void add(const WireName& owner, uint16_t type, uint32_t ttl, Rdata rdata);
+    void set_answer_addresses(std::vector<SocketAddress> addresses);
+    // Throws xgslb::Error when a zone has no NS at its apex.
+    std::shared_ptr<const ZoneView> finish();
+
+private:
+    std::shared_ptr<ZoneView> view_ = std::make_shared<ZoneView>();
+};
+
+}  // namespace xgslb
