@@ -322,9 +322,23 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
             });
         if (auto n = xdp.child("mode"); n.present()) c.xdp.mode = get_choice(n, {"auto", "native", "generic"});
         if (auto n = xdp.child("keepAttached"); n.present()) c.xdp.keep_attached = get_bool(n);
-        if (auto n = xdp.child("answer"); n.present()) c.xdp.answer = get_socket_addresses(n);
+        if (auto n = xdp.child("answer"); n.present()) {
+            c.xdp.answer = get_socket_addresses(n);
+            for (size_t i = 0; i < c.xdp.answer.size(); ++i)
+                if (c.xdp.answer[i].is_wildcard())
+                    n.item(i).fail(quoted(c.xdp.answer[i].to_string()) +
+                                   " is a wildcard; XDP matches exact destination addresses");
+        }
     }
-    if (c.xdp.answer.empty()) c.xdp.answer = c.dns.listen;
+    // XDP matches the exact destination address, so a wildcard listen address gives it nothing
+    // to match: only the specific ones carry over.
+    if (!root.child("xdp").present() || !root.child("xdp").child("answer").present()) {
+        for (const auto& a : c.dns.listen)
+            if (!a.is_wildcard()) c.xdp.answer.push_back(a);
+        if (c.xdp.answer.empty() && !c.xdp.interfaces.empty())
+            dns.child("listen").fail("only wildcard addresses, so XDP would answer nothing; list the addresses "
+                                     "in xdp.answer");
+    }
 
     const Field zones = root.child("zones");
     if (!zones.present()) root.fail("missing key 'zones'");

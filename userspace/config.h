@@ -59,7 +59,7 @@ struct XdpConfig {
     std::vector<std::string> interfaces;
     std::string mode = "auto";      // "auto" | "native" | "generic" (see parse_attach_mode)
     bool keep_attached = false;
-    std::vector<SocketAddress> answer;  // default: dns.listen
+    std::vector<SocketAddress> answer;  // never wildcards; default: the specific dns.listen ones
 };
 
 struct DnsConfig {

@@ -51,4 +51,19 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash);
 
 xgslb_listen_key make_listen_key(const SocketAddress& address);
 
+// The seeds as xgslb_settings holds them: __u64 is unsigned long long, uint64_t unsigned long
+// on x86-64, so the arrays do not convert. Enabled only where the two types differ.
+template <typename Word>
+    requires(std::is_same_v<Word, __u64> && !std::is_same_v<Word, uint64_t>)
+xgslb_name_hash hash_wire_name(const WireName& name, const Word seed[2]) {
+    const uint64_t s[2] = {seed[0], seed[1]};
+    return hash_wire_name(name, s);
+}
+template <typename Word>
+    requires(std::is_same_v<Word, __u64> && !std::is_same_v<Word, uint64_t>)
+MapContents build_map_contents(const ZoneView& view, const Word seed[2]) {
+    const uint64_t s[2] = {seed[0], seed[1]};
+    return build_map_contents(view, s);
+}
+
 }  // namespace xgslb

@@ -45,6 +45,9 @@ protected:
     std::string dir_;
 };
 
+const std::string kHead = "instance: eu\nzones:\n  - zone: cloud.example.com\n";
+const std::string kDns = "dns:\n  listen: [\"10.77.0.2:53\"]\n";
+
 const char* const kMinimal = R"(instance: eu
 zones:
   - zone: cloud.example.com
@@ -135,6 +138,15 @@ dns:
     EXPECT_EQ(c.dns.udp_payload_size, 4096);
 }
 
+TEST_F(ConfigFile, DefaultAnswerSkipsWildcardListenAddresses) {
+    const Config c = load_config(write(kHead + R"(dns:
+  listen: ["0.0.0.0:53", "10.77.0.2:53", "[::]:53"]
+)"));
+    ASSERT_EQ(c.xdp.answer.size(), 1u);
+    EXPECT_EQ(c.xdp.answer[0].to_string(), "10.77.0.2:53");
+    EXPECT_EQ(c.dns.listen.size(), 3u);
+}
+
 TEST_F(ConfigFile, BadRecordAddressNamesFileLineAndField) {
     EXPECT_EQ(error_of(R"(instance: eu
 zones:
@@ -162,8 +174,6 @@ class ConfigErrors : public ConfigFile, public ::testing::WithParamInterface<Bad
 
 TEST_P(ConfigErrors, NameFileLineAndField) { EXPECT_EQ(error_of(GetParam().yaml), GetParam().message); }
 
-const std::string kHead = "instance: eu\nzones:\n  - zone: cloud.example.com\n";
-const std::string kDns = "dns:\n  listen: [\"10.77.0.2:53\"]\n";
 
 INSTANTIATE_TEST_SUITE_P(
     Config, ConfigErrors,
@@ -226,6 +236,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"no_glue_for_default_ns", kHead + "dns:\n  listen: [\"0.0.0.0:53\"]\n",
                   "eu.yaml:3: zones[0]: no ns given, and dns.listen has no specific address to use for "
                   "'ns1.cloud.example.com.'; set ns or add a record for it"},
+        BadConfig{"wildcard_answer", kHead + kDns + "xdp:\n  answer: [\"10.0.0.1\", \"[::]:53\"]\n",
+                  "eu.yaml:7: xdp.answer[1]: '[::]:53' is a wildcard; XDP matches exact destination addresses"},
+        BadConfig{"only_wildcard_listen", "instance: eu\nzones:\n  - {zone: a.example, ns: [ns.example]}\n"
+                                          "xdp:\n  interfaces: [eth0]\ndns:\n  listen: [\"0.0.0.0\"]\n",
+                  "eu.yaml:7: dns.listen: only wildcard addresses, so XDP would answer nothing; list the "
+                  "addresses in xdp.answer"},
         BadConfig{"ttl_too_big", kHead + kDns + "records:\n  - name: a.cloud.example.com\n    ttl: 2147483648\n"
                                                 "    a: [10.0.0.1]\n",
                   "eu.yaml:8: records[0].ttl: '2147483648' is out of range 0..2147483647"}),

@@ -117,6 +117,13 @@ TEST(NameHash, IgnoresCaseOnlyInAsciiLetters) {
     EXPECT_NE(H("a[.example").hash, H("a{.example").hash);  // '[' is 'Z'+1, '{' is 'z'+1
 }
 
+TEST(NameHash, AcceptsSeedsAsSettingsHoldThem) {
+    xgslb_settings settings{};
+    settings.hash_seed[0] = kSeed[0];
+    settings.hash_seed[1] = kSeed[1];
+    EXPECT_EQ(hash_wire_name(W("example.com"), settings.hash_seed).hash, H("example.com").hash);
+}
+
 TEST(NameHash, DependsOnSeedAndLength) {
     const uint64_t other[2] = {1, 2};
     EXPECT_NE(hash_wire_name(W("example.com"), other).hash, H("example.com").hash);
