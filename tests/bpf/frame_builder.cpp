@@ -84,6 +84,8 @@ FrameBuilder& FrameBuilder::ipv6_extension_header(uint8_t type) { ipv6_ext_ = ty
 FrameBuilder& FrameBuilder::ip_protocol(uint8_t protocol) { protocol_ = protocol; return *this; }
 FrameBuilder& FrameBuilder::udp_ports(uint16_t src, uint16_t dst) { sport_ = src; dport_ = dst; return *this; }
 FrameBuilder& FrameBuilder::udp_checksum_zero(bool zero) { udp_zero_ = zero; return *this; }
+FrameBuilder& FrameBuilder::udp_length(uint16_t length) { udp_length_ = length; return *this; }
+FrameBuilder& FrameBuilder::ethernet_padding(size_t octets) { eth_padding_ = octets; return *this; }
 
 FrameBuilder& FrameBuilder::id(uint16_t id) { header_.id = id; return *this; }
 FrameBuilder& FrameBuilder::qr(bool on) { header_.qr = on; return *this; }
@@ -191,7 +193,7 @@ Bytes FrameBuilder::dns_message() const {
 
 Bytes FrameBuilder::udp_datagram(const Bytes& payload) const {
     Bytes udp;
-    const size_t len = 8 + payload.size();
+    const size_t len = udp_length_ ? *udp_length_ : 8 + payload.size();
     put16(udp, sport_);
     put16(udp, dport_);
     put16(udp, static_cast<uint16_t>(len));
@@ -257,6 +259,7 @@ Bytes FrameBuilder::build() const {
         frame.insert(frame.end(), ext.begin(), ext.end());
     }
     frame.insert(frame.end(), udp.begin(), udp.end());
+    frame.insert(frame.end(), eth_padding_, 0);
     return frame;
 }
 

@@ -87,6 +87,8 @@ public:
     // UDP.
     FrameBuilder& udp_ports(uint16_t src, uint16_t dst);
     FrameBuilder& udp_checksum_zero(bool zero = true);
+    FrameBuilder& udp_length(uint16_t length);  // overrides the UDP length field (checksum follows it)
+    FrameBuilder& ethernet_padding(size_t octets);  // zeros after the IP packet, as a NIC may deliver
 
     // DNS header.
     FrameBuilder& id(uint16_t id);
@@ -155,6 +157,8 @@ private:
     std::optional<uint8_t> protocol_;
     uint16_t sport_ = 40000, dport_ = 53;
     bool udp_zero_ = false;
+    std::optional<uint16_t> udp_length_;
+    size_t eth_padding_ = 0;
     QueryHeader header_;
     std::optional<std::array<uint16_t, 4>> counts_;
     std::vector<Question> questions_;

@@ -2,7 +2,9 @@
 // path answers it, FORMERR included), untouched, with the counter of the reason incremented.
 #include <gtest/gtest.h>
 
+#include "maps/bpf_map_writer.h"
 #include "tests/bpf/packet_test_support.h"
+#include "userspace/map_contents.h"
 
 namespace xgslb::test {
 
@@ -48,6 +50,11 @@ std::vector<PacketCase> pass_cases() {
         {"ipv6_destination_options_header", query6(kSingle, qtype::A).ipv6_extension_header(60),
          pass({"pass_ip_unsupported"})},
         {"ipv6_udp_checksum_zero", query6(kSingle, qtype::A).udp_checksum_zero(), pass({"pass_malformed"})},
+        {"udp_length_beyond_ip_payload", query4(kSingle, qtype::A).udp_length(8 + 60), pass({"pass_malformed"})},
+        {"udp_length_below_8", query4(kSingle, qtype::A).udp_length(7), pass({"pass_malformed"})},
+        {"udp_length_cuts_question", query4(kSingle, qtype::A).udp_length(8 + 12 + 10),
+         pass({"pass_malformed", "pass_bad_name"})},
+        {"ipv6_udp_length_beyond_payload", query6(kSingle, qtype::A).udp_length(200), pass({"pass_malformed"})},
 
         // Not a standard query.
         {"qr_set", query4(kSingle, qtype::A).qr(), pass({"pass_not_query"})},
@@ -99,6 +106,7 @@ std::vector<PacketCase> pass_cases() {
         {"parent_of_zone", query4("example.com", qtype::A), pass({"pass_not_in_zone"})},
         {"root_name", query4(".", qtype::A), pass({"pass_not_in_zone"})},
         {"too_deep_to_walk", query4(deep, qtype::A), pass({"pass_not_in_zone"})},
+        {"wildcard_zone_missing_name", query4("nope.wild.example.net", qtype::A), pass({"pass_wildcard_zone"})},
 
         // Too large for the client: 946 octets against 512 (no EDNS, or EDNS 512) and 945.
         {"large_no_edns", query4("big.cloud.example.com", qtype::AAAA), pass({"pass_too_large"})},
@@ -119,6 +127,44 @@ TEST_P(XdpPassTest, Passes) {
 
 INSTANTIATE_TEST_SUITE_P(Packet, XdpPassTest, ::testing::ValuesIn(pass_cases()),
                          [](const auto& info) { return info.param.name; });
+
+// A name whose 64-bit map key equals another name's must be passed, never answered with the
+// other name's data. A real collision cannot be found, so one is planted: entries for
+// collide.cloud.example.com copied from single.cloud.example.com with the check half changed.
+TEST(XdpHashCheck, FirstHalfCollisionIsPassed) {
+    PacketWorld& world = PacketWorld::get();
+    const xgslb_settings settings = world.program->settings();
+    const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
+    const MapContents contents = build_map_contents(*world.view, seed);
+    const xgslb_name_hash single = hash_wire_name(name_to_wire(kSingle), seed);
+    const xgslb_name_hash collide = hash_wire_name(name_to_wire("collide.cloud.example.com"), seed);
+
+    const xgslb_name_key single_name{single.hash}, planted_name{collide.hash};
+    xgslb_rrset_key single_rrset{}, planted_rrset{};
+    single_rrset.name_hash = single.hash;
+    single_rrset.qtype = qtype::A;
+    planted_rrset.name_hash = collide.hash;
+    planted_rrset.qtype = qtype::A;
+    ASSERT_TRUE(contents.names.count(single_name));
+    ASSERT_TRUE(contents.rrsets.count(single_rrset));
+    xgslb_name name = contents.names.at(single_name);
+    xgslb_rrset rrset = contents.rrsets.at(single_rrset);
+    name.check = collide.check ^ 1;
+    rrset.check = collide.check ^ 1;
+
+    BpfMapWriter writer(world.program->maps());
+    writer.put_name(planted_name, name);
+    writer.put_rrset(planted_rrset, rrset);
+    const auto a = run_case({"collision_a", query4("collide.cloud.example.com", qtype::A), pass({"pass_hash_check"})});
+    const auto mx = run_case({"collision_mx", query4("collide.cloud.example.com", qtype::MX), pass({"pass_hash_check"})});
+    const auto below = run_case({"collision_below", query4("x.collide.cloud.example.com", qtype::A),
+                                 pass({"pass_hash_check"})});
+    writer.erase_rrset(planted_rrset);
+    writer.erase_name(planted_name);
+    EXPECT_TRUE(a.empty()) << "A query" << join_lines(a);
+    EXPECT_TRUE(mx.empty()) << "MX query" << join_lines(mx);
+    EXPECT_TRUE(below.empty()) << "A query below the colliding name" << join_lines(below);
+}
 
 }  // namespace
 }  // namespace xgslb::test

@@ -105,8 +105,19 @@ std::vector<PacketCase> answer_cases() {
         {"edns_nxdomain", query4("nope.cloud.example.com", qtype::AAAA).edns(Edns()),
          negative("answered_nxdomain", 3, kZone, opt(false))},
 
+        // Header bits a query may carry that an authoritative answer without DNSSEC clears.
+        {"query_ad_ra_set", query4("single.cloud.example.com", qtype::A).ad().ra(), answered("answered_a", {single})},
+
+        // A zone with a wildcard: existing names are still answered.
+        {"wildcard_zone_existing_name", query4("www.wild.example.net", qtype::A),
+         answered("answered_a", {rr_a("www.wild.example.net", 30, "172.18.2.2")})},
+        {"wildcard_zone_nodata", query4("www.wild.example.net", qtype::MX),
+         negative("answered_nodata", 0, "wild.example.net")},
+
         // Framing: VLAN tags kept, IPv6, zero UDP checksum over IPv4.
         {"vlan_one_tag", query4("single.cloud.example.com", qtype::A).vlan(100), answered("answered_a", {single})},
+        {"vlan_one_tag_8021ad", query4("single.cloud.example.com", qtype::A).vlan(100, 0x88a8),
+         answered("answered_a", {single})},
         {"vlan_two_tags_qinq", query4("single.cloud.example.com", qtype::A).vlan(10, 0x88a8).vlan(20),
          answered("answered_a", {single})},
         {"vlan_two_tags_nxdomain_edns", query4("nope.cloud.example.com", qtype::A).vlan(7, 0x88a8).vlan(4094).edns(Edns()),
@@ -120,6 +131,12 @@ std::vector<PacketCase> answer_cases() {
         {"ipv4_udp_checksum_zero", query4("single.cloud.example.com", qtype::A).udp_checksum_zero(),
          answered("answered_a", {single})},
         {"ipv4_ttl_one", query4("single.cloud.example.com", qtype::A).ttl(1), answered("answered_a", {single})},
+        // Ethernet padding after the IP packet (NICs pad short frames to 60 octets): passing is
+        // fine, but an answer must not carry the padding along.
+        {"ipv4_ethernet_padding", query4("single.cloud.example.com", qtype::A).ethernet_padding(6),
+         or_pass(answered("answered_a", {single}), {"pass_malformed"})},
+        {"ipv6_ethernet_padding", query6("single.cloud.example.com", qtype::A).ethernet_padding(6),
+         or_pass(answered("answered_a", {single}), {"pass_malformed"})},
 
         // Names at the length limit.
         {"name_255_octets", query4(long_name(), qtype::A),
