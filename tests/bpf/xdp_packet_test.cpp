@@ -84,6 +84,9 @@ std::vector<PacketCase> answer_cases() {
          negative("answered_nxdomain", 3, kZone)},
         {"nxdomain_0x20_mixed_case", query4("NoPe.ClOuD.eXaMpLe.CoM", qtype::A),
          negative("answered_nxdomain", 3, kZone)},
+        // Case folding is ASCII only (RFC 4343): 0xd3 is not 'S' with another case.
+        {"nxdomain_high_bit_not_case_folded", query4("\\211ingle.cloud.example.com", qtype::A),
+         negative("answered_nxdomain", 3, kZone)},
         {"nxdomain_eight_labels_below_apex", query4("a.b.c.d.e.f.g.h.cloud.example.com", qtype::A),
          negative("answered_nxdomain", 3, kZone)},
         {"nxdomain_soa_ttl_below_negative_ttl", query4("nope.short-soa.example.net", qtype::A),
