@@ -103,18 +103,24 @@ static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx,
 	return XGSLB_C_pass_bad_name;
 }
 
-/* Hash of the wire name at `name`, `len` octets, as maps/name_hash.h defines it. The caller has
- * checked that the 4 octets after the name are in the packet (QTYPE/QCLASS follow every name we
- * hash), so a word that would run past the packet can be read as 4 octets instead. */
-static __always_inline int hash_wire_name(const __u8 *name, __u32 len, void *data_end, const __u64 seed[2],
-					  struct xgslb_name_hash *h)
+/* Hash of the wire name at frame offset `off`, `len` octets, as maps/name_hash.h defines it;
+ * `h` comes in holding the seeds (xgslb_hash_init). The caller has checked that the 4 octets
+ * after the name are in the packet (QTYPE/QCLASS follow every name we hash), so a word that
+ * would run past the packet can be read as 4 octets instead. A global function: the verifier
+ * checks it once, not once per caller and loop iteration. */
+__noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgslb_name_hash *h)
 {
-	xgslb_hash_init(h, seed);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!h || len == 0 || len > XGSLB_NAME_WIRE_MAX)
+		return -1;
+	const __u8 *name = data + bounded(off, 0x3ff);
 	for (__u32 i = 0; i < WORDS_PER_NAME; i++) {
-		__u32 off = i * 8;
-		if (off >= len)
+		__u32 word_off = i * 8;
+		if (word_off >= len)
 			break;
-		const __u8 *p = name + off;
+		const __u8 *p = name + word_off;
 		__u64 word;
 		if ((void *)(p + 8) <= data_end) {
 			word = *(const __u64 *)p;
@@ -123,7 +129,7 @@ static __always_inline int hash_wire_name(const __u8 *name, __u32 len, void *dat
 		} else {
 			return -1;
 		}
-		xgslb_hash_word(h, xgslb_keep_octets(xgslb_lower8(word), len - off));
+		xgslb_hash_word(h, xgslb_keep_octets(xgslb_lower8(word), len - word_off));
 	}
 	xgslb_hash_finish(h, len);
 	return 0;
@@ -201,7 +207,8 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 	    (q->qtype >= 128 && q->qtype <= 255))
 		return XGSLB_C_pass_qtype;
 
-	if (hash_wire_name(qname, bounded(q->name_len, XGSLB_NAME_WIRE_MAX), data_end, settings->hash_seed, &q->hash))
+	xgslb_hash_init(&q->hash, settings->hash_seed);
+	if (hash_name_at(ctx, q->dns_off + sizeof(*dns), q->name_len, &q->hash))
 		return XGSLB_C_pass_malformed;
 	return XGSLB_COUNTER_COUNT;
 }

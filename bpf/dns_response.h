@@ -18,11 +18,14 @@
 #include "bpf/dns_query.h"
 
 #define RESPONSE_IP_TTL 64
+#define PREFIX_MAX 1024 /* headers + question: at most 22 + 40 + 8 + 12 + 255 + 4 octets */
 
 /* What goes after the question: `section_len` octets from a map value (an rrset's records, or a
  * zone's SOA record, which then gets a 2-octet owner pointer `soa_owner` in front). The caller
  * copies the section itself (store_section), bounded by its own map value's size. */
 struct dns_answer {
+	__u16 udp_payload_size; /* ours, for the OPT */
+	__u16 pad;
 	__u32 section_len;
 	__u16 section_csum; /* even-offset sum of the section, owner pointer included */
 	__u16 soa_owner;    /* 0xc000 | offset of the zone apex in the question, or 0 */
@@ -48,6 +51,39 @@ static __always_inline void swap_mac(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
 }
 
+/* After bpf_xdp_adjust_head(-grow), moves the first `len` octets (headers and question) from
+ * where they were, `grow` octets in, to the new start. Front to back is safe: the destination
+ * is always before the source. */
+static __always_inline int move_prefix_to_front(struct xdp_md *ctx, __u32 grow, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 at = 0;
+
+	for (int i = 0; i < (PREFIX_MAX / 8); i++) {
+		if (at + 8 > len)
+			break;
+		__u8 *dst = data + bounded(at, PREFIX_MAX - 1);
+		__u8 *src = data + bounded(at + grow, 0x7ff);
+		if ((void *)(src + 8) > data_end || (void *)(dst + 8) > data_end)
+			return -1;
+		__u64 word = *(__u64 *)src;
+		*(__u64 *)dst = word;
+		at += 8;
+	}
+	for (int i = 0; i < 7; i++) {
+		if (at >= len)
+			break;
+		__u8 *dst = data + bounded(at, PREFIX_MAX - 1);
+		__u8 *src = data + bounded(at + grow, 0x7ff);
+		if ((void *)(src + 1) > data_end || (void *)(dst + 1) > data_end)
+			return -1;
+		*dst = *src;
+		at++;
+	}
+	return 0;
+}
+
 static __always_inline __u16 ipv4_header_checksum(struct iphdr *ip)
 {
 	__u16 *words = (__u16 *)ip;
@@ -65,12 +101,15 @@ static __always_inline __u32 section_offset(const struct dns_query *q, const str
 	return q->dns_off + q->question_end + (a->soa_owner ? 2 : 0);
 }
 
-/* Everything but the section's octets. Returns `answered` on success, pass_too_large / pass_no_room when the frame was left as it
- * was, dropped when it was already resized and could not be completed. */
-static __always_inline enum xgslb_counter write_response(struct xdp_md *ctx, const struct xgslb_settings *settings,
-							 const struct dns_query *q, const struct dns_answer *a,
-							 enum xgslb_counter answered)
+/* Everything but the section's octets. Returns 0 on success; pass_too_large / pass_no_room when
+ * the frame was left as it was; dropped when it was already resized and could not be completed.
+ * A global function, so the verifier checks it once for all the kinds of answer. */
+__noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, const struct dns_answer *a)
 {
+	if (!q || !a)
+		return XGSLB_C_pass_malformed;
+	if (a->section_len > XGSLB_RRSET_WIRE_MAX || q->question_end > sizeof(struct dns_header) + XGSLB_NAME_WIRE_MAX + QUESTION_FIXED_LEN)
+		return XGSLB_C_pass_malformed;
 	__u32 opt_len = q->has_opt ? XGSLB_OPT_RR_LEN : 0;
 	__u32 owner_len = a->soa_owner ? 2 : 0;
 	__u32 dns_len = q->question_end + owner_len + a->section_len + opt_len;
@@ -91,9 +130,16 @@ static __always_inline enum xgslb_counter write_response(struct xdp_md *ctx, con
 	__u16 old_udp_csum = bpf_ntohs(udp->check);
 	__u16 old_udp_len = bpf_ntohs(udp->len);
 
+	/* Grow at the tail where the driver left room; otherwise at the head, which XDP guarantees
+	 * (XDP_PACKET_HEADROOM), moving headers and question forward. veth, for one, hands over
+	 * socket-sent frames in buffers cut to size, with almost no tailroom. */
 	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
-	if (bpf_xdp_adjust_tail(ctx, delta))
-		return XGSLB_C_pass_no_room;
+	if (bpf_xdp_adjust_tail(ctx, delta)) {
+		if (delta <= 0 || bpf_xdp_adjust_head(ctx, -delta))
+			return XGSLB_C_pass_no_room;
+		if (move_prefix_to_front(ctx, delta, q->dns_off + q->question_end))
+			return XGSLB_C_dropped;
+	}
 
 	/* From here the frame is resized: any failure must drop it. */
 	data = (void *)(long)ctx->data;
@@ -143,7 +189,7 @@ static __always_inline enum xgslb_counter write_response(struct xdp_md *ctx, con
 	dns->arcount = bpf_htons(arcount);
 
 	__u8 opt[12];
-	build_opt(opt, settings->udp_payload_size, q->dnssec_ok);
+	build_opt(opt, a->udp_payload_size, q->dnssec_ok);
 	/* Offsets relative to the UDP header decide which octet of a checksum word a byte is. */
 	__u32 section_at = sizeof(struct udphdr) + q->question_end;
 	__u32 opt_at = section_at + owner_len + a->section_len;
@@ -178,7 +224,7 @@ static __always_inline enum xgslb_counter write_response(struct xdp_md *ctx, con
 	if (q->has_opt && bpf_xdp_store_bytes(ctx, bounded(at + owner_len + a->section_len, 0x7ff), opt,
 					      XGSLB_OPT_RR_LEN))
 		return XGSLB_C_dropped;
-	return answered;
+	return 0;
 }
 
 /* Copies `len` octets (already checked against the map value's size) to the section. */

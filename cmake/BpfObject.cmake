@@ -1,6 +1,6 @@
 # bpf_object(<target> <source.bpf.c> DEPENDS <headers...>)
 # Compiles BPF C with clang (-target bpf, warnings as errors), then generates the libbpf
-# skeleton with bpftool into the build tree. <target> is an INTERFACE library whose include
+# skeleton (struct <name>_bpf) with bpftool into the build tree. <target> is an INTERFACE library whose include
 # directory holds <name>.skel.h; link it to use the skeleton.
 find_program(BPF_CLANG NAMES clang clang-14 REQUIRED)
 find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
@@ -26,11 +26,11 @@ function(bpf_object target source)
     VERBATIM)
   add_custom_command(
     OUTPUT ${skeleton}
-    COMMAND ${BPFTOOL} gen skeleton ${object} name ${name} > ${skeleton}
+    COMMAND ${BPFTOOL} gen skeleton ${object} name ${name}_bpf > ${skeleton}
     DEPENDS ${object}
     COMMENT "skeleton ${name}.skel.h"
     VERBATIM)
-  add_custom_target(${target}_gen DEPENDS ${skeleton})
+  add_custom_target(${target}_gen ALL DEPENDS ${skeleton})
   add_library(${target} INTERFACE)
   add_dependencies(${target} ${target}_gen)
   target_include_directories(${target} INTERFACE ${out_dir})

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "maps/pinned_maps.h"
 #include "maps/xgslb_abi.h"
 
-struct xgslb;      // the generated skeleton (bpf/xgslb.skel.h)
+struct xgslb_bpf;  // the generated skeleton (xgslb.skel.h in the build tree)
 struct xdp_program;
 
 namespace xgslb {
@@ -19,10 +20,6 @@ namespace xgslb {
 enum class AttachMode { automatic, native, generic };
 AttachMode parse_attach_mode(const std::string& text);  // "auto" | "native" | "generic"
 const char* to_string(AttachMode mode);
-
-struct MapFds {
-    int settings = -1, listen = -1, names = -1, rrsets = -1, zones = -1, stats = -1, scratch = -1;
-};
 
 class XdpProgram {
 public:
@@ -47,19 +44,17 @@ public:
     // Attach to an interface through libxdp's dispatcher; returns the mode actually used.
     AttachMode attach(const std::string& ifname, AttachMode mode);
     void detach_all();
+    bool is_attached(const std::string& ifname) const;
     std::string pin_dir() const { return pin_dir_; }
     void remove_pins();  // unlink maps and the pin directory (detach first)
 
 private:
     Options options_;
     std::string pin_dir_;
-    ::xgslb* skel_ = nullptr;
+    ::xgslb_bpf* skel_ = nullptr;
     MapFds maps_;
     struct Attachment { int ifindex; std::string ifname; AttachMode mode; ::xdp_program* prog; };
     std::vector<Attachment> attachments_;
 };
-
-// Per-CPU counters summed over CPUs, read from a stats map fd (loaded or pinned).
-xgslb_stats read_stats(int stats_map_fd);
 
 }  // namespace xgslb

@@ -1,0 +1,23 @@
+// The layout of every ABI struct, pinned: the BPF side is compiled by clang for -target bpf,
+// this side by g++; a change to maps/xgslb_abi.h that moves a field fails the build here.
+#include <cstddef>
+
+#include "maps/xgslb_abi.h"
+
+static_assert(sizeof(xgslb_settings) == 24);
+static_assert(offsetof(xgslb_settings, udp_payload_size) == 16);
+static_assert(sizeof(xgslb_listen_key) == 20);
+static_assert(offsetof(xgslb_listen_key, port) == 2 && offsetof(xgslb_listen_key, addr) == 4);
+static_assert(sizeof(xgslb_name_key) == 8);
+static_assert(sizeof(xgslb_name) == 16 + XGSLB_NAME_TEXT_MAX);
+static_assert(offsetof(xgslb_name, zone_id) == 8 && offsetof(xgslb_name, flags) == 12);
+static_assert(sizeof(xgslb_rrset_key) == 16 && offsetof(xgslb_rrset_key, qtype) == 8);
+static_assert(offsetof(xgslb_rrset, count) == 12 && offsetof(xgslb_rrset, wire_len) == 16);
+static_assert(offsetof(xgslb_rrset, wire) == 24);
+static_assert(sizeof(xgslb_rrset) == 24 + XGSLB_RRSET_WIRE_MAX);
+static_assert(offsetof(xgslb_zone, soa_wire) == 8);
+static_assert(sizeof(xgslb_zone) == 8 + XGSLB_SOA_WIRE_MAX + 2 + XGSLB_NAME_TEXT_MAX);
+static_assert(sizeof(xgslb_stats) == XGSLB_COUNTER_COUNT * sizeof(__u64));
+static_assert(sizeof(xgslb_scratch) == 24);
+static_assert(XGSLB_RRSET_WIRE_MAX >= XGSLB_MAX_RRSET_RECORDS * XGSLB_RR_AAAA_LEN);
+static_assert(XGSLB_SOA_WIRE_MAX % 2 == 0, "keeps text and the struct end aligned");

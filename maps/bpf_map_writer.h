@@ -1,0 +1,26 @@
+// The Publisher's writes, applied to the BPF maps of an instance.
+#pragma once
+
+#include "maps/pinned_maps.h"
+#include "userspace/publisher.h"
+
+namespace xgslb {
+
+class BpfMapWriter final : public MapWriter {
+public:
+    explicit BpfMapWriter(const MapFds& fds) : fds_(fds) {}
+
+    void put_zone(uint32_t id, const xgslb_zone& value) override;
+    void erase_zone(uint32_t id) override;
+    void put_rrset(const xgslb_rrset_key& key, const xgslb_rrset& value) override;
+    void erase_rrset(const xgslb_rrset_key& key) override;
+    void put_name(const xgslb_name_key& key, const xgslb_name& value) override;
+    void erase_name(const xgslb_name_key& key) override;
+    void put_listen(const xgslb_listen_key& key, const xgslb_listen_value& value) override;
+    void erase_listen(const xgslb_listen_key& key) override;
+
+private:
+    MapFds fds_;
+};
+
+}  // namespace xgslb

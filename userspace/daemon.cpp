@@ -1,0 +1,133 @@
+#include "userspace/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
+#include "userspace/error.h"
+#include "userspace/map_contents.h"
+
+namespace xgslb {
+namespace {
+
+void apply_log_level(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+}  // namespace
+
+Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), config_(load_config(config_path_)) {
+    apply_log_level(config_.log_level);
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::start() {
+    XdpProgram::Options options;
+    options.instance = config_.instance;
+    options.udp_payload_size = config_.dns.udp_payload_size;
+    program_ = std::make_unique<XdpProgram>(options);
+    writer_ = std::make_unique<BpfMapWriter>(program_->maps());
+    publisher_ = std::make_unique<Publisher>(*writer_);
+    spdlog::info("instance={} maps={} program_fd={}", config_.instance, program_->pin_dir(), program_->prog_fd());
+    // Publish before attaching, so the first packet the program sees finds the data.
+    publish(config_);
+    attach_interfaces(config_);
+}
+
+void Daemon::publish(const Config& config) {
+    const auto started = std::chrono::steady_clock::now();
+    auto view = ZoneView::build(config);
+    const xgslb_settings settings = program_->settings();
+    const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
+    const MapContents contents = build_map_contents(*view, seed);
+    const PublishStats stats = publisher_->publish(contents);
+    view_ = std::move(view);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info(
+        "published zones={} names={} rrsets={} listen={} writes={} (zones +{}/-{}, rrsets +{}/-{}, names +{}/-{}) "
+        "took_us={}",
+        contents.zones.size(), contents.names.size(), contents.rrsets.size(), contents.listen.size(), stats.writes(),
+        stats.zones.puts, stats.zones.erases, stats.rrsets.puts, stats.rrsets.erases, stats.names.puts,
+        stats.names.erases, micros);
+}
+
+void Daemon::attach_interfaces(const Config& next) {
+    const AttachMode mode = parse_attach_mode(next.xdp.mode);
+    // Interfaces dropped from the config are detached by detaching all and reattaching the
+    // rest only when the set shrank; a grown set just attaches the new ones.
+    const bool shrank = std::any_of(config_.xdp.interfaces.begin(), config_.xdp.interfaces.end(),
+                                    [&](const std::string& i) { return !contains(next.xdp.interfaces, i); });
+    if (shrank) program_->detach_all();
+    for (const auto& ifname : next.xdp.interfaces)
+        if (shrank || !program_->is_attached(ifname)) program_->attach(ifname, mode);
+}
+
+void Daemon::reload() {
+    spdlog::info("SIGHUP: reloading {}", config_path_);
+    try {
+        Config next = load_config(config_path_);
+        if (next.instance != config_.instance)
+            throw Error(config_path_ + ": instance: changing the instance (" + config_.instance + " -> " +
+                        next.instance + ") needs a restart");
+        apply_log_level(next.log_level);
+        publish(next);
+        attach_interfaces(next);
+        config_ = std::move(next);
+    } catch (const std::exception& e) {
+        spdlog::error("reload failed, still serving the last good configuration: {}", e.what());
+    }
+}
+
+void Daemon::shut_down() {
+    if (!program_) return;
+    if (config_.xdp.keep_attached) {
+        spdlog::info("keepAttached: leaving the XDP program attached and its maps pinned in {}", program_->pin_dir());
+        return;
+    }
+    program_->detach_all();
+    program_->remove_pins();
+}
+
+int Daemon::run() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
+    if (sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) throw_errno("sigprocmask", errno);
+    const int fd = signalfd(-1, &signals, SFD_CLOEXEC);
+    if (fd < 0) throw_errno("signalfd", errno);
+
+    try {
+        start();
+    } catch (...) {
+        close(fd);
+        shut_down();
+        throw;
+    }
+    spdlog::info("xgslbd ready");
+    for (;;) {
+        signalfd_siginfo info{};
+        const ssize_t n = read(fd, &info, sizeof info);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != sizeof info) throw_errno("reading signalfd", errno);
+        if (info.ssi_signo == SIGHUP) {
+            reload();
+            continue;
+        }
+        spdlog::info("signal {}: stopping", info.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        break;
+    }
+    close(fd);
+    shut_down();
+    return 0;
+}
+
+}  // namespace xgslb

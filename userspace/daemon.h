@@ -1,0 +1,41 @@
+// xgslbd's life cycle: load the config, load and attach the XDP program, publish the ZoneView
+// to its maps, then follow signals: SIGHUP re-reads the config and publishes only what changed,
+// SIGTERM/SIGINT detach (unless xdp.keepAttached) and exit. A config that fails to load at
+// start exits non-zero before any BPF state is touched; one that fails on SIGHUP is logged and
+// the last good data keeps being served.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "maps/bpf_map_writer.h"
+#include "userspace/config.h"
+#include "userspace/publisher.h"
+#include "userspace/xdp_program.h"
+#include "userspace/zone_view.h"
+
+namespace xgslb {
+
+class Daemon {
+public:
+    explicit Daemon(std::string config_path);  // throws xgslb::Error on a bad config
+    ~Daemon();
+
+    int run();  // until SIGTERM/SIGINT; returns the exit code
+
+private:
+    void start();
+    void reload();
+    void publish(const Config& config);
+    void attach_interfaces(const Config& next);
+    void shut_down();
+
+    std::string config_path_;
+    Config config_;
+    std::unique_ptr<XdpProgram> program_;
+    std::unique_ptr<BpfMapWriter> writer_;
+    std::unique_ptr<Publisher> publisher_;
+    std::shared_ptr<const ZoneView> view_;
+};
+
+}  // namespace xgslb

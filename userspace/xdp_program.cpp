@@ -1,0 +1,202 @@
+#include "userspace/xdp_program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <spdlog/spdlog.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <xdp/libxdp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "userspace/error.h"
+#include "xgslb.skel.h"
+
+namespace xgslb {
+namespace {
+
+// While our own object loads, libbpf's warnings (the verifier log) are what an operator needs
+// to see; at any other time they come from probes that fail on purpose (libxdp trying its
+// dispatcher, then falling back), so libbpf and libxdp messages are logged at debug.
+thread_local bool loading_our_object = false;
+
+template <typename Level>
+int forward_library_log(Level level, const char* library, const char* format, va_list args) {
+    char line[1024];
+    vsnprintf(line, sizeof line, format, args);
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    const bool warning = static_cast<int>(level) == 0;  // LIBBPF_WARN / LIBXDP_WARN
+    spdlog::log(warning && loading_our_object ? spdlog::level::err : spdlog::level::debug, "{}: {}", library, text);
+    return 0;
+}
+
+int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
+    return forward_library_log(level, "libbpf", format, args);
+}
+
+int libxdp_log(libxdp_print_level level, const char* format, va_list args) {
+    return forward_library_log(level, "libxdp", format, args);
+}
+
+void ensure_bpffs(const std::string& root) {
+    std::filesystem::create_directories(std::filesystem::path(root).parent_path());
+    struct statfs fs {};
+    const std::string mount_point = std::filesystem::path(root).parent_path();
+    if (statfs(mount_point.c_str(), &fs) == 0 && fs.f_type == BPF_FS_MAGIC) return;
+    if (mount("bpf", mount_point.c_str(), "bpf", 0, nullptr) != 0)
+        throw_errno("no bpffs at " + mount_point + " and mounting one failed", errno);
+    spdlog::info("mounted bpffs at {}", mount_point);
+}
+
+struct MapSlot {
+    bpf_map* map;
+    int* fd;
+};
+
+}  // namespace
+
+AttachMode parse_attach_mode(const std::string& text) {
+    if (text == "auto") return AttachMode::automatic;
+    if (text == "native") return AttachMode::native;
+    if (text == "generic" || text == "skb") return AttachMode::generic;
+    throw Error("unknown XDP mode '" + text + "' (expected auto, native or generic)");
+}
+
+const char* to_string(AttachMode mode) {
+    switch (mode) {
+        case AttachMode::automatic: return "auto";
+        case AttachMode::native: return "native";
+        case AttachMode::generic: return "generic";
+    }
+    return "?";
+}
+
+XdpProgram::XdpProgram(const Options& options) : options_(options) {
+    static const bool logs_routed = [] {
+        libbpf_set_print(libbpf_log);
+        libxdp_set_print(libxdp_log);
+        return true;
+    }();
+    (void)logs_routed;
+
+    skel_ = xgslb_bpf__open();
+    if (!skel_) throw_errno("opening the BPF object", errno);
+    auto& m = skel_->maps;
+    const std::vector<MapSlot> slots = {
+        {m.xgslb_settings, &maps_.settings}, {m.xgslb_listen, &maps_.listen}, {m.xgslb_names, &maps_.names},
+        {m.xgslb_rrsets, &maps_.rrsets},     {m.xgslb_zones, &maps_.zones},   {m.xgslb_stats, &maps_.stats},
+        {m.xgslb_scratch, &maps_.scratch}};
+    try {
+        bpf_map__set_max_entries(m.xgslb_names, options.max_names);
+        bpf_map__set_max_entries(m.xgslb_rrsets, options.max_rrsets);
+        if (options.pin) {
+            ensure_bpffs(options.pin_root);
+            pin_dir_ = options.pin_root + "/" + options.instance;
+            std::filesystem::create_directories(pin_dir_);
+            // With a pin path set, libbpf reuses a compatible map already pinned there, which is
+            // how a restarted daemon keeps the data the XDP program is answering from.
+            for (const auto& slot : slots) {
+                const std::string path = pin_dir_ + "/" + bpf_map__name(slot.map);
+                if (int err = bpf_map__set_pin_path(slot.map, path.c_str())) throw_errno("pin path " + path, err);
+            }
+        }
+        loading_our_object = true;
+        const int err = xgslb_bpf__load(skel_);
+        loading_our_object = false;
+        if (err) throw_errno("loading the XDP program (see the libbpf log above)", err);
+        for (const auto& slot : slots) *slot.fd = bpf_map__fd(slot.map);
+
+        xgslb_settings current = settings();
+        if (current.hash_seed[0] == 0 && current.hash_seed[1] == 0) {
+            // New maps: choose this instance's hash seeds. Adopted maps keep theirs, because
+            // every key in them was computed with those.
+            if (getrandom(current.hash_seed, sizeof current.hash_seed, 0) != sizeof current.hash_seed)
+                throw_errno("getrandom", errno);
+            current.udp_payload_size = options.udp_payload_size;
+            uint32_t zero = 0;
+            if (int err = bpf_map_update_elem(maps_.settings, &zero, &current, BPF_ANY))
+                throw_errno("writing " XGSLB_MAP_SETTINGS, err);
+        }
+    } catch (...) {
+        xgslb_bpf__destroy(skel_);
+        throw;
+    }
+}
+
+XdpProgram::~XdpProgram() {
+    for (auto& a : attachments_) xdp_program__close(a.prog);
+    xgslb_bpf__destroy(skel_);
+}
+
+int XdpProgram::prog_fd() const { return bpf_program__fd(skel_->progs.xgslb_xdp); }
+
+xgslb_settings XdpProgram::settings() const {
+    xgslb_settings s{};
+    uint32_t zero = 0;
+    if (int err = bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xgslb_settings), &zero, &s))
+        throw_errno("reading " XGSLB_MAP_SETTINGS, err);
+    return s;
+}
+
+AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
+    const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+    if (ifindex == 0) throw Error("interface '" + ifname + "' not found");
+    std::vector<AttachMode> tries;
+    if (mode == AttachMode::automatic) tries = {AttachMode::native, AttachMode::generic};
+    else tries = {mode};
+    int last_error = 0;
+    for (AttachMode attempt : tries) {
+        xdp_program* prog = xdp_program__from_fd(prog_fd());
+        if (long err = libxdp_get_error(prog)) throw_errno("libxdp: wrapping the program", static_cast<int>(err));
+        const xdp_attach_mode xdp_mode = attempt == AttachMode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB;
+        last_error = xdp_program__attach(prog, ifindex, xdp_mode, 0);
+        if (last_error == 0) {
+            attachments_.push_back({ifindex, ifname, attempt, prog});
+            spdlog::info("attached XDP program to {} (ifindex {}) in {} mode", ifname, ifindex, to_string(attempt));
+            return attempt;
+        }
+        xdp_program__close(prog);
+        spdlog::warn("attaching to {} in {} mode failed: {}", ifname, to_string(attempt), std::strerror(-last_error));
+    }
+    throw_errno("attaching the XDP program to " + ifname, last_error);
+}
+
+void XdpProgram::detach_all() {
+    for (auto& a : attachments_) {
+        const xdp_attach_mode xdp_mode = a.mode == AttachMode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB;
+        if (int err = xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0))
+            spdlog::warn("detaching from {} failed: {}", a.ifname, std::strerror(-err));
+        else
+            spdlog::info("detached XDP program from {}", a.ifname);
+        xdp_program__close(a.prog);
+    }
+    attachments_.clear();
+}
+
+bool XdpProgram::is_attached(const std::string& ifname) const {
+    return std::any_of(attachments_.begin(), attachments_.end(), [&](const Attachment& a) { return a.ifname == ifname; });
+}
+
+void XdpProgram::remove_pins() {
+    if (pin_dir_.empty()) return;
+    auto& m = skel_->maps;
+    for (bpf_map* map : {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones,
+                         m.xgslb_stats, m.xgslb_scratch})
+        bpf_map__unpin(map, nullptr);
+    std::error_code ignored;
+    std::filesystem::remove(pin_dir_, ignored);
+}
+
+}  // namespace xgslb
