@@ -65,6 +65,13 @@ std::string markdown(const RunResult& run) {
     if (const CaseResult* h = headline(run))
         out << "\nTarget case: " << h->net() << " ns net against a target of ≤ " << run.target_net_ns << " ns — "
             << (h->net() <= run.target_net_ns ? "met" : "**missed**") << ".\n";
+    if (!run.programs.empty()) {
+        std::vector<std::string> sizes;
+        for (const auto& p : run.programs)
+            sizes.push_back("`" + p.name + "` " + std::to_string(p.xlated_octets / 8) + " BPF insns, " +
+                            std::to_string(p.jited_octets) + " octets JITed");
+        out << "\nProgram sizes: " << joined(sizes, "; ") << ".\n";
+    }
     return out.str();
 }
 
@@ -131,6 +138,9 @@ nlohmann::json to_json(const RunResult& run) {
                           {{"xdp_pass", times_json(c.empty)},
                            {"xdp_reflect", times_json(c.reflect)},
                            {"xgslb", times_json(c.xgslb)}}}});
+    nlohmann::json programs = nlohmann::json::array();
+    for (const auto& p : run.programs)
+        programs.push_back({{"name", p.name}, {"xlated_octets", p.xlated_octets}, {"jited_octets", p.jited_octets}});
     return {{"benchmark", "xdp_query_cost"},
             {"machine",
              {{"kernel", run.machine.kernel},
@@ -138,6 +148,7 @@ nlohmann::json to_json(const RunResult& run) {
               {"date", run.machine.date},
               {"command", run.machine.command},
               {"pinned_cpu", run.machine.pinned_cpu}}},
+            {"programs", programs},
             {"rounds", run.rounds},
             {"block", run.block},
             {"target_net_ns", run.target_net_ns},
@@ -149,6 +160,8 @@ RunResult run_from_json(const nlohmann::json& j) {
     RunResult run;
     const auto& m = j.at("machine");
     run.machine = Machine{m.at("kernel"), m.at("cpu"), m.at("date"), m.at("command"), m.at("pinned_cpu")};
+    for (const auto& p : j.value("programs", nlohmann::json::array()))
+        run.programs.push_back(ProgramSize{p.at("name"), p.at("xlated_octets"), p.at("jited_octets")});
     run.rounds = j.at("rounds");
     run.block = j.at("block");
     run.target_net_ns = j.at("target_net_ns");

@@ -41,8 +41,15 @@ struct Machine {
     int pinned_cpu = -1;
 };
 
+// Sizes the kernel reports for a loaded program (all its subprograms together).
+struct ProgramSize {
+    std::string name;
+    uint32_t xlated_octets = 0, jited_octets = 0;  // xlated / 8 = BPF instructions
+};
+
 struct RunResult {
     Machine machine;
+    std::vector<ProgramSize> programs;
     uint64_t rounds = 0, block = 0;  // calls per (case, program) = rounds * block
     int64_t target_net_ns = 100;
     std::vector<CaseResult> cases;

@@ -25,6 +25,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -157,6 +158,13 @@ struct Program {
     uint32_t action;  // what every call must return
 };
 
+ProgramSize program_size(const Program& p) {
+    bpf_prog_info info{};
+    __u32 len = sizeof info;
+    if (int err = bpf_obj_get_info_by_fd(p.fd, &info, &len)) throw_errno("reading the info of " + p.name, -err);
+    return ProgramSize{p.name, info.xlated_prog_len, info.jited_prog_len};
+}
+
 // ---- one call -----------------------------------------------------------------------------------
 
 struct Call {
@@ -253,6 +261,7 @@ struct Options {
     int cpu = -2;  // -2: the last online CPU; -1: do not pin
     std::string json;
     std::vector<std::string> spread;
+    std::vector<std::string> only;  // case ids; empty: all
 };
 
 Machine describe_machine(int pinned_cpu, const std::string& command) {
@@ -297,7 +306,11 @@ RunResult measure(const Options& o, const std::string& command) {
                                  {"xgslb", xgslb.program->prog_fd(), XDP_TX}};
     constexpr size_t kXgslb = 2;
 
-    const std::vector<BenchCase> cases = bench_cases();
+    std::vector<BenchCase> cases = bench_cases();
+    if (!o.only.empty()) {
+        std::erase_if(cases, [&](const BenchCase& c) { return std::find(o.only.begin(), o.only.end(), c.id) == o.only.end(); });
+        if (cases.empty()) throw Error("--case matches no case");
+    }
     std::vector<Bytes> frames, references;
     for (const auto& c : cases) {
         frames.push_back(c.query.build());
@@ -340,6 +353,7 @@ RunResult measure(const Options& o, const std::string& command) {
 
     RunResult run;
     run.machine = describe_machine(cpu, command);
+    for (const auto& p : programs) run.programs.push_back(program_size(p));
     run.rounds = o.rounds;
     run.block = o.block;
     std::vector<uint32_t> pooled;
@@ -369,6 +383,7 @@ int run_main(int argc, char** argv) {
     app.add_option("--block", o.block, "calls in a row of one program on one case");
     app.add_option("--warmup", o.warmup_rounds, "rounds run first and not counted");
     app.add_option("--cpu", o.cpu, "CPU to pin to (-1: do not pin; default: the last online CPU)");
+    app.add_option("--case", o.only, "run only these cases (ids as in the JSON), e.g. to profile one with perf");
     app.add_option("--json", o.json, "also write the results here, for --spread and plots");
     app.add_option("--spread", o.spread, "print the spread across these JSON results instead of measuring");
     CLI11_PARSE(app, argc, argv);
