@@ -306,11 +306,14 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
 
     const Field dns = root.child("dns");
     if (!dns.present()) root.fail("missing key 'dns'");
-    check_keys(dns, {"listen", "udpPayloadSize"});
+    check_keys(dns, {"listen", "udpPayloadSize", "workers", "tcpIdleTimeoutMs", "tcpMaxConnections"});
     if (!dns.child("listen").present()) dns.fail("missing key 'listen'");
     c.dns.listen = get_socket_addresses(dns.child("listen"));
     if (auto n = dns.child("udpPayloadSize"); n.present())
         c.dns.udp_payload_size = static_cast<uint16_t>(get_uint(n, 512, 4096));
+    if (auto n = dns.child("workers"); n.present()) c.dns.workers = get_uint(n, 0, 1024);
+    if (auto n = dns.child("tcpIdleTimeoutMs"); n.present()) c.dns.tcp_idle_timeout_ms = get_uint(n, 1, 3600000);
+    if (auto n = dns.child("tcpMaxConnections"); n.present()) c.dns.tcp_max_connections = get_uint(n, 1, 65536);
 
     if (auto xdp = root.child("xdp"); xdp.present()) {
         check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer"});

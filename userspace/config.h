@@ -65,6 +65,10 @@ struct XdpConfig {
 struct DnsConfig {
     std::vector<SocketAddress> listen;
     uint16_t udp_payload_size = 1232;
+    // The slow-path server (userspace/dns_server.h).
+    unsigned workers = 0;                  // threads, each with its own ring and sockets; 0: one per CPU
+    uint32_t tcp_idle_timeout_ms = 10000;  // RFC 7766 6.2.3: close idle TCP connections
+    uint32_t tcp_max_connections = 256;    // per worker; more are accepted and closed at once
 };
 
 struct Config {

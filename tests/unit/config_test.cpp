@@ -103,6 +103,16 @@ TEST_F(ConfigFile, DefaultsAreResolved) {
     EXPECT_TRUE(c.xdp.interfaces.empty());
     EXPECT_EQ(c.xdp.answer, c.dns.listen);
     EXPECT_EQ(c.dns.udp_payload_size, 1232);
+    EXPECT_EQ(c.dns.workers, 0u);  // one per CPU
+    EXPECT_EQ(c.dns.tcp_idle_timeout_ms, 10000u);
+    EXPECT_EQ(c.dns.tcp_max_connections, 256u);
+}
+
+TEST_F(ConfigFile, ServerTuning) {
+    const Config c = load_config(write(kHead + kDns + "  workers: 3\n  tcpIdleTimeoutMs: 250\n  tcpMaxConnections: 8\n"));
+    EXPECT_EQ(c.dns.workers, 3u);
+    EXPECT_EQ(c.dns.tcp_idle_timeout_ms, 250u);
+    EXPECT_EQ(c.dns.tcp_max_connections, 8u);
 }
 
 TEST_F(ConfigFile, ExplicitZoneFieldsWin) {
@@ -182,6 +192,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"not_a_map", "- a\n- b\n", "eu.yaml:1: expected a mapping at the top level"},
         BadConfig{"unknown_top_key", kHead + kDns + "recrods: []\n",
                   "eu.yaml:6: recrods: unknown key (expected one of: instance, logLevel, zones, xdp, dns, records)"},
+        BadConfig{"unknown_dns_key", kHead + kDns + "  worker: 2\n",
+                  "eu.yaml:6: dns.worker: unknown key (expected one of: listen, udpPayloadSize, workers, "
+                  "tcpIdleTimeoutMs, tcpMaxConnections)"},
         BadConfig{"unknown_zone_key", kHead + "    negativTtl: 5\n" + kDns,
                   "eu.yaml:4: zones[0].negativTtl: unknown key (expected one of: zone, negativeTtl, soa, ns, "
                   "nsTtl)"},
@@ -194,6 +207,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "eu.yaml:6: dns.udpPayloadSize: 'big' is not a non-negative integer"},
         BadConfig{"out_of_range", kHead + kDns + "  udpPayloadSize: 100\n",
                   "eu.yaml:6: dns.udpPayloadSize: '100' is out of range 512..4096"},
+        BadConfig{"workers_too_many", kHead + kDns + "  workers: 5000\n",
+                  "eu.yaml:6: dns.workers: '5000' is out of range 0..1024"},
+        BadConfig{"zero_idle_timeout", kHead + kDns + "  tcpIdleTimeoutMs: 0\n",
+                  "eu.yaml:6: dns.tcpIdleTimeoutMs: '0' is out of range 1..3600000"},
+        BadConfig{"zero_connections", kHead + kDns + "  tcpMaxConnections: 0\n",
+                  "eu.yaml:6: dns.tcpMaxConnections: '0' is out of range 1..65536"},
         BadConfig{"negative_ttl", kHead + "    negativeTtl: -1\n" + kDns,
                   "eu.yaml:4: zones[0].negativeTtl: '-1' is not a non-negative integer"},
         BadConfig{"bad_listen", kHead + "dns:\n  listen: [\"10.77.0.2:53\", \"10.77.0.300\"]\n",
