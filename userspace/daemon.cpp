@@ -1,7 +1,9 @@
 #include "userspace/daemon.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -21,6 +23,23 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// One daemon per instance. A second one would publish its data into the maps the first serves
+// from and, failing later (say, on a missing interface), unpin them. The lock is on the pin
+// directory, which every daemon of the instance shares whatever its network namespace; it is
+// held until the process exits (the fd is never closed), so a crash releases it too.
+void lock_instance(const std::string& pin_dir, const std::string& instance) {
+    const int fd = open(pin_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw_errno("opening " + pin_dir, errno);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        close(fd);
+        if (err == EWOULDBLOCK)
+            throw Error("instance '" + instance + "' is already served by another xgslbd (" + pin_dir +
+                        " is locked); stop it first");
+        throw_errno("locking " + pin_dir, err);
+    }
+}
+
 }  // namespace
 
 Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), config_(load_config(config_path_)) {
@@ -34,6 +53,12 @@ void Daemon::start() {
     options.instance = config_.instance;
     options.udp_payload_size = config_.dns.udp_payload_size;
     program_ = std::make_unique<XdpProgram>(options);
+    try {
+        lock_instance(program_->pin_dir(), config_.instance);
+    } catch (...) {
+        program_.reset();  // the pins are the running daemon's: shut_down() must not remove them
+        throw;
+    }
     writer_ = std::make_unique<BpfMapWriter>(program_->maps());
     publisher_ = std::make_unique<Publisher>(*writer_);
     spdlog::info("instance={} maps={} program_fd={}", config_.instance, program_->pin_dir(), program_->prog_fd());
