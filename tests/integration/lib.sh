@@ -32,7 +32,8 @@ it_show_logs() {
 fail() {
   trap - ERR
   echo "FAIL [$(basename "$0")]: $*" >&2
-  it_show_logs
+  # In a $(...) only the subshell ends; the caller reports the failure with the logs.
+  [[ $BASHPID == "$$" ]] && it_show_logs
   exit 1
 }
 
