@@ -6,6 +6,26 @@
 // (DESIGN.md, the one invariant): same rcode, flags (QR, AA, RD and CD copied, TC), question
 // echoed byte for byte, sections, TTLs, OPT (our payload size, DO echoed); minimal responses
 // (no authority or additional data beyond what the answer needs).
+//
+// Beyond what XDP answers (RFC 1034 4.3.2, 2181, 2308, 4592, 6891, 7873/9018, 8020, 8482):
+// * apex SOA/NS (NS with in-zone glue in additional, dropped without TC when it does not fit);
+//   CNAME answered and followed through our zones (at most 8 links, loops stop the chain; the
+//   rcode and SOA are those of the last name); referrals below a cut (AA=0, NS in authority,
+//   glue required: TC when it does not fit); DS at a cut from the parent side; wildcards.
+// * ANY: one RRset, the first in type order (RFC 8482), over UDP and TCP alike.
+// * REFUSED: names in no zone, QCLASS other than IN, AXFR/IXFR (until TSIG transfers).
+//   Other meta types as BIND 9.18: MAILA/MAILB/TKEY NOTIMP; OPT, TSIG, 128-248 FORMERR.
+// * NOTIMP for an opcode other than QUERY. FORMERR for QDCOUNT > 1, a question name that is
+//   bad or compressed, records running past the end, bad pointers (not strictly backwards),
+//   trailing octets, OPT outside additional / not owned by root / twice / bad option framing
+//   (no OPT in such a FORMERR), a malformed COOKIE (with our OPT). QDCOUNT = 0 is FORMERR unless
+//   the query carries a COOKIE (RFC 7873 5.4: NOERROR with our cookie).
+// * EDNS: our OPT (udp_payload_size, version 0, DO echoed, extended rcode) whenever the query
+//   had one; version > 0: BADVERS. Options other than COOKIE are ignored and not echoed (ECS too,
+//   until GeoIP). Server cookies are always fresh (a wrong server cookie is not BADCOOKIE: the
+//   query is answered normally with a new one, RFC 7873 5.2.3). TSIG records are not checked yet.
+// * Size: UDP limit 512 without EDNS, else min(max(512, client), max(512, ours)); over it, TC=1
+//   with the question and OPT only. TCP: 65535.
 #pragma once
 
 #include <array>
@@ -29,6 +49,7 @@ enum class Transport { udp, tcp };
 struct QueryContext {
     Transport transport = Transport::udp;
     sockaddr_storage client{};  // for server cookies (and, later, GeoIP)
+    std::optional<uint32_t> now;  // seconds since the epoch for cookie timestamps; unset: the clock
 };
 
 class Answerer {

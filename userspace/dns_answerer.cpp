@@ -1,0 +1,239 @@
+#include "userspace/dns_answerer.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "userspace/dns_message.h"
+
+namespace xgslb {
+
+namespace {
+
+using dns::Record;
+
+constexpr uint16_t kTypeDs = 43, kTypeTkey = 249, kTypeTsig = 250, kTypeIxfr = 251, kTypeAxfr = 252,
+                   kTypeMailb = 253, kTypeMaila = 254, kTypeAny = 255;
+constexpr int kMaxCnameChain = 8;
+
+// What a lookup decided, before it is encoded.
+struct Resolution {
+    uint16_t rcode = dns::noerror;
+    bool authoritative = true;
+    std::vector<Record> answer, authority, additional;
+    bool additional_required = false;  // referral glue: when it does not fit, truncate
+};
+
+bool same_name(const WireName& a, const WireName& b) {
+    return a.size() == b.size() && !CanonicalLess{}(a, b) && !CanonicalLess{}(b, a);
+}
+
+void add_rrset(std::vector<Record>& section, const WireName& owner, const RRset& set) {
+    for (const Rdata& rd : set.rdata) section.push_back({owner.data(), owner.size(), set.type, set.ttl, &rd});
+}
+
+// A and AAAA records of in-zone name server names, for the additional section.
+void add_glue(const Zone& zone, const RRset& ns, std::vector<Record>& additional) {
+    for (const Rdata& target : ns.rdata) {
+        if (!is_subdomain(target, zone.apex())) continue;
+        const Node* node = zone.find(target);
+        if (!node) continue;
+        for (uint16_t type : {rrtype::A, rrtype::AAAA})
+            if (const RRset* set = node->find(type)) add_rrset(additional, node->owner, *set);
+    }
+}
+
+class Lookup {
+public:
+    Lookup(const ZoneView& view, Resolution& out) : view_(view), out_(out) {}
+
+    // RFC 1034 4.3.2 in `zone` for `name`; `name` must outlive the Resolution.
+    void run(const Zone& zone, const WireName& name, uint16_t qtype, int depth) {
+        if (depth == 0) chain_.push_back(&name);
+        if (const Node* cut = zone.find_cut(name)) {
+            if (qtype == kTypeDs && same_name(cut->owner, name)) {
+                // DS belongs to the parent side of the cut (RFC 4035 3.1.4.1).
+                if (const RRset* ds = cut->find(kTypeDs))
+                    add_rrset(out_.answer, name, *ds);
+                else
+                    negative(zone, dns::noerror);
+                return;
+            }
+            // Below a cut nothing is ours to say; a CNAME chain just stops there.
+            if (depth == 0) referral(zone, *cut);
+            return;
+        }
+        const Node* node = zone.find(name);
+        if (!node) {
+            if (zone.name_exists(name)) return negative(zone, dns::noerror);  // RFC 8020
+            node = zone.find_wildcard(name);                                   // RFC 4592
+            if (!node) return negative(zone, dns::nxdomain);
+        }
+        // Records are owned by `name` (as asked, or synthesised from a wildcard).
+        if (qtype == kTypeAny) {
+            // RFC 8482: one RRset, the first in type order, never the whole node.
+            if (node->rrsets.empty()) return negative(zone, dns::noerror);
+            add_rrset(out_.answer, name, node->rrsets.begin()->second);
+            return;
+        }
+        if (const RRset* set = node->find(qtype)) {
+            add_rrset(out_.answer, name, *set);
+            if (qtype == rrtype::NS && &zone.apex_node() == node) add_glue(zone, *set, out_.additional);
+            return;
+        }
+        if (const RRset* cname = node->find(rrtype::CNAME); cname && !cname->rdata.empty()) {
+            add_rrset(out_.answer, name, *cname);
+            follow(cname->rdata.front(), qtype, depth);
+            return;
+        }
+        negative(zone, dns::noerror);
+    }
+
+private:
+    void follow(const WireName& target, uint16_t qtype, int depth) {
+        if (depth + 1 >= kMaxCnameChain) return;
+        for (const WireName* seen : chain_)
+            if (same_name(*seen, target)) return;  // a loop: the answer so far is all there is
+        chain_.push_back(&target);
+        if (const Zone* zone = view_.find_zone(target)) run(*zone, target, qtype, depth + 1);
+    }
+
+    // NODATA or NXDOMAIN: the zone's SOA owned by its apex, TTL min(SOA TTL, minimum) (RFC 2308).
+    void negative(const Zone& zone, uint16_t rcode) {
+        out_.rcode = rcode;
+        const RRset* soa = zone.apex_node().find(rrtype::SOA);
+        if (!soa || soa->rdata.empty()) return;
+        out_.authority.push_back({zone.apex().data(), zone.apex().size(), rrtype::SOA, zone.negative_ttl(),
+                                  &soa->rdata.front()});
+    }
+
+    void referral(const Zone& zone, const Node& cut) {
+        out_.authoritative = false;
+        const RRset* ns = cut.find(rrtype::NS);
+        add_rrset(out_.authority, cut.owner, *ns);
+        add_glue(zone, *ns, out_.additional);
+        out_.additional_required = true;
+    }
+
+    const ZoneView& view_;
+    Resolution& out_;
+    std::vector<const WireName*> chain_;
+};
+
+// Meta query types (RFC 6895 3.1) other than ANY. AXFR and IXFR are refused until TSIG-allowed
+// transfers exist; the rest as BIND 9.18 answers them: MAILA/MAILB (and TKEY, which we do
+// not implement) NOTIMP, anything else (OPT, TSIG, unassigned 128-248) FORMERR.
+std::optional<uint16_t> meta_type_rcode(uint16_t qtype) {
+    switch (qtype) {
+        case kTypeAxfr:
+        case kTypeIxfr:
+            return dns::refused;
+        case kTypeMaila:
+        case kTypeMailb:
+        case kTypeTkey:
+            return dns::notimp;
+        case dns::kTypeOpt:
+        case kTypeTsig:
+            return dns::formerr;
+        default:
+            if (qtype >= 128 && qtype < kTypeAny) return dns::formerr;
+            return std::nullopt;
+    }
+}
+
+uint32_t unix_now() { return static_cast<uint32_t>(std::time(nullptr)); }
+
+}  // namespace
+
+Answerer::Answerer(AnswererSettings settings) : settings_(settings) {}
+
+std::optional<std::vector<uint8_t>> Answerer::answer(std::span<const uint8_t> query, const QueryContext& context,
+                                                     const ZoneView& view) const {
+    const std::optional<dns::Query> q = dns::parse_query(query);
+    if (!q) return std::nullopt;
+
+    // Header bits every response carries: QR, the opcode, RD and CD copied; RA, AD, Z clear.
+    dns::ResponseParts parts;
+    parts.id = q->id;
+    const uint16_t base_flags = dns::kFlagQr | (q->flags & (dns::kOpcodeMask | dns::kFlagRd | dns::kFlagCd));
+    const std::optional<dns::EdnsQuery>& edns = q->edns;
+    std::optional<dns::OptRecord> opt;
+    if (q->well_formed && edns) {
+        opt.emplace();
+        opt->udp_payload_size = settings_.udp_payload_size;
+        opt->dnssec_ok = edns->dnssec_ok;  // RFC 3225
+        if (edns->cookie) {
+            opt->client_cookie = edns->cookie;
+            opt->server_cookie = make_server_cookie(*edns->cookie, context.client,
+                                                    context.now ? *context.now : unix_now(),
+                                                    settings_.cookie_secret);
+        }
+    }
+
+    size_t limit = dns::kMaxTcpMessage;
+    if (context.transport == Transport::udp) {
+        limit = dns::kMinUdpPayload;
+        if (opt)
+            limit = std::min<size_t>(std::max<size_t>(dns::kMinUdpPayload, edns->udp_payload_size),
+                                     std::max<size_t>(dns::kMinUdpPayload, settings_.udp_payload_size));
+    }
+
+    std::vector<uint8_t> out;
+    // A response without records: an error, BADVERS, or the answer to a cookie-only query.
+    auto bare = [&](uint16_t rcode, bool with_question) {
+        parts.flags = base_flags | (rcode & 0xf);
+        parts.question = with_question && q->well_formed ? q->question : std::span<const uint8_t>{};
+        if (opt) opt->extended_rcode = static_cast<uint8_t>(rcode >> 4);
+        parts.opt = opt;
+        dns::write_response(parts, out);
+        return std::optional<std::vector<uint8_t>>(std::move(out));
+    };
+
+    if (q->opcode() != 0) return bare(dns::notimp, true);
+    if (!q->well_formed) {
+        parts.flags = base_flags | dns::formerr;
+        parts.question = q->question;  // when it parsed before the problem
+        dns::write_response(parts, out);
+        return std::optional<std::vector<uint8_t>>(std::move(out));
+    }
+    if (edns && edns->cookie_malformed) {  // RFC 7873 5.2.2
+        opt->client_cookie.reset();
+        return bare(dns::formerr, true);
+    }
+    if (edns && edns->version != 0) return bare(dns::badvers, true);  // RFC 6891 6.1.3
+    if (q->qdcount == 0) return bare(edns && edns->cookie ? dns::noerror : dns::formerr, false);  // RFC 7873 5.4
+    if (q->qclass != dns::kClassIn) return bare(dns::refused, true);
+    if (const auto rcode = meta_type_rcode(q->qtype)) return bare(*rcode, true);
+
+    const WireName qname(q->qname().begin(), q->qname().end());
+    Resolution r;
+    const Zone* zone = view.find_zone(qname);
+    if (!zone) return bare(dns::refused, true);
+    if (q->qtype == kTypeDs && same_name(zone->apex(), qname) && qname.size() > 1) {
+        // DS at a zone apex is the parent's to answer when we serve the parent too.
+        const Zone* parent = view.find_zone(parent_name(qname));
+        if (parent && parent->name_exists(qname)) zone = parent;
+    }
+    Lookup(view, r).run(*zone, qname, q->qtype, 0);
+
+    parts.flags = base_flags | (r.authoritative ? dns::kFlagAa : 0) | (r.rcode & 0xf);
+    parts.question = q->question;
+    parts.answer = r.answer;
+    parts.authority = r.authority;
+    parts.additional = r.additional;
+    parts.opt = opt;
+    dns::write_response(parts, out);
+    if (out.size() <= limit) return out;
+    if (!r.additional_required && !r.additional.empty()) {
+        // RFC 2181 9: additional data that does not fit is left out without setting TC.
+        parts.additional = {};
+        dns::write_response(parts, out);
+        if (out.size() <= limit) return out;
+    }
+    // TC: the question and the OPT only; the client retries over TCP.
+    parts.flags |= dns::kFlagTc;
+    parts.answer = parts.authority = parts.additional = {};
+    dns::write_response(parts, out);
+    return out;
+}
+
+}  // namespace xgslb

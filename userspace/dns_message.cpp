@@ -1,0 +1,222 @@
+#include "userspace/dns_message.h"
+
+#include <cstring>
+
+namespace xgslb::dns {
+
+namespace {
+
+constexpr size_t kMaxName = 255;
+
+uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint32_t get32(const uint8_t* p) { return static_cast<uint32_t>(get16(p)) << 16 | get16(p + 2); }
+
+void put16(std::vector<uint8_t>& out, uint16_t v) {
+    out.push_back(static_cast<uint8_t>(v >> 8));
+    out.push_back(static_cast<uint8_t>(v));
+}
+
+void put32(std::vector<uint8_t>& out, uint32_t v) {
+    put16(out, static_cast<uint16_t>(v >> 16));
+    put16(out, static_cast<uint16_t>(v));
+}
+
+// The position just past the name at `pos`, or 0 when it is malformed: a reserved label type
+// (0x40, 0x80), over 255 octets expanded, running past the message, or a compression pointer
+// that does not point strictly before the previous one (which rules out loops; BIND's rule).
+// `pointers` false: any pointer is malformed.
+size_t skip_name(std::span<const uint8_t> msg, size_t pos, bool pointers) {
+    size_t end = 0, expanded = 0, limit = pos, p = pos;
+    for (;;) {
+        if (p >= msg.size()) return 0;
+        const uint8_t len = msg[p];
+        if ((len & 0xc0) == 0xc0) {
+            if (!pointers || p + 1 >= msg.size()) return 0;
+            const size_t target = static_cast<size_t>(len & 0x3f) << 8 | msg[p + 1];
+            if (target >= limit) return 0;
+            if (!end) end = p + 2;
+            limit = p = target;
+            continue;
+        }
+        if (len & 0xc0) return 0;
+        expanded += len + 1u;
+        if (expanded > kMaxName) return 0;
+        if (len == 0) return end ? end : p + 1;
+        p += len + 1u;
+    }
+}
+
+bool parse_opt(std::span<const uint8_t> rr, size_t rdata_at, uint16_t rdlen, EdnsQuery& edns) {
+    const uint8_t* fixed = rr.data() + rdata_at - 10;  // TYPE CLASS TTL RDLENGTH
+    edns.udp_payload_size = get16(fixed + 2);
+    const uint32_t ttl = get32(fixed + 4);
+    edns.version = static_cast<uint8_t>(ttl >> 16);
+    edns.dnssec_ok = ttl & 0x8000;
+    const uint8_t* opts = rr.data() + rdata_at;
+    for (size_t off = 0; off < rdlen;) {
+        if (off + 4 > rdlen) return false;
+        const uint16_t code = get16(opts + off), len = get16(opts + off + 2);
+        off += 4;
+        if (off + len > rdlen) return false;
+        if (code == kOptionCookie) {
+            // RFC 7873 5.2.2: 8 octets of client cookie, or 8 plus a server cookie of 8 to 32.
+            if (edns.cookie || edns.cookie_malformed || !(len == 8 || (len >= 16 && len <= 40))) {
+                edns.cookie.reset();
+                edns.cookie_malformed = true;
+            } else {
+                ClientCookie c;
+                std::memcpy(c.data(), opts + off, c.size());
+                edns.cookie = c;
+            }
+        }
+        // Every other option (ECS included, until GeoIP) is ignored and not echoed.
+        off += len;
+    }
+    return true;
+}
+
+// Compression targets: suffixes already in the message, each with the uncompressed octets it
+// stands for (which live in the caller's question and records for the whole write).
+struct Suffix {
+    const uint8_t* name;
+    size_t len;
+    uint16_t offset;
+};
+
+bool same_name(const uint8_t* a, const uint8_t* b, size_t len) {
+    for (size_t i = 0; i < len; ++i) {
+        uint8_t x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<uint8_t>(x + 32);
+        if (y >= 'A' && y <= 'Z') y = static_cast<uint8_t>(y + 32);
+        if (x != y) return false;
+    }
+    return true;
+}
+
+class NameCompressor {
+public:
+    // Records every non-root suffix of `name`, written uncompressed at `offset`.
+    void add(const uint8_t* name, size_t len, size_t offset) {
+        for (size_t i = 0; i < len && name[i] != 0; i += name[i] + 1u)
+            if (offset + i < 0x4000) suffixes_.push_back({name + i, len - i, static_cast<uint16_t>(offset + i)});
+    }
+
+    // Writes `name` with its longest suffix already in the message replaced by a pointer; the
+    // first occurrence of a suffix is the one pointed to, as XDP points into the question.
+    void write(const uint8_t* name, size_t len, std::vector<uint8_t>& out) {
+        size_t i = 0;
+        for (; i < len && name[i] != 0; i += name[i] + 1u) {
+            for (const Suffix& s : suffixes_) {
+                if (s.len != len - i || !same_name(s.name, name + i, s.len)) continue;
+                const size_t at = out.size();
+                out.insert(out.end(), name, name + i);
+                put16(out, static_cast<uint16_t>(0xc000 | s.offset));
+                add_prefix(name, i, len, at);
+                return;
+            }
+        }
+        const size_t at = out.size();
+        out.insert(out.end(), name, name + len);
+        add(name, len, at);
+    }
+
+private:
+    void add_prefix(const uint8_t* name, size_t prefix, size_t len, size_t offset) {
+        for (size_t i = 0; i < prefix; i += name[i] + 1u)
+            if (offset + i < 0x4000) suffixes_.push_back({name + i, len - i, static_cast<uint16_t>(offset + i)});
+    }
+
+    std::vector<Suffix> suffixes_;
+};
+
+}  // namespace
+
+std::optional<Query> parse_query(std::span<const uint8_t> msg) {
+    if (msg.size() < kHeaderLen) return std::nullopt;
+    Query q;
+    q.id = get16(msg.data());
+    q.flags = get16(msg.data() + 2);
+    if (q.flags & kFlagQr) return std::nullopt;  // never answer a response
+    q.qdcount = get16(msg.data() + 4);
+    const uint16_t counts[3] = {get16(msg.data() + 6), get16(msg.data() + 8), get16(msg.data() + 10)};
+    if (q.qdcount > 1) return q;
+
+    size_t pos = kHeaderLen;
+    if (q.qdcount == 1) {
+        // Nothing precedes the question but the header, so a pointer in it can only be bogus.
+        const size_t end = skip_name(msg, pos, false);
+        if (!end || end + 4 > msg.size()) return q;
+        q.question = msg.subspan(pos, end + 4 - pos);
+        q.qtype = get16(msg.data() + end);
+        q.qclass = get16(msg.data() + end + 2);
+        pos = end + 4;
+    }
+    std::optional<EdnsQuery> edns;
+    for (int section = 0; section < 3; ++section) {
+        for (uint16_t i = 0; i < counts[section]; ++i) {
+            const size_t owner = pos;
+            pos = skip_name(msg, pos, true);
+            if (!pos || pos + 10 > msg.size()) return q;
+            const uint16_t type = get16(msg.data() + pos);
+            const uint16_t rdlen = get16(msg.data() + pos + 8);
+            pos += 10;
+            if (pos + rdlen > msg.size()) return q;
+            if (type == kTypeOpt) {
+                // RFC 6891 6.1.1: one OPT, in the additional section, owned by the root.
+                if (section != 2 || edns || pos - 10 - owner != 1) return q;
+                edns.emplace();
+                if (!parse_opt(msg, pos, rdlen, *edns)) return q;
+            }
+            pos += rdlen;
+        }
+    }
+    if (pos != msg.size()) return q;  // trailing octets: a framing error, not padding
+    q.well_formed = true;
+    q.edns = edns;
+    return q;
+}
+
+void write_response(const ResponseParts& parts, std::vector<uint8_t>& out) {
+    out.clear();
+    put16(out, parts.id);
+    put16(out, parts.flags);
+    put16(out, parts.question.empty() ? 0 : 1);
+    put16(out, static_cast<uint16_t>(parts.answer.size()));
+    put16(out, static_cast<uint16_t>(parts.authority.size()));
+    put16(out, static_cast<uint16_t>(parts.additional.size() + (parts.opt ? 1 : 0)));
+
+    NameCompressor names;
+    if (!parts.question.empty()) {
+        out.insert(out.end(), parts.question.begin(), parts.question.end());
+        names.add(parts.question.data(), parts.question.size() - 4, kHeaderLen);
+    }
+    for (std::span<const Record> section : {parts.answer, parts.authority, parts.additional}) {
+        for (const Record& r : section) {
+            names.write(r.owner, r.owner_len, out);
+            put16(out, r.type);
+            put16(out, kClassIn);
+            put32(out, r.ttl);
+            put16(out, static_cast<uint16_t>(r.rdata->size()));
+            out.insert(out.end(), r.rdata->begin(), r.rdata->end());
+        }
+    }
+    if (const auto& opt = parts.opt) {
+        out.push_back(0);  // root owner
+        put16(out, kTypeOpt);
+        put16(out, opt->udp_payload_size);
+        out.push_back(opt->extended_rcode);
+        out.push_back(0);  // version
+        put16(out, opt->dnssec_ok ? 0x8000 : 0);
+        if (opt->client_cookie) {
+            put16(out, 4 + 8 + 16);
+            put16(out, kOptionCookie);
+            put16(out, 8 + 16);
+            out.insert(out.end(), opt->client_cookie->begin(), opt->client_cookie->end());
+            out.insert(out.end(), opt->server_cookie.begin(), opt->server_cookie.end());
+        } else {
+            put16(out, 0);
+        }
+    }
+}
+
+}  // namespace xgslb::dns
