@@ -111,6 +111,7 @@ int show_records(const std::string& instance, const std::string& only, bool as_j
 int main(int argc, char** argv) {
     CLI::App app{"xgslbctl: inspect and operate xgslb instances"};
     app.require_subcommand(1);
+    app.fallthrough();  // -i/-o also after the subcommand: `xgslbctl stats -o json`
     std::string instance, output = "text", name;
     app.add_option("-i,--instance", instance, "instance (default: the only one pinned)");
     app.add_option("-o,--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
