@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # (variables here are for the sourcing test)
 # Sourced by tests/integration/*_test.sh, which ctest runs as `bash SCRIPT BUILD_DIR`.
 #
 #   source "$(dirname "$0")/lib.sh"
