@@ -38,4 +38,13 @@ void BpfMapWriter::put_listen(const xgslb_listen_key& key, const xgslb_listen_va
 }
 void BpfMapWriter::erase_listen(const xgslb_listen_key& key) { erase(fds_.listen, XGSLB_MAP_LISTEN, &key); }
 
+MapContents read_map_contents(const MapFds& fds) {
+    MapContents out;
+    for (const auto& [k, v] : dump_map<uint32_t, xgslb_zone>(fds.zones)) out.zones[k] = v;
+    for (const auto& [k, v] : dump_map<xgslb_rrset_key, xgslb_rrset>(fds.rrsets)) out.rrsets[k] = v;
+    for (const auto& [k, v] : dump_map<xgslb_name_key, xgslb_name>(fds.names)) out.names[k] = v;
+    for (const auto& [k, v] : dump_map<xgslb_listen_key, xgslb_listen_value>(fds.listen)) out.listen[k] = v;
+    return out;
+}
+
 }  // namespace xgslb

@@ -23,4 +23,8 @@ private:
     MapFds fds_;
 };
 
+// What the maps of an instance hold now, as the Publisher would have written it: a restarted
+// daemon adopts this, so its first publish writes only differences and erases leftovers.
+MapContents read_map_contents(const MapFds& fds);
+
 }  // namespace xgslb

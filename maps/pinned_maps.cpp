@@ -22,13 +22,15 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
         *fd = bpf_obj_get(path.c_str());
         if (*fd < 0) {
             const int err = errno;
-            this->~PinnedMaps();
+            close_all();
             throw_errno("opening " + path + " (is xgslbd running for instance '" + instance + "'?)", err);
         }
     }
 }
 
-PinnedMaps::~PinnedMaps() {
+PinnedMaps::~PinnedMaps() { close_all(); }
+
+void PinnedMaps::close_all() {
     for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch})
         if (*fd >= 0) close(*fd), *fd = -1;
 }

@@ -29,6 +29,7 @@ public:
     static std::vector<std::string> instances(const std::string& root = XGSLB_PIN_ROOT);
 
 private:
+    void close_all();
     std::string dir_;
     MapFds fds_;
 };

@@ -11,7 +11,7 @@ packages=(
   libldns-dev liburing-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests and demo
-  iproute2 ethtool knot-dnsutils ldnsutils
+  iproute2 ethtool jq knot-dnsutils ldnsutils
 )
 
 missing=()

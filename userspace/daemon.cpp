@@ -61,6 +61,9 @@ void Daemon::start() {
     }
     writer_ = std::make_unique<BpfMapWriter>(program_->maps());
     publisher_ = std::make_unique<Publisher>(*writer_);
+    // Maps kept by an earlier daemon (keepAttached, or a crash) are what the XDP program is
+    // answering from right now: start from them, so the first publish changes only what differs.
+    publisher_->adopt(read_map_contents(program_->maps()));
     spdlog::info("instance={} maps={} program_fd={}", config_.instance, program_->pin_dir(), program_->prog_fd());
     // Publish before attaching, so the first packet the program sees finds the data.
     publish(config_);

@@ -18,6 +18,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "userspace/error.h"
@@ -136,7 +137,8 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
 }
 
 XdpProgram::~XdpProgram() {
-    for (auto& a : attachments_) xdp_program__close(a.prog);
+    for (auto& a : attachments_)
+        if (a.prog) xdp_program__close(a.prog);
     xgslb_bpf__destroy(skel_);
 }
 
@@ -150,9 +152,42 @@ xgslb_settings XdpProgram::settings() const {
     return s;
 }
 
+// The xgslb program an earlier daemon left attached (keepAttached, or a crash), and the mode it
+// runs in; nullopt when the interface runs no XDP program or another one.
+std::optional<std::pair<int, AttachMode>> attached_xgslb_program(int ifindex) {
+    LIBBPF_OPTS(bpf_xdp_query_opts, query);
+    if (bpf_xdp_query(ifindex, 0, &query) != 0 || query.prog_id == 0) return std::nullopt;
+    if (query.attach_mode != XDP_ATTACHED_DRV && query.attach_mode != XDP_ATTACHED_SKB) return std::nullopt;
+    const int fd = bpf_prog_get_fd_by_id(query.prog_id);
+    if (fd < 0) return std::nullopt;
+    bpf_prog_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || std::string(info.name) != XGSLB_PROG_NAME) {
+        close(fd);
+        return std::nullopt;
+    }
+    return std::make_pair(fd, query.attach_mode == XDP_ATTACHED_DRV ? AttachMode::native : AttachMode::generic);
+}
+
+uint32_t xdp_mode_flag(AttachMode mode) {
+    return mode == AttachMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+}
+
 AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
     const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
     if (ifindex == 0) throw Error("interface '" + ifname + "' not found");
+    if (auto previous = attached_xgslb_program(ifindex)) {
+        // Swap the running program for ours in one step (XDP_FLAGS_REPLACE): the maps were
+        // adopted, so queries keep being answered across the restart.
+        const auto [old_fd, old_mode] = *previous;
+        LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+        const int err = bpf_xdp_attach(ifindex, prog_fd(), xdp_mode_flag(old_mode) | XDP_FLAGS_REPLACE, &opts);
+        close(old_fd);
+        if (err) throw_errno("replacing the xgslb program left attached to " + ifname, err);
+        attachments_.push_back({ifindex, ifname, old_mode, nullptr});
+        spdlog::info("replaced the xgslb program left attached to {} ({} mode)", ifname, to_string(old_mode));
+        return old_mode;
+    }
     std::vector<AttachMode> tries;
     if (mode == AttachMode::automatic) tries = {AttachMode::native, AttachMode::generic};
     else tries = {mode};
@@ -176,11 +211,14 @@ AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
 void XdpProgram::detach_all() {
     for (auto& a : attachments_) {
         const xdp_attach_mode xdp_mode = a.mode == AttachMode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB;
-        if (int err = xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0))
+        // A program we swapped in ourselves (a.prog == nullptr) is detached the same way.
+        const int err = a.prog ? xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0)
+                               : bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode), nullptr);
+        if (err)
             spdlog::warn("detaching from {} failed: {}", a.ifname, std::strerror(-err));
         else
             spdlog::info("detached XDP program from {}", a.ifname);
-        xdp_program__close(a.prog);
+        if (a.prog) xdp_program__close(a.prog);
     }
     attachments_.clear();
 }
