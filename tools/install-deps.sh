@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang-14 llvm-14 lld-14
+  libclang-rt-14-dev  # libFuzzer and the sanitizers for tests/fuzz
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libldns-dev liburing-dev

@@ -2,6 +2,7 @@
 // answerer's tests.
 #pragma once
 
+#include <stdbool.h>  // before ldns, whose common.h otherwise #defines bool in C++
 #include <ldns/ldns.h>
 
 #include <cstdint>
