@@ -40,6 +40,16 @@ void lock_instance(const std::string& pin_dir, const std::string& instance) {
     }
 }
 
+// The server's sockets, threads and answerer settings are made once, at start.
+void warn_restart_only(const DnsConfig& running, const DnsConfig& next) {
+    if (next.listen != running.listen || next.workers != running.workers ||
+        next.tcp_idle_timeout_ms != running.tcp_idle_timeout_ms ||
+        next.tcp_max_connections != running.tcp_max_connections ||
+        next.udp_payload_size != running.udp_payload_size)
+        spdlog::warn("dns: listen, workers, tcpIdleTimeoutMs, tcpMaxConnections and udpPayloadSize changes take "
+                     "effect at the next restart; the new data is published now");
+}
+
 }  // namespace
 
 Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), config_(load_config(config_path_)) {
@@ -65,8 +75,10 @@ void Daemon::start() {
     // answering from right now: start from them, so the first publish changes only what differs.
     publisher_->adopt(read_map_contents(program_->maps()));
     spdlog::info("instance={} maps={} program_fd={}", config_.instance, program_->pin_dir(), program_->prog_fd());
-    // Publish before attaching, so the first packet the program sees finds the data.
+    // Publish before attaching, so the first packet the program sees finds the data, and start
+    // the slow path on that same view before XDP begins passing queries up to it.
     publish(config_);
+    server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
     attach_interfaces(config_);
 }
 
@@ -78,6 +90,7 @@ void Daemon::publish(const Config& config) {
     const MapContents contents = build_map_contents(*view, seed);
     const PublishStats stats = publisher_->publish(contents);
     view_ = std::move(view);
+    if (server_) server_->publish(view_);
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     spdlog::info(
@@ -107,6 +120,7 @@ void Daemon::reload() {
             throw Error(config_path_ + ": instance: changing the instance (" + config_.instance + " -> " +
                         next.instance + ") needs a restart");
         apply_log_level(next.log_level);
+        warn_restart_only(config_.dns, next.dns);
         publish(next);
         attach_interfaces(next);
         config_ = std::move(next);
@@ -116,6 +130,7 @@ void Daemon::reload() {
 }
 
 void Daemon::shut_down() {
+    server_.reset();  // joins the workers
     if (!program_) return;
     if (config_.xdp.keep_attached) {
         spdlog::info("keepAttached: leaving the XDP program attached and its maps pinned in {}", program_->pin_dir());

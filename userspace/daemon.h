@@ -1,6 +1,7 @@
-// xgslbd's life cycle: load the config, load and attach the XDP program, publish the ZoneView
-// to its maps, then follow signals: SIGHUP re-reads the config and publishes only what changed,
-// SIGTERM/SIGINT detach (unless xdp.keepAttached) and exit. A config that fails to load at
+// xgslbd's life cycle: load the config, load the XDP program, publish the ZoneView to its maps,
+// start the slow-path DNS server on the same view, attach; then follow signals: SIGHUP re-reads
+// the config, publishes only what changed and hands the server the new view, SIGTERM/SIGINT stop
+// the server and detach (unless xdp.keepAttached) and exit. A config that fails to load at
 // start exits non-zero before any BPF state is touched; one that fails on SIGHUP is logged and
 // the last good data keeps being served.
 #pragma once
@@ -10,6 +11,7 @@
 
 #include "maps/bpf_map_writer.h"
 #include "userspace/config.h"
+#include "userspace/dns_server.h"
 #include "userspace/publisher.h"
 #include "userspace/xdp_program.h"
 #include "userspace/zone_view.h"
@@ -36,6 +38,7 @@ private:
     std::unique_ptr<BpfMapWriter> writer_;
     std::unique_ptr<Publisher> publisher_;
     std::shared_ptr<const ZoneView> view_;
+    std::unique_ptr<DnsServer> server_;
 };
 
 }  // namespace xgslb
