@@ -15,6 +15,7 @@ namespace {
 using test::Bytes;
 using test::Decoded;
 using test::EdnsSpec;
+using test::hex;
 using test::QueryBuilder;
 
 namespace qt {
@@ -137,6 +138,15 @@ protected:
 
 using Strings = std::vector<std::string>;
 
+// NODATA (rcode 0) or NXDOMAIN (3): AA, nothing but `soa` in authority, no additional.
+void expect_negative(const Decoded& d, uint16_t rcode, const std::string& soa) {
+    EXPECT_EQ(d.rcode, rcode);
+    EXPECT_TRUE(d.aa());
+    EXPECT_TRUE(d.answer.empty());
+    EXPECT_EQ(d.authority, Strings{soa});
+    EXPECT_TRUE(d.additional.empty());
+}
+
 // ---- answers XDP also gives ----
 
 TEST_F(AnswererTest, AAnswerIsTheRrsetAloneWithAaAndRdCopied) {
@@ -170,23 +180,15 @@ TEST_F(AnswererTest, AaaaAndRrsetOrderKept) {
 }
 
 TEST_F(AnswererTest, NodataHasZoneSoaWithNegativeTtl) {
-    const Decoded d = ask(QueryBuilder("single.cloud.example.com", qt::MX));
-    EXPECT_EQ(d.rcode, 0);
-    EXPECT_TRUE(d.aa());
-    EXPECT_TRUE(d.answer.empty());
-    EXPECT_EQ(d.authority, Strings{kSoa});
-    EXPECT_TRUE(d.additional.empty());
+    expect_negative(ask(QueryBuilder("single.cloud.example.com", qt::MX)), 0, kSoa);
 }
 
 TEST_F(AnswererTest, NodataTtlIsSoaTtlWhenBelowMinimum) {
-    const Decoded d = ask(QueryBuilder("www.child.cloud.example.com", qt::AAAA));
-    EXPECT_EQ(d.authority, Strings{kChildSoa});
+    expect_negative(ask(QueryBuilder("www.child.cloud.example.com", qt::AAAA)), 0, kChildSoa);
 }
 
 TEST_F(AnswererTest, EmptyNonTerminalIsNodata) {
-    const Decoded d = ask(QueryBuilder("y.cloud.example.com", qt::A));
-    EXPECT_EQ(d.rcode, 0);
-    EXPECT_EQ(d.authority, Strings{kSoa});
+    expect_negative(ask(QueryBuilder("y.cloud.example.com", qt::A)), 0, kSoa);
 }
 
 TEST_F(AnswererTest, NxdomainHasSoaOwnedByApexInQuestionCase) {
@@ -302,19 +304,13 @@ TEST_F(AnswererTest, ReferralAtAndBelowCut) {
 }
 
 TEST_F(AnswererTest, DsAtCutIsParentSideNodata) {
-    const Decoded d = ask(QueryBuilder("deleg.cloud.example.com", qt::DS));
-    EXPECT_EQ(d.rcode, 0);
-    EXPECT_TRUE(d.aa());
-    EXPECT_TRUE(d.answer.empty());
-    EXPECT_EQ(d.authority, Strings{kSoa});
+    expect_negative(ask(QueryBuilder("deleg.cloud.example.com", qt::DS)), 0, kSoa);
     // Below the cut, DS is the child's: a referral.
     EXPECT_FALSE(ask(QueryBuilder("x.deleg.cloud.example.com", qt::DS)).aa());
 }
 
 TEST_F(AnswererTest, DsAtApexOfChildZoneWithoutParentNodeAnsweredByChild) {
-    const Decoded d = ask(QueryBuilder("child.cloud.example.com", qt::DS));
-    EXPECT_TRUE(d.aa());
-    EXPECT_EQ(d.authority, Strings{kChildSoa});
+    expect_negative(ask(QueryBuilder("child.cloud.example.com", qt::DS)), 0, kChildSoa);
 }
 
 TEST_F(AnswererTest, WildcardSynthesisedWithQueryOwner) {
@@ -568,11 +564,6 @@ TEST_F(AnswererTest, CompressionLoopInAdditionalFormerr) {
 
 // ---- cookies ----
 
-Bytes hex(const std::string& h) {
-    Bytes b;
-    for (size_t i = 0; i + 1 < h.size(); i += 2) b.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-    return b;
-}
 
 TEST_F(AnswererTest, ClientCookieGetsRfc9018ServerCookie) {
     EdnsSpec e;

@@ -11,12 +11,8 @@ namespace {
 
 using test::Bytes;
 using test::QueryBuilder;
+using test::hex;
 
-Bytes hex(const std::string& h) {
-    Bytes b;
-    for (size_t i = 0; i + 1 < h.size(); i += 2) b.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-    return b;
-}
 
 TEST(SipHash, ReferenceVectors) {
     // The SipHash paper's key 00..0f; messages 00.. of length 0 and 15.

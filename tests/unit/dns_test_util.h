@@ -21,6 +21,12 @@ inline void put16(Bytes& b, uint16_t v) {
     b.push_back(static_cast<uint8_t>(v));
 }
 
+inline Bytes hex(const std::string& h) {
+    Bytes b;
+    for (size_t i = 0; i + 1 < h.size(); i += 2) b.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
+    return b;
+}
+
 struct EdnsSpec {
     uint16_t size = 1232;
     bool dnssec_ok = false;
