@@ -1,5 +1,6 @@
-// xgslbctl: inspect a running instance through its pinned maps. Human output by default,
-// `-o json` for scripts.
+// xgslbctl: inspect a running instance through its pinned maps (stats, records) or ask the
+// daemon itself over its control socket (zone export). Human output by default, `-o json` for
+// scripts.
 #include <arpa/inet.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "maps/pinned_maps.h"
+#include "userspace/control_socket.h"
 #include "userspace/dns_name.h"
 #include "userspace/error.h"
 
@@ -106,6 +108,15 @@ int show_records(const std::string& instance, const std::string& only, bool as_j
     return 0;
 }
 
+// The master file of what the daemon serves now; only the daemon has the view (the maps hold
+// just what XDP answers), so this goes through its control socket.
+int export_zone(const std::string& instance, const std::string& zone) {
+    const std::string text =
+        xgslb::control_request(xgslb::control_socket_path(instance), zone.empty() ? "zone-export" : "zone-export " + zone);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +129,12 @@ int main(int argc, char** argv) {
     auto* stats = app.add_subcommand("stats", "XDP counters summed over CPUs: seen, answered by kind, passed by reason");
     auto* records = app.add_subcommand("records", "what the maps hold: names, flags, A/AAAA sets");
     records->add_option("name", name, "only this name");
+    auto* zone = app.add_subcommand("zone", "the zones as the daemon serves them");
+    zone->require_subcommand(1);
+    std::string zone_name;
+    auto* zone_export = zone->add_subcommand(
+        "export", "print the served zone(s) as an RFC 1035 master file (SOA first, canonical order), for other servers");
+    zone_export->add_option("zone", zone_name, "only the zone with this apex (default: every zone)");
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -125,6 +142,7 @@ int main(int argc, char** argv) {
         const std::string chosen = pick_instance(instance);
         if (stats->parsed()) return show_stats(chosen, as_json);
         if (records->parsed()) return show_records(chosen, name, as_json);
+        if (zone_export->parsed()) return export_zone(chosen, zone_name);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "xgslbctl: %s\n", e.what());
         return 1;

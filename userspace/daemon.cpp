@@ -79,6 +79,7 @@ void Daemon::start() {
     // the slow path on that same view before XDP begins passing queries up to it.
     publish(config_);
     server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
+    control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
     attach_interfaces(config_);
 }
 
@@ -91,6 +92,7 @@ void Daemon::publish(const Config& config) {
     const PublishStats stats = publisher_->publish(contents);
     view_ = std::move(view);
     if (server_) server_->publish(view_);
+    if (control_) control_->publish(view_);
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     spdlog::info(
@@ -130,6 +132,7 @@ void Daemon::reload() {
 }
 
 void Daemon::shut_down() {
+    control_.reset();  // removes the socket
     server_.reset();  // joins the workers
     if (!program_) return;
     if (config_.xdp.keep_attached) {

@@ -11,6 +11,7 @@
 
 #include "maps/bpf_map_writer.h"
 #include "userspace/config.h"
+#include "userspace/control_socket.h"
 #include "userspace/dns_server.h"
 #include "userspace/publisher.h"
 #include "userspace/xdp_program.h"
@@ -39,6 +40,7 @@ private:
     std::unique_ptr<Publisher> publisher_;
     std::shared_ptr<const ZoneView> view_;
     std::unique_ptr<DnsServer> server_;
+    std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
 };
 
 }  // namespace xgslb
