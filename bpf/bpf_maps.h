@@ -17,11 +17,21 @@ struct {
 	__type(value, struct xgslb_settings);
 } xgslb_settings SEC(".maps");
 
+/* The listen set (see xgslb_abi.h): the inner map is replaced, never written in place. Sizes,
+ * not types: clang only emits a forward declaration for a struct named inside an inner map's
+ * definition, and libbpf then cannot size it. */
+struct xgslb_listen_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xgslb_listen_set));
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XGSLB_MAX_LISTEN);
-	__type(key, struct xgslb_listen_key);
-	__type(value, struct xgslb_listen_value);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct xgslb_listen_inner);
 } xgslb_listen SEC(".maps");
 
 struct {

@@ -18,6 +18,30 @@
 #define IPV4_FRAGMENT_BITS 0x3fff /* MF flag and fragment offset */
 #define DNS_HEADER_LEN 12
 
+/* Whether `k` is in the published listen set: a linear scan of a few 20-octet entries, cheaper
+ * than hashing the key. No set published yet means nothing is answered. */
+static __always_inline int listening(const struct xgslb_listen_key *k)
+{
+	__u32 zero = 0;
+	void *inner = bpf_map_lookup_elem(&xgslb_listen, &zero);
+	if (!inner)
+		return 0;
+	const struct xgslb_listen_set *set = bpf_map_lookup_elem(inner, &zero);
+	if (!set)
+		return 0;
+	const __u32 *want = (const __u32 *)k;
+	__u32 count = set->count;
+	for (__u32 i = 0; i < XGSLB_MAX_LISTEN; i++) {
+		if (i >= count)
+			break;
+		const __u32 *have = (const __u32 *)&set->keys[i];
+		if (have[0] == want[0] && have[1] == want[1] && have[2] == want[2] && have[3] == want[3] &&
+		    have[4] == want[4])
+			return 1;
+	}
+	return 0;
+}
+
 /* Returns XGSLB_COUNTER_COUNT when the packet is UDP to one of our DNS addresses; the offsets
  * are then in *out. Otherwise the reason to pass it. */
 static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, struct xgslb_scratch *out)
@@ -58,7 +82,7 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, stru
 		listen.family = XGSLB_FAMILY_IPV4;
 		listen.port = udp->dest;
 		__builtin_memcpy(listen.addr, &ip->daddr, 4);
-		if (!bpf_map_lookup_elem(&xgslb_listen, &listen))
+		if (!listening(&listen))
 			return XGSLB_C_pass_not_listen;
 		__u32 tot_len = bpf_ntohs(ip->tot_len);
 		__u32 udp_len = bpf_ntohs(udp->len);
@@ -90,7 +114,7 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, stru
 		listen.family = XGSLB_FAMILY_IPV6;
 		listen.port = udp->dest;
 		__builtin_memcpy(listen.addr, &ip6->daddr, 16);
-		if (!bpf_map_lookup_elem(&xgslb_listen, &listen))
+		if (!listening(&listen))
 			return XGSLB_C_pass_not_listen;
 		__u32 payload_len = bpf_ntohs(ip6->payload_len);
 		__u32 udp_len = bpf_ntohs(udp->len);

@@ -8,6 +8,7 @@ static_assert(sizeof(xgslb_settings) == 24);
 static_assert(offsetof(xgslb_settings, udp_payload_size) == 16);
 static_assert(sizeof(xgslb_listen_key) == 20);
 static_assert(offsetof(xgslb_listen_key, port) == 2 && offsetof(xgslb_listen_key, addr) == 4);
+static_assert(offsetof(xgslb_listen_set, keys) == 8 && sizeof(xgslb_listen_set) == 8 + 20 * XGSLB_MAX_LISTEN);
 static_assert(sizeof(xgslb_name_key) == 8);
 static_assert(sizeof(xgslb_name) == 16 + XGSLB_NAME_TEXT_MAX);
 static_assert(offsetof(xgslb_name, zone_id) == 8 && offsetof(xgslb_name, flags) == 12);

@@ -1,6 +1,7 @@
 #include "maps/bpf_map_writer.h"
 
 #include <bpf/bpf.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -33,17 +34,25 @@ void BpfMapWriter::put_name(const xgslb_name_key& key, const xgslb_name& value) 
     put(fds_.names, XGSLB_MAP_NAMES, &key, &value);
 }
 void BpfMapWriter::erase_name(const xgslb_name_key& key) { erase(fds_.names, XGSLB_MAP_NAMES, &key); }
-void BpfMapWriter::put_listen(const xgslb_listen_key& key, const xgslb_listen_value& value) {
-    put(fds_.listen, XGSLB_MAP_LISTEN, &key, &value);
+void BpfMapWriter::put_listen(const xgslb_listen_set& set) {
+    // A fresh inner map per change, swapped in by one update of the outer entry (which returns
+    // after an RCU grace period): the program reads the old set or the new one, never a mix.
+    const int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, XGSLB_MAP_LISTEN_SET, sizeof(uint32_t), sizeof(set), 1, nullptr);
+    if (inner < 0) throw_errno("creating " XGSLB_MAP_LISTEN_SET, errno);
+    const uint32_t zero = 0;
+    int err = 0;
+    if (bpf_map_update_elem(inner, &zero, &set, BPF_ANY) != 0) err = errno;
+    if (!err && bpf_map_update_elem(fds_.listen, &zero, &inner, BPF_ANY) != 0) err = errno;
+    close(inner);  // the outer map holds its own reference
+    if (err) throw_errno("writing " XGSLB_MAP_LISTEN, err);
 }
-void BpfMapWriter::erase_listen(const xgslb_listen_key& key) { erase(fds_.listen, XGSLB_MAP_LISTEN, &key); }
 
 MapContents read_map_contents(const MapFds& fds) {
     MapContents out;
     for (const auto& [k, v] : dump_map<uint32_t, xgslb_zone>(fds.zones)) out.zones[k] = v;
     for (const auto& [k, v] : dump_map<xgslb_rrset_key, xgslb_rrset>(fds.rrsets)) out.rrsets[k] = v;
     for (const auto& [k, v] : dump_map<xgslb_name_key, xgslb_name>(fds.names)) out.names[k] = v;
-    for (const auto& [k, v] : dump_map<xgslb_listen_key, xgslb_listen_value>(fds.listen)) out.listen[k] = v;
+    out.listen = listen_keys(read_listen_set(fds.listen));
     return out;
 }
 

@@ -16,8 +16,7 @@ public:
     void erase_rrset(const xgslb_rrset_key& key) override;
     void put_name(const xgslb_name_key& key, const xgslb_name& value) override;
     void erase_name(const xgslb_name_key& key) override;
-    void put_listen(const xgslb_listen_key& key, const xgslb_listen_value& value) override;
-    void erase_listen(const xgslb_listen_key& key) override;
+    void put_listen(const xgslb_listen_set& set) override;
 
 private:
     MapFds fds_;

@@ -86,7 +86,22 @@ std::vector<std::pair<Key, Value>> dump_map(int map_fd) {
 template std::vector<std::pair<xgslb_name_key, xgslb_name>> dump_map(int);
 template std::vector<std::pair<xgslb_rrset_key, xgslb_rrset>> dump_map(int);
 template std::vector<std::pair<uint32_t, xgslb_zone>> dump_map(int);
-template std::vector<std::pair<xgslb_listen_key, xgslb_listen_value>> dump_map(int);
+
+xgslb_listen_set read_listen_set(int listen_map_fd) {
+    xgslb_listen_set set{};
+    const uint32_t zero = 0;
+    uint32_t inner_id = 0;
+    if (bpf_map_lookup_elem(listen_map_fd, &zero, &inner_id) != 0) {
+        if (errno == ENOENT) return set;
+        throw_errno("reading " XGSLB_MAP_LISTEN, errno);
+    }
+    const int inner = bpf_map_get_fd_by_id(inner_id);
+    if (inner < 0) throw_errno("opening " XGSLB_MAP_LISTEN_SET, errno);
+    const int err = bpf_map_lookup_elem(inner, &zero, &set) != 0 ? errno : 0;
+    close(inner);
+    if (err) throw_errno("reading " XGSLB_MAP_LISTEN_SET, err);
+    return set;
+}
 
 size_t count_entries(int map_fd, size_t key_size) {
     std::vector<uint8_t> key(key_size), next(key_size);

@@ -66,7 +66,12 @@ struct xgslb_settings {
 };
 
 /* xgslb_listen: the addresses and ports the XDP program answers for. Any other destination is
- * passed untouched (another DNS server on the same node keeps working). */
+ * passed untouched (another DNS server on the same node keeps working). An ARRAY_OF_MAPS of one
+ * entry holding an ARRAY of one xgslb_listen_set, compared linearly: two inlined array lookups
+ * instead of a hash lookup per packet. A set is never written in place: a change creates a new
+ * inner map, fills it and swaps it in with one update of the outer entry (the syscall waits for
+ * an RCU grace period), so a reader sees the old set or the new one, never a mix. */
+#define XGSLB_MAP_LISTEN_SET "xgslb_listenset" /* name of each inner map (15 octets max) */
 #define XGSLB_FAMILY_IPV4 4
 #define XGSLB_FAMILY_IPV6 6
 struct xgslb_listen_key {
@@ -75,8 +80,10 @@ struct xgslb_listen_key {
 	__u16 port;               /* network byte order */
 	__u8  addr[16];           /* IPv4 in the first 4 bytes, the rest zero */
 };
-struct xgslb_listen_value {
-	__u32 enabled;            /* 1; 0 entries are ignored */
+struct xgslb_listen_set {
+	__u32 count;              /* entries used in keys */
+	__u32 pad;
+	struct xgslb_listen_key keys[XGSLB_MAX_LISTEN];
 };
 
 struct xgslb_name_key {

@@ -21,7 +21,7 @@ static_assert(std::has_unique_object_representations_v<xgslb_rrset>);
 static_assert(std::has_unique_object_representations_v<xgslb_name_key>);
 static_assert(std::has_unique_object_representations_v<xgslb_name>);
 static_assert(std::has_unique_object_representations_v<xgslb_listen_key>);
-static_assert(std::has_unique_object_representations_v<xgslb_listen_value>);
+static_assert(std::has_unique_object_representations_v<xgslb_listen_set>);
 
 namespace {
 
@@ -166,6 +166,20 @@ xgslb_listen_key make_listen_key(const SocketAddress& address) {
     return k;
 }
 
+xgslb_listen_set make_listen_set(const std::set<xgslb_listen_key, BytesLess>& keys) {
+    if (keys.size() > XGSLB_MAX_LISTEN)
+        throw Error(std::to_string(keys.size()) + " answer addresses; the maps hold " + std::to_string(XGSLB_MAX_LISTEN));
+    auto set = zeroed<xgslb_listen_set>();
+    for (const auto& k : keys) set.keys[set.count++] = k;
+    return set;
+}
+
+std::set<xgslb_listen_key, BytesLess> listen_keys(const xgslb_listen_set& set) {
+    std::set<xgslb_listen_key, BytesLess> out;
+    for (uint32_t i = 0; i < std::min<uint32_t>(set.count, XGSLB_MAX_LISTEN); ++i) out.insert(set.keys[i]);
+    return out;
+}
+
 MapContents build_map_contents(const ZoneView& view, const uint64_t seed[2]) {
     const uint64_t s[2] = {seed[0], seed[1]};
     return build_map_contents(view, [s](const WireName& n) { return hash_wire_name(n, s); });
@@ -214,11 +228,7 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
         }
     }
 
-    for (const auto& a : view.answer_addresses()) {
-        auto value = zeroed<xgslb_listen_value>();
-        value.enabled = 1;
-        out.listen[make_listen_key(a)] = value;
-    }
+    for (const auto& a : view.answer_addresses()) out.listen.insert(make_listen_key(a));
     return out;
 }
 

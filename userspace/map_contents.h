@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <type_traits>
 
 #include "maps/name_hash.h"
@@ -37,7 +38,7 @@ struct MapContents {
     std::map<uint32_t, xgslb_zone> zones;
     std::map<xgslb_rrset_key, xgslb_rrset, BytesLess> rrsets;
     std::map<xgslb_name_key, xgslb_name, BytesLess> names;
-    std::map<xgslb_listen_key, xgslb_listen_value, BytesLess> listen;
+    std::set<xgslb_listen_key, BytesLess> listen;  // published as one xgslb_listen_set
 };
 
 // The map key hash of a wire name (any case), exactly as the XDP program computes it.
@@ -50,6 +51,10 @@ MapContents build_map_contents(const ZoneView& view, const uint64_t seed[2]);
 MapContents build_map_contents(const ZoneView& view, const NameHasher& hash);
 
 xgslb_listen_key make_listen_key(const SocketAddress& address);
+
+// The listen map's value for a set of keys (at most XGSLB_MAX_LISTEN, checked when built), and back.
+xgslb_listen_set make_listen_set(const std::set<xgslb_listen_key, BytesLess>& keys);
+std::set<xgslb_listen_key, BytesLess> listen_keys(const xgslb_listen_set& set);
 
 // The seeds as xgslb_settings holds them: __u64 is unsigned long long, uint64_t unsigned long
 // on x86-64, so the arrays do not convert. Enabled only where the two types differ.

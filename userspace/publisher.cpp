@@ -1,5 +1,6 @@
 #include "userspace/publisher.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace xgslb {
@@ -43,13 +44,17 @@ PublishStats Publisher::publish(const MapContents& next) {
     PublishStats s;
     MapWriter& w = writer_;
     MapContents& p = published_;
-    // A name refers to its zone and, through its hash, to its rrsets; the listen entries make
-    // the program answer at all. So referents appear first and disappear last.
+    // A name refers to its zone and, through its hash, to its rrsets; the listen set makes the
+    // program answer at all. So referents appear first and disappear last.
     put_changed(next.zones, p.zones, s.zones, [&](auto& k, auto& v) { w.put_zone(k, v); });
     put_changed(next.rrsets, p.rrsets, s.rrsets, [&](auto& k, auto& v) { w.put_rrset(k, v); });
     put_changed(next.names, p.names, s.names, [&](auto& k, auto& v) { w.put_name(k, v); });
-    put_changed(next.listen, p.listen, s.listen, [&](auto& k, auto& v) { w.put_listen(k, v); });
-    erase_missing(next.listen, p.listen, s.listen, [&](auto& k) { w.erase_listen(k); });
+    auto same_key = [](const xgslb_listen_key& a, const xgslb_listen_key& b) { return same_bytes(a, b); };
+    if (!std::equal(next.listen.begin(), next.listen.end(), p.listen.begin(), p.listen.end(), same_key)) {
+        w.put_listen(make_listen_set(next.listen));
+        p.listen = next.listen;
+        ++s.listen.puts;
+    }
     erase_missing(next.names, p.names, s.names, [&](auto& k) { w.erase_name(k); });
     erase_missing(next.rrsets, p.rrsets, s.rrsets, [&](auto& k) { w.erase_rrset(k); });
     erase_missing(next.zones, p.zones, s.zones, [&](auto& k) { w.erase_zone(k); });

@@ -1,7 +1,8 @@
 // Publisher: brings the BPF maps from what was published last to the next MapContents, writing
 // only differences, in an order where the XDP program never follows a reference to an entry
-// that is not there yet (or any more): puts zones -> rrsets -> names -> listen, then erases
-// listen -> names -> rrsets -> zones (Knot's publish-then-enable, disable-then-remove).
+// that is not there yet (or any more): puts zones -> rrsets -> names, then the listen set (one
+// write, which enables new addresses after their data and disables removed ones before any
+// erase), then erases names -> rrsets -> zones (Knot's publish-then-enable, disable-then-remove).
 #pragma once
 
 #include <cstddef>
@@ -23,8 +24,8 @@ public:
     virtual void erase_rrset(const xgslb_rrset_key& key) = 0;
     virtual void put_name(const xgslb_name_key& key, const xgslb_name& value) = 0;
     virtual void erase_name(const xgslb_name_key& key) = 0;
-    virtual void put_listen(const xgslb_listen_key& key, const xgslb_listen_value& value) = 0;
-    virtual void erase_listen(const xgslb_listen_key& key) = 0;
+    // Replaces the whole listen set at once (an empty set answers nothing).
+    virtual void put_listen(const xgslb_listen_set& set) = 0;
 };
 
 struct PublishStats {
@@ -33,7 +34,7 @@ struct PublishStats {
         size_t erases = 0;
         friend bool operator==(const Count&, const Count&) = default;
     };
-    Count zones, rrsets, names, listen;
+    Count zones, rrsets, names, listen;  // listen: one put per change of the set
 
     size_t writes() const;  // all puts and erases together
 };

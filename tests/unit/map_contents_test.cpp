@@ -280,8 +280,12 @@ records:
 TEST(MapContents, ListenKeys) {
     const MapContents m = build_map_contents(*view_of(kConfig), kSeed);
     ASSERT_EQ(m.listen.size(), 2u);
-    for (const auto& [k, v] : m.listen) {
-        EXPECT_EQ(v.enabled, 1u);
+    const xgslb_listen_set set = make_listen_set(m.listen);
+    ASSERT_EQ(set.count, 2u);
+    EXPECT_EQ(set.pad, 0u);
+    EXPECT_EQ(listen_keys(set).size(), 2u);
+    for (uint32_t i = 0; i < set.count; ++i) {
+        const xgslb_listen_key& k = set.keys[i];
         EXPECT_EQ(k.pad, 0);
         const auto* port = reinterpret_cast<const uint8_t*>(&k.port);  // network byte order
         if (k.family == XGSLB_FAMILY_IPV4) {
@@ -306,9 +310,9 @@ xdp: {answer: ["10.9.9.9:5300"]}
 dns: {listen: ["10.0.0.1"]}
 )"), kSeed);
     ASSERT_EQ(m.listen.size(), 1u);
-    EXPECT_EQ(m.listen.begin()->first.addr[0], 10);
-    EXPECT_EQ(m.listen.begin()->first.addr[1], 9);
-    EXPECT_EQ(ntohs(m.listen.begin()->first.port), 5300);
+    EXPECT_EQ(m.listen.begin()->addr[0], 10);
+    EXPECT_EQ(m.listen.begin()->addr[1], 9);
+    EXPECT_EQ(ntohs(m.listen.begin()->port), 5300);
 }
 
 // A hasher that gives `a` and `b` the same 64-bit key but different checks.

@@ -30,8 +30,11 @@ public:
     void erase_rrset(const xgslb_rrset_key& k) override { record("erase", "rrset", k.name_hash, k.qtype); }
     void put_name(const xgslb_name_key& k, const xgslb_name&) override { record("put", "name", k.hash); }
     void erase_name(const xgslb_name_key& k) override { record("erase", "name", k.hash); }
-    void put_listen(const xgslb_listen_key&, const xgslb_listen_value&) override { record("put", "listen", 0); }
-    void erase_listen(const xgslb_listen_key&) override { record("erase", "listen", 0); }
+    void put_listen(const xgslb_listen_set& set) override {
+        record("put", "listen", 0);
+        last_listen = set;
+    }
+    xgslb_listen_set last_listen{};
 
     // The sequence of "<op> <map>" with consecutive repeats collapsed.
     std::vector<std::string> phases() const {
@@ -73,7 +76,8 @@ TEST(Publisher, FirstPublishWritesEverythingReferentsFirst) {
     EXPECT_EQ(s.zones, (PublishStats::Count{m.zones.size(), 0}));
     EXPECT_EQ(s.rrsets, (PublishStats::Count{m.rrsets.size(), 0}));
     EXPECT_EQ(s.names, (PublishStats::Count{m.names.size(), 0}));
-    EXPECT_EQ(s.listen, (PublishStats::Count{m.listen.size(), 0}));
+    EXPECT_EQ(s.listen, (PublishStats::Count{1, 0}));  // the whole set in one write
+    EXPECT_EQ(w.last_listen.count, m.listen.size());
     EXPECT_EQ(s.writes(), w.calls.size());
     EXPECT_EQ(w.phases(), (std::vector<std::string>{"put zone", "put rrset", "put name", "put listen"}));
 }
@@ -131,7 +135,9 @@ TEST(Publisher, RemovedZoneGoesLast) {
     p.publish(contents(kRoundRobin));
     w.calls.clear();
     p.publish(MapContents{});
-    EXPECT_EQ(w.phases(), (std::vector<std::string>{"erase listen", "erase name", "erase rrset", "erase zone"}));
+    // The listen set is emptied (disabling the program) before anything it answered from goes.
+    EXPECT_EQ(w.phases(), (std::vector<std::string>{"put listen", "erase name", "erase rrset", "erase zone"}));
+    EXPECT_EQ(w.last_listen.count, 0u);
     EXPECT_TRUE(p.published().names.empty());
 }
 
@@ -148,7 +154,7 @@ TEST(Publisher, FailedPublishResumesWhereItStopped) {
     RecordingWriter w;
     Publisher p(w);
     const MapContents m = contents(kRoundRobin + kDeep);
-    const size_t total = m.zones.size() + m.rrsets.size() + m.names.size() + m.listen.size();
+    const size_t total = m.zones.size() + m.rrsets.size() + m.names.size() + 1;  // + the listen set
     w.fail_at = static_cast<int>(m.zones.size() + m.rrsets.size() + 1);  // the second name put
     EXPECT_THROW(p.publish(m), Error);
     const size_t written = w.calls.size();
