@@ -2,8 +2,9 @@
 # The main job: a GSLB zone answered by XDP, on one machine. Builds xgslb, puts xgslbd on a veth
 # in a network namespace with the embedded demo config (tools/demo/eu.yaml), and queries it with
 # kdig from a client namespace: round-robin A/AAAA sets, NODATA, NXDOMAIN, an empty
-# non-terminal, then a failover (the eu targets replaced, SIGHUP, only the difference
-# published), with the XDP counters showing the answers never left the kernel.
+# non-terminal (all from XDP), apex SOA/NS, TCP and an out-of-zone name (the slow path), then a
+# failover (the eu targets replaced, SIGHUP, only the difference published), with the XDP
+# counters showing which answers never left the kernel.
 # Everything it creates is removed at the end, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,12 @@ ask roundrobin.cloud.example.com MX
 ask nope.cloud.example.com A +dnssec
 ask eu.cloud.example.com A
 
+step "What XDP passes up, the slow path (io_uring + the same ZoneView) answers: SOA, NS, TCP, REFUSED"
+ask cloud.example.com SOA
+ask cloud.example.com NS
+ask roundrobin.cloud.example.com A +tcp
+ask www.example.org A
+
 step "Failover: eu's targets go away, us takes over (config changed, SIGHUP)"
 ask failover.cloud.example.com A
 sed -i 's/    a: \[172.18.0.3, 172.18.0.4\]$/    a: [172.19.0.3, 172.19.0.4]/' "$work/eu.yaml"
@@ -48,7 +55,7 @@ wait_for 10 bash -c "[ \$(grep -c published '$work/xgslbd.log') -ge 2 ]"
 grep published "$work/xgslbd.log" | tail -1 | sed 's/^/  /'
 ask failover.cloud.example.com A
 
-step "XDP counters (xgslbctl stats): every answer above came from the XDP program"
+step "XDP counters (xgslbctl stats): answered_* never left the kernel, pass_* went to the slow path"
 "$BUILD/tools/xgslbctl" --instance demo-eu stats | grep -vE ' 0$'
 
 step "Shutting down: SIGTERM detaches the program and removes its pins"
