@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests and demo
   iproute2 ethtool jq knot-dnsutils ldnsutils
+  knot dnsperf  # Knot DNS to compare answers with (knot_compare_test.sh), and the slow-path benchmark
 )
 
 missing=()
