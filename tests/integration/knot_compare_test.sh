@@ -14,6 +14,7 @@
 # README "Differences from Knot DNS" lists, each excused by name (--excuse) and matched exactly.
 #   bash tests/integration/knot_compare_test.sh BUILD_DIR
 source "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2034  # read by write_config in lib.sh
 IT_FIXTURE=$IT_SOURCE_DIR/tests/fixtures/knot_compare.yaml
 it_init "${1:-}"
 command -v knotd >/dev/null || fail "missing knotd (Debian package knot; tools/install-deps.sh)"
