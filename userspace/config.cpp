@@ -282,6 +282,73 @@ void check_default_glue(const Field& zones, const Config& c) {
     }
 }
 
+// RFC 4648 4, padded, nothing else (no whitespace, no line breaks), and not empty.
+bool valid_base64(const std::string& s) {
+    if (s.empty() || s.size() % 4 != 0) return false;
+    const size_t pad = s.size() - s.find_last_not_of('=') - 1;
+    if (pad > 2) return false;
+    for (size_t i = 0; i < s.size() - pad; ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (!std::isalnum(c) && c != '+' && c != '/') return false;
+    }
+    return true;
+}
+
+// A relative secretFile is relative to the config file, so the pair can move together.
+std::string read_secret_file(const Field& f) {
+    std::string path = get_string(f);
+    if (path.empty()) f.fail("expected a file name");
+    if (path.front() != '/' && f.source.find('/') != std::string::npos)
+        path = f.source.substr(0, f.source.rfind('/') + 1) + path;
+    std::ifstream in(path);
+    if (!in) f.fail("cannot open " + quoted(path) + ": " + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    if (!valid_base64(s)) f.fail(quoted(path) + " does not hold one base64 secret");
+    return s;
+}
+
+TsigKeyConfig parse_tsig_key(const Field& f) {
+    check_keys(f, {"name", "algorithm", "secret", "secretFile"});
+    if (!f.child("name").present()) f.fail("missing key 'name'");
+    TsigKeyConfig k;
+    k.name = get_name(f.child("name"), false);
+    if (!f.child("algorithm").present()) f.fail("missing key 'algorithm'");
+    // hmac-sha384 is left out: ldns 1.8.3 looks it up as "hmac-shac384." and never finds it.
+    k.algorithm = get_choice(f.child("algorithm"), {"hmac-sha256", "hmac-sha512"});
+    const Field secret = f.child("secret"), file = f.child("secretFile");
+    if (secret.present() == file.present()) f.fail("exactly one of 'secret' and 'secretFile' is needed");
+    if (secret.present()) {
+        k.secret = get_string(secret);
+        if (!valid_base64(k.secret)) secret.fail("not base64 (RFC 4648, padded, no spaces)");
+    } else {
+        k.secret = read_secret_file(file);
+    }
+    return k;
+}
+
+void parse_transfer(const Field& dns, DnsConfig& c) {
+    std::map<std::string, size_t> first_index;
+    if (auto keys = dns.child("tsigKeys"); keys.present())
+        for_each_item(keys, [&](const Field& item) {
+            c.tsig_keys.push_back(parse_tsig_key(item));
+            auto [it, fresh] = first_index.emplace(canonical_name(c.tsig_keys.back().name), c.tsig_keys.size() - 1);
+            if (!fresh)
+                item.child("name").fail("duplicate key " + quoted(c.tsig_keys.back().name) + " (also dns.tsigKeys[" +
+                                        std::to_string(it->second) + "])");
+        });
+    if (auto allow = dns.child("allowTransfer"); allow.present())
+        for_each_item(allow, [&](const Field& item) {
+            const std::string name = canonical_name(get_name(item, false));
+            if (!first_index.count(name)) item.fail(quoted(item.node.Scalar()) + " is not a key in dns.tsigKeys");
+            for (const std::string& seen : c.allow_transfer)
+                if (seen == name) item.fail(quoted(item.node.Scalar()) + " is listed twice");
+            c.allow_transfer.push_back(name);
+        });
+}
+
 bool valid_instance(const std::string& s) {
     if (s.empty() || s.size() > 64 || s == "." || s == "..") return false;
     for (char c : s)
@@ -306,7 +373,8 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
 
     const Field dns = root.child("dns");
     if (!dns.present()) root.fail("missing key 'dns'");
-    check_keys(dns, {"listen", "udpPayloadSize", "workers", "tcpIdleTimeoutMs", "tcpMaxConnections"});
+    check_keys(dns, {"listen", "udpPayloadSize", "workers", "tcpIdleTimeoutMs", "tcpMaxConnections", "tsigKeys",
+                     "allowTransfer"});
     if (!dns.child("listen").present()) dns.fail("missing key 'listen'");
     c.dns.listen = get_socket_addresses(dns.child("listen"));
     if (auto n = dns.child("udpPayloadSize"); n.present())
@@ -314,6 +382,7 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     if (auto n = dns.child("workers"); n.present()) c.dns.workers = get_uint(n, 0, 1024);
     if (auto n = dns.child("tcpIdleTimeoutMs"); n.present()) c.dns.tcp_idle_timeout_ms = get_uint(n, 1, 3600000);
     if (auto n = dns.child("tcpMaxConnections"); n.present()) c.dns.tcp_max_connections = get_uint(n, 1, 65536);
+    parse_transfer(dns, c.dns);
 
     if (auto xdp = root.child("xdp"); xdp.present()) {
         check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer"});

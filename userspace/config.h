@@ -62,6 +62,14 @@ struct XdpConfig {
     std::vector<SocketAddress> answer;  // never wildcards; default: the specific dns.listen ones
 };
 
+// A TSIG key (RFC 8945) for zone transfers.
+struct TsigKeyConfig {
+    std::string name;       // as written, validated
+    std::string algorithm;  // "hmac-sha256" | "hmac-sha512"
+    std::string secret;     // base64, validated (from `secret` or the file `secretFile`)
+    friend bool operator==(const TsigKeyConfig&, const TsigKeyConfig&) = default;
+};
+
 struct DnsConfig {
     std::vector<SocketAddress> listen;
     uint16_t udp_payload_size = 1232;
@@ -69,6 +77,8 @@ struct DnsConfig {
     unsigned workers = 0;                  // threads, each with its own ring and sockets; 0: one per CPU
     uint32_t tcp_idle_timeout_ms = 10000;  // RFC 7766 6.2.3: close idle TCP connections
     uint32_t tcp_max_connections = 256;    // per worker; more are accepted and closed at once
+    std::vector<TsigKeyConfig> tsig_keys;
+    std::vector<std::string> allow_transfer;  // tsig_keys names (canonical); empty: AXFR/IXFR refused
 };
 
 struct Config {

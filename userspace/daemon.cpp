@@ -45,9 +45,10 @@ void warn_restart_only(const DnsConfig& running, const DnsConfig& next) {
     if (next.listen != running.listen || next.workers != running.workers ||
         next.tcp_idle_timeout_ms != running.tcp_idle_timeout_ms ||
         next.tcp_max_connections != running.tcp_max_connections ||
-        next.udp_payload_size != running.udp_payload_size)
-        spdlog::warn("dns: listen, workers, tcpIdleTimeoutMs, tcpMaxConnections and udpPayloadSize changes take "
-                     "effect at the next restart; the new data is published now");
+        next.udp_payload_size != running.udp_payload_size || next.tsig_keys != running.tsig_keys ||
+        next.allow_transfer != running.allow_transfer)
+        spdlog::warn("dns: listen, workers, tcpIdleTimeoutMs, tcpMaxConnections, udpPayloadSize, tsigKeys and "
+                     "allowTransfer changes take effect at the next restart; the new data is published now");
 }
 
 }  // namespace

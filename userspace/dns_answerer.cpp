@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <iterator>
 
 #include "userspace/dns_message.h"
 
@@ -119,14 +120,11 @@ private:
     std::vector<const WireName*> chain_;
 };
 
-// Meta query types (RFC 6895 3.1) other than ANY. AXFR and IXFR are refused until TSIG-allowed
-// transfers exist; the rest as BIND 9.18 answers them: MAILA/MAILB (and TKEY, which we do
-// not implement) NOTIMP, anything else (OPT, TSIG, unassigned 128-248) FORMERR.
+// Meta query types (RFC 6895 3.1) other than ANY, AXFR and IXFR, as BIND 9.18 answers them:
+// MAILA/MAILB (and TKEY, which we do not implement) NOTIMP, anything else (OPT, TSIG,
+// unassigned 128-248) FORMERR.
 std::optional<uint16_t> meta_type_rcode(uint16_t qtype) {
     switch (qtype) {
-        case kTypeAxfr:
-        case kTypeIxfr:
-            return dns::refused;
         case kTypeMaila:
         case kTypeMailb:
         case kTypeTkey:
@@ -144,10 +142,24 @@ uint32_t unix_now() { return static_cast<uint32_t>(std::time(nullptr)); }
 
 }  // namespace
 
-Answerer::Answerer(AnswererSettings settings) : settings_(settings) {}
+Answerer::Answerer(AnswererSettings settings) : settings_(std::move(settings)) {}
 
 std::optional<std::vector<uint8_t>> Answerer::answer(std::span<const uint8_t> query, const QueryContext& context,
                                                      const ZoneView& view) const {
+    return respond(query, context, view, nullptr);
+}
+
+std::vector<std::vector<uint8_t>> Answerer::answer_all(std::span<const uint8_t> query, const QueryContext& context,
+                                                       const ZoneView& view) const {
+    std::vector<std::vector<uint8_t>> messages;
+    std::optional<std::vector<uint8_t>> first = respond(query, context, view, &messages);
+    if (first) messages.insert(messages.begin(), std::move(*first));
+    return messages;
+}
+
+std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> query, const QueryContext& context,
+                                                      const ZoneView& view,
+                                                      std::vector<std::vector<uint8_t>>* rest) const {
     const std::optional<dns::Query> q = dns::parse_query(query);
     if (!q) return std::nullopt;
 
@@ -202,6 +214,17 @@ std::optional<std::vector<uint8_t>> Answerer::answer(std::span<const uint8_t> qu
     if (edns && edns->version != 0) return bare(dns::badvers, true);  // RFC 6891 6.1.3
     if (q->qdcount == 0) return bare(edns && edns->cookie ? dns::noerror : dns::formerr, false);  // RFC 7873 5.4
     if (q->qclass != dns::kClassIn) return bare(dns::refused, true);
+    if (q->qtype == kTypeAxfr || q->qtype == kTypeIxfr) {
+        TransferQuery transfer{query, &*q, {}, context.transport == Transport::tcp,
+                               context.now ? *context.now : unix_now()};
+        transfer.header.id = q->id;
+        transfer.header.flags = base_flags;
+        transfer.header.question = q->question;
+        transfer.header.opt = opt;
+        std::vector<std::vector<uint8_t>> messages = answer_transfer(transfer, settings_.tsig_keys, view);
+        if (rest) std::move(messages.begin() + 1, messages.end(), std::back_inserter(*rest));
+        return std::move(messages.front());
+    }
     if (const auto rcode = meta_type_rcode(q->qtype)) return bare(*rcode, true);
 
     const WireName qname(q->qname().begin(), q->qname().end());

@@ -17,6 +17,7 @@ DnsServerOptions DnsServerOptions::from(const DnsConfig& dns) {
     o.settings.tcp_idle_timeout = std::chrono::milliseconds(dns.tcp_idle_timeout_ms);
     o.settings.tcp_max_connections = dns.tcp_max_connections;
     o.answerer.udp_payload_size = dns.udp_payload_size;
+    o.answerer.tsig_keys = tsig_keys_from(dns);
     auto& secret = o.answerer.cookie_secret;
     if (getrandom(secret.data(), secret.size(), 0) != static_cast<ssize_t>(secret.size()))
         throw_errno("getrandom for the DNS cookie secret", errno);

@@ -599,13 +599,17 @@ void ServerWorker::Loop::answer_tcp(Connection& c) {
     context.client = c.peer;
     while (auto message = c.reader.next()) {
         bump(tcp_queries);
-        std::optional<std::vector<uint8_t>> response = answerer.answer(*message, context, view.current());
-        if (!response || response->size() > TcpResponseWriter::max_message) {
-            bump(dropped);
-            continue;
+        // Several messages for a zone transfer (RFC 5936 2.2), queued back to back.
+        const std::vector<std::vector<uint8_t>> responses = answerer.answer_all(*message, context, view.current());
+        if (responses.empty()) bump(dropped);
+        for (const std::vector<uint8_t>& response : responses) {
+            if (response.size() > TcpResponseWriter::max_message) {
+                bump(dropped);
+                break;
+            }
+            c.writer.queue(response);
+            bump(tcp_responses);
         }
-        c.writer.queue(*response);
-        bump(tcp_responses);
     }
 }
 

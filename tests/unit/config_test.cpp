@@ -115,6 +115,32 @@ TEST_F(ConfigFile, ServerTuning) {
     EXPECT_EQ(c.dns.tcp_max_connections, 8u);
 }
 
+TEST_F(ConfigFile, TsigKeysFromTextAndFileAndTheAllowList) {
+    std::ofstream(dir_ + "/xfr.key") << "c2VjcmV0LXNlY3JldA==\n";
+    const Config c = load_config(write(kHead + kDns + R"(  tsigKeys:
+    - name: XFR-Key
+      algorithm: hmac-sha256
+      secretFile: xfr.key
+    - {name: other., algorithm: hmac-sha512, secret: "b3RoZXI="}
+  allowTransfer: [xfr-key.]
+)"));
+    ASSERT_EQ(c.dns.tsig_keys.size(), 2u);
+    EXPECT_EQ(c.dns.tsig_keys[0].name, "XFR-Key");
+    EXPECT_EQ(c.dns.tsig_keys[0].algorithm, "hmac-sha256");
+    EXPECT_EQ(c.dns.tsig_keys[0].secret, "c2VjcmV0LXNlY3JldA==");  // relative to the config, newline trimmed
+    EXPECT_EQ(c.dns.tsig_keys[1].secret, "b3RoZXI=");
+    EXPECT_EQ(c.dns.allow_transfer, std::vector<std::string>{"xfr-key."});
+    EXPECT_TRUE(load_config(write(kMinimal)).dns.allow_transfer.empty());  // default: no transfers
+}
+
+TEST_F(ConfigFile, TsigSecretFileProblemsNameTheFile) {
+    const std::string keys = kHead + kDns + "  tsigKeys:\n    - {name: k, algorithm: hmac-sha256, secretFile: k.key}\n";
+    EXPECT_EQ(error_of(keys).rfind("eu.yaml:7: dns.tsigKeys[0].secretFile: cannot open '" + dir_ + "/k.key'", 0), 0u)
+        << error_of(keys);
+    std::ofstream(dir_ + "/k.key") << "key \"k\" { secret \"c2VjcmV0\"; };\n";
+    EXPECT_EQ(error_of(keys), "eu.yaml:7: dns.tsigKeys[0].secretFile: '" + dir_ + "/k.key' does not hold one base64 secret");
+}
+
 TEST_F(ConfigFile, ExplicitZoneFieldsWin) {
     const Config c = load_config(write(R"(instance: us
 logLevel: debug
@@ -194,7 +220,37 @@ INSTANTIATE_TEST_SUITE_P(
                   "eu.yaml:6: recrods: unknown key (expected one of: instance, logLevel, zones, xdp, dns, records)"},
         BadConfig{"unknown_dns_key", kHead + kDns + "  worker: 2\n",
                   "eu.yaml:6: dns.worker: unknown key (expected one of: listen, udpPayloadSize, workers, "
-                  "tcpIdleTimeoutMs, tcpMaxConnections)"},
+                  "tcpIdleTimeoutMs, tcpMaxConnections, tsigKeys, allowTransfer)"},
+        BadConfig{"tsig_bad_base64",
+                  kHead + kDns + "  tsigKeys:\n    - name: k\n      algorithm: hmac-sha256\n      secret: not*base64\n",
+                  "eu.yaml:9: dns.tsigKeys[0].secret: not base64 (RFC 4648, padded, no spaces)"},
+        BadConfig{"tsig_unpadded_base64", kHead + kDns + "  tsigKeys: [{name: k, algorithm: hmac-sha256, secret: abc}]\n",
+                  "eu.yaml:6: dns.tsigKeys[0].secret: not base64 (RFC 4648, padded, no spaces)"},
+        BadConfig{"tsig_unknown_algorithm",
+                  kHead + kDns + "  tsigKeys:\n    - name: k\n      algorithm: hmac-md5\n      secret: c2VjcmV0\n",
+                  "eu.yaml:8: dns.tsigKeys[0].algorithm: 'hmac-md5' is not one of: hmac-sha256, hmac-sha512"},
+        BadConfig{"tsig_no_algorithm", kHead + kDns + "  tsigKeys:\n    - name: k\n      secret: c2VjcmV0\n",
+                  "eu.yaml:7: dns.tsigKeys[0]: missing key 'algorithm'"},
+        BadConfig{"tsig_secret_and_file",
+                  kHead + kDns + "  tsigKeys:\n    - name: k\n      algorithm: hmac-sha256\n      secret: c2VjcmV0\n"
+                                 "      secretFile: k.key\n",
+                  "eu.yaml:7: dns.tsigKeys[0]: exactly one of 'secret' and 'secretFile' is needed"},
+        BadConfig{"tsig_no_secret", kHead + kDns + "  tsigKeys:\n    - name: k\n      algorithm: hmac-sha256\n",
+                  "eu.yaml:7: dns.tsigKeys[0]: exactly one of 'secret' and 'secretFile' is needed"},
+        BadConfig{"tsig_duplicate_key",
+                  kHead + kDns + "  tsigKeys:\n    - {name: k, algorithm: hmac-sha256, secret: c2VjcmV0}\n"
+                                 "    - {name: K., algorithm: hmac-sha512, secret: c2VjcmV0}\n",
+                  "eu.yaml:8: dns.tsigKeys[1].name: duplicate key 'K.' (also dns.tsigKeys[0])"},
+        BadConfig{"allow_transfer_unknown_key",
+                  kHead + kDns + "  tsigKeys: [{name: k, algorithm: hmac-sha256, secret: c2VjcmV0}]\n"
+                                 "  allowTransfer:\n    - k\n    - other\n",
+                  "eu.yaml:9: dns.allowTransfer[1]: 'other' is not a key in dns.tsigKeys"},
+        BadConfig{"allow_transfer_without_keys", kHead + kDns + "  allowTransfer: [k]\n",
+                  "eu.yaml:6: dns.allowTransfer[0]: 'k' is not a key in dns.tsigKeys"},
+        BadConfig{"allow_transfer_twice",
+                  kHead + kDns + "  tsigKeys: [{name: k, algorithm: hmac-sha256, secret: c2VjcmV0}]\n"
+                                 "  allowTransfer: [k, K.]\n",
+                  "eu.yaml:7: dns.allowTransfer[1]: 'K.' is listed twice"},
         BadConfig{"unknown_zone_key", kHead + "    negativTtl: 5\n" + kDns,
                   "eu.yaml:4: zones[0].negativTtl: unknown key (expected one of: zone, negativeTtl, soa, ns, "
                   "nsTtl)"},
