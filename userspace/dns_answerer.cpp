@@ -16,27 +16,55 @@ constexpr uint16_t kTypeDs = 43, kTypeTkey = 249, kTypeTsig = 250, kTypeIxfr = 2
                    kTypeMailb = 253, kTypeMaila = 254, kTypeAny = 255;
 constexpr int kMaxCnameChain = 8;
 
-// What a lookup decided, before it is encoded.
+using Name = std::span<const uint8_t>;  // an uncompressed wire name, case as received
+
+// What a lookup decided, before it is encoded. One per thread, reused: its vectors keep their
+// capacity, so answering allocates nothing once a worker has warmed up.
 struct Resolution {
     uint16_t rcode = dns::noerror;
     bool authoritative = true;
     std::vector<Record> answer, authority, additional;
     bool additional_required = false;  // referral glue: when it does not fit, truncate
+
+    void clear() {
+        rcode = dns::noerror;
+        authoritative = true;
+        answer.clear();
+        authority.clear();
+        additional.clear();
+        additional_required = false;
+    }
 };
 
-bool same_name(const WireName& a, const WireName& b) {
-    return a.size() == b.size() && !CanonicalLess{}(a, b) && !CanonicalLess{}(b, a);
+uint8_t fold(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c; }
+
+// Equal wire names, case-insensitively (label lengths are below 'A', so they fold to themselves).
+bool same_name(Name a, Name b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (fold(a[i]) != fold(b[i])) return false;
+    return true;
 }
 
-void add_rrset(std::vector<Record>& section, const WireName& owner, const RRset& set) {
+// `key` equals `zone` or lies below it (both keys: lowercase wire names).
+bool key_in_zone(std::string_view key, std::string_view zone) {
+    for (std::string_view n = key; n.size() >= zone.size(); n = parent_key(n)) {
+        if (n.size() == zone.size()) return n == zone;
+        if (n.size() <= 1) return false;
+    }
+    return false;
+}
+
+void add_rrset(std::vector<Record>& section, Name owner, const RRset& set) {
     for (const Rdata& rd : set.rdata) section.push_back({owner.data(), owner.size(), set.type, set.ttl, &rd});
 }
 
 // A and AAAA records of in-zone name server names, for the additional section.
 void add_glue(const Zone& zone, const RRset& ns, std::vector<Record>& additional) {
     for (const Rdata& target : ns.rdata) {
-        if (!is_subdomain(target, zone.apex())) continue;
-        const Node* node = zone.find(target);
+        const NameKey key(target);
+        if (!key_in_zone(key.view(), zone.apex_key())) continue;
+        const Node* node = zone.find(key.view());
         if (!node) continue;
         for (uint16_t type : {rrtype::A, rrtype::AAAA})
             if (const RRset* set = node->find(type)) add_rrset(additional, node->owner, *set);
@@ -47,10 +75,10 @@ class Lookup {
 public:
     Lookup(const ZoneView& view, Resolution& out) : view_(view), out_(out) {}
 
-    // RFC 1034 4.3.2 in `zone` for `name`; `name` must outlive the Resolution.
-    void run(const Zone& zone, const WireName& name, uint16_t qtype, int depth) {
-        if (depth == 0) chain_.push_back(&name);
-        if (const Node* cut = zone.find_cut(name)) {
+    // RFC 1034 4.3.2 in `zone` for `name` (`key`: its NameKey); `name` must outlive the Resolution.
+    void run(const Zone& zone, Name name, std::string_view key, uint16_t qtype, int depth) {
+        if (depth == 0) chain_[chain_len_++] = name;
+        if (const Node* cut = zone.find_cut(key)) {
             if (qtype == kTypeDs && same_name(cut->owner, name)) {
                 // DS belongs to the parent side of the cut (RFC 4035 3.1.4.1).
                 if (const RRset* ds = cut->find(kTypeDs))
@@ -63,10 +91,10 @@ public:
             if (depth == 0) referral(zone, *cut);
             return;
         }
-        const Node* node = zone.find(name);
+        const Node* node = zone.find(key);
         if (!node) {
-            if (zone.name_exists(name)) return negative(zone, dns::noerror);  // RFC 8020
-            node = zone.find_wildcard(name);                                   // RFC 4592
+            if (zone.name_exists(key)) return negative(zone, dns::noerror);  // RFC 8020
+            node = zone.find_wildcard(key);                                   // RFC 4592
             if (!node) return negative(zone, dns::nxdomain);
         }
         // Records are owned by `name` (as asked, or synthesised from a wildcard).
@@ -90,12 +118,13 @@ public:
     }
 
 private:
-    void follow(const WireName& target, uint16_t qtype, int depth) {
+    void follow(Name target, uint16_t qtype, int depth) {
         if (depth + 1 >= kMaxCnameChain) return;
-        for (const WireName* seen : chain_)
-            if (same_name(*seen, target)) return;  // a loop: the answer so far is all there is
-        chain_.push_back(&target);
-        if (const Zone* zone = view_.find_zone(target)) run(*zone, target, qtype, depth + 1);
+        for (size_t i = 0; i < chain_len_; ++i)
+            if (same_name(chain_[i], target)) return;  // a loop: the answer so far is all there is
+        chain_[chain_len_++] = target;
+        const NameKey key(target);
+        if (const Zone* zone = view_.find_zone(key.view())) run(*zone, target, key.view(), qtype, depth + 1);
     }
 
     // NODATA or NXDOMAIN: the zone's SOA owned by its apex, TTL min(SOA TTL, minimum) (RFC 2308).
@@ -117,7 +146,8 @@ private:
 
     const ZoneView& view_;
     Resolution& out_;
-    std::vector<const WireName*> chain_;
+    Name chain_[kMaxCnameChain + 1];  // the names asked so far: depth < kMaxCnameChain
+    size_t chain_len_ = 0;
 };
 
 // Meta query types (RFC 6895 3.1) other than ANY, AXFR and IXFR, as BIND 9.18 answers them:
@@ -146,22 +176,28 @@ Answerer::Answerer(AnswererSettings settings) : settings_(std::move(settings)) {
 
 std::optional<std::vector<uint8_t>> Answerer::answer(std::span<const uint8_t> query, const QueryContext& context,
                                                      const ZoneView& view) const {
-    return respond(query, context, view, nullptr);
+    std::vector<uint8_t> out;
+    if (!respond(query, context, view, out, nullptr)) return std::nullopt;
+    return out;
+}
+
+bool Answerer::answer_into(std::span<const uint8_t> query, const QueryContext& context, const ZoneView& view,
+                           std::vector<uint8_t>& out) const {
+    return respond(query, context, view, out, nullptr);
 }
 
 std::vector<std::vector<uint8_t>> Answerer::answer_all(std::span<const uint8_t> query, const QueryContext& context,
                                                        const ZoneView& view) const {
     std::vector<std::vector<uint8_t>> messages;
-    std::optional<std::vector<uint8_t>> first = respond(query, context, view, &messages);
-    if (first) messages.insert(messages.begin(), std::move(*first));
+    std::vector<uint8_t> first;
+    if (respond(query, context, view, first, &messages)) messages.insert(messages.begin(), std::move(first));
     return messages;
 }
 
-std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> query, const QueryContext& context,
-                                                      const ZoneView& view,
-                                                      std::vector<std::vector<uint8_t>>* rest) const {
+bool Answerer::respond(std::span<const uint8_t> query, const QueryContext& context, const ZoneView& view,
+                       std::vector<uint8_t>& out, std::vector<std::vector<uint8_t>>* rest) const {
     const std::optional<dns::Query> q = dns::parse_query(query);
-    if (!q) return std::nullopt;
+    if (!q) return false;
 
     // Header bits every response carries: QR, the opcode, RD and CD copied; RA, AD, Z clear.
     dns::ResponseParts parts;
@@ -189,7 +225,6 @@ std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> q
                                      std::max<size_t>(dns::kMinUdpPayload, settings_.udp_payload_size));
     }
 
-    std::vector<uint8_t> out;
     // A response without records: an error, BADVERS, or the answer to a cookie-only query.
     auto bare = [&](uint16_t rcode, bool with_question) {
         parts.flags = base_flags | (rcode & 0xf);
@@ -197,7 +232,7 @@ std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> q
         if (opt) opt->extended_rcode = static_cast<uint8_t>(rcode >> 4);
         parts.opt = opt;
         dns::write_response(parts, out);
-        return std::optional<std::vector<uint8_t>>(std::move(out));
+        return true;
     };
 
     if (q->opcode() != 0) return bare(dns::notimp, true);
@@ -205,7 +240,7 @@ std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> q
         parts.flags = base_flags | dns::formerr;
         parts.question = q->question;  // when it parsed before the problem
         dns::write_response(parts, out);
-        return std::optional<std::vector<uint8_t>>(std::move(out));
+        return true;
     }
     if (edns && edns->cookie_malformed) {  // RFC 7873 5.2.2
         opt->client_cookie.reset();
@@ -223,20 +258,23 @@ std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> q
         transfer.header.opt = opt;
         std::vector<std::vector<uint8_t>> messages = answer_transfer(transfer, settings_.tsig_keys, view);
         if (rest) std::move(messages.begin() + 1, messages.end(), std::back_inserter(*rest));
-        return std::move(messages.front());
+        out = std::move(messages.front());
+        return true;
     }
     if (const auto rcode = meta_type_rcode(q->qtype)) return bare(*rcode, true);
 
-    const WireName qname(q->qname().begin(), q->qname().end());
-    Resolution r;
-    const Zone* zone = view.find_zone(qname);
+    const Name qname = q->qname();
+    const NameKey qkey(qname);
+    thread_local Resolution r;
+    r.clear();
+    const Zone* zone = view.find_zone(qkey.view());
     if (!zone) return bare(dns::refused, true);
-    if (q->qtype == kTypeDs && same_name(zone->apex(), qname) && qname.size() > 1) {
+    if (q->qtype == kTypeDs && zone->apex_key() == qkey.view() && qname.size() > 1) {
         // DS at a zone apex is the parent's to answer when we serve the parent too.
-        const Zone* parent = view.find_zone(parent_name(qname));
-        if (parent && parent->name_exists(qname)) zone = parent;
+        const Zone* parent = view.find_zone(parent_key(qkey.view()));
+        if (parent && parent->name_exists(qkey.view())) zone = parent;
     }
-    Lookup(view, r).run(*zone, qname, q->qtype, 0);
+    Lookup(view, r).run(*zone, qname, qkey.view(), q->qtype, 0);
 
     parts.flags = base_flags | (r.authoritative ? dns::kFlagAa : 0) | (r.rcode & 0xf);
     parts.question = q->question;
@@ -245,18 +283,18 @@ std::optional<std::vector<uint8_t>> Answerer::respond(std::span<const uint8_t> q
     parts.additional = r.additional;
     parts.opt = opt;
     dns::write_response(parts, out);
-    if (out.size() <= limit) return out;
+    if (out.size() <= limit) return true;
     if (!r.additional_required && !r.additional.empty()) {
         // RFC 2181 9: additional data that does not fit is left out without setting TC.
         parts.additional = {};
         dns::write_response(parts, out);
-        if (out.size() <= limit) return out;
+        if (out.size() <= limit) return true;
     }
     // TC: the question and the OPT only; the client retries over TCP.
     parts.flags |= dns::kFlagTc;
     parts.answer = parts.authority = parts.additional = {};
     dns::write_response(parts, out);
-    return out;
+    return true;
 }
 
 }  // namespace xgslb

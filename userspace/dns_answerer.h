@@ -66,15 +66,20 @@ public:
     std::optional<std::vector<uint8_t>> answer(std::span<const uint8_t> query, const QueryContext& context,
                                                const ZoneView& view) const;
 
+    // The same into `out` (replaced; its capacity reused): false when the message is dropped.
+    bool answer_into(std::span<const uint8_t> query, const QueryContext& context, const ZoneView& view,
+                     std::vector<uint8_t>& out) const;
+
     // Every response message to `query` in the order they are to be sent (RFC 5936 2.2: a zone
     // transfer over TCP); one for any other query; none when it must be dropped.
     std::vector<std::vector<uint8_t>> answer_all(std::span<const uint8_t> query, const QueryContext& context,
                                                  const ZoneView& view) const;
 
 private:
-    // The first response message; the rest of a transfer's go to `rest` when it is not null.
-    std::optional<std::vector<uint8_t>> respond(std::span<const uint8_t> query, const QueryContext& context,
-                                                const ZoneView& view, std::vector<std::vector<uint8_t>>* rest) const;
+    // The first response message into `out` (false: none, drop the query); the rest of a
+    // transfer's go to `rest` when it is not null.
+    bool respond(std::span<const uint8_t> query, const QueryContext& context, const ZoneView& view,
+                 std::vector<uint8_t>& out, std::vector<std::vector<uint8_t>>* rest) const;
 
     AnswererSettings settings_;
 };

@@ -11,15 +11,27 @@ constexpr size_t kMaxName = 255;
 uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 uint32_t get32(const uint8_t* p) { return static_cast<uint32_t>(get16(p)) << 16 | get16(p + 2); }
 
-void put16(std::vector<uint8_t>& out, uint16_t v) {
-    out.push_back(static_cast<uint8_t>(v >> 8));
-    out.push_back(static_cast<uint8_t>(v));
-}
+// Writes into a buffer sized beforehand for the uncompressed message (compression only
+// shortens it), so no write checks or grows anything.
+struct Writer {
+    uint8_t* base;
+    size_t pos = 0;
 
-void put32(std::vector<uint8_t>& out, uint32_t v) {
-    put16(out, static_cast<uint16_t>(v >> 16));
-    put16(out, static_cast<uint16_t>(v));
-}
+    void put8(uint8_t v) { base[pos++] = v; }
+    void put16(uint16_t v) {
+        base[pos] = static_cast<uint8_t>(v >> 8);
+        base[pos + 1] = static_cast<uint8_t>(v);
+        pos += 2;
+    }
+    void put32(uint32_t v) {
+        put16(static_cast<uint16_t>(v >> 16));
+        put16(static_cast<uint16_t>(v));
+    }
+    void put(const uint8_t* p, size_t len) {
+        if (len) std::memcpy(base + pos, p, len);
+        pos += len;
+    }
+};
 
 // The position just past the name at `pos`, or 0 when it is malformed: a reserved label type
 // (0x40, 0x80), over 255 octets expanded, running past the message, or a compression pointer
@@ -95,6 +107,9 @@ bool same_name(const uint8_t* a, const uint8_t* b, size_t len) {
 
 class NameCompressor {
 public:
+    // `suffixes` is scratch space (cleared here) whose capacity outlives one message.
+    explicit NameCompressor(std::vector<Suffix>& suffixes) : suffixes_(suffixes) { suffixes_.clear(); }
+
     // Records every non-root suffix of `name`, written uncompressed at `offset`.
     void add(const uint8_t* name, size_t len, size_t offset) {
         for (size_t i = 0; i < len && name[i] != 0; i += name[i] + 1u)
@@ -103,20 +118,20 @@ public:
 
     // Writes `name` with its longest suffix already in the message replaced by a pointer; the
     // first occurrence of a suffix is the one pointed to, as XDP points into the question.
-    void write(const uint8_t* name, size_t len, std::vector<uint8_t>& out) {
+    void write(const uint8_t* name, size_t len, Writer& out) {
         size_t i = 0;
         for (; i < len && name[i] != 0; i += name[i] + 1u) {
             for (const Suffix& s : suffixes_) {
                 if (s.len != len - i || !same_name(s.name, name + i, s.len)) continue;
-                const size_t at = out.size();
-                out.insert(out.end(), name, name + i);
-                put16(out, static_cast<uint16_t>(0xc000 | s.offset));
+                const size_t at = out.pos;
+                out.put(name, i);
+                out.put16(static_cast<uint16_t>(0xc000 | s.offset));
                 add_prefix(name, i, len, at);
                 return;
             }
         }
-        const size_t at = out.size();
-        out.insert(out.end(), name, name + len);
+        const size_t at = out.pos;
+        out.put(name, len);
         add(name, len, at);
     }
 
@@ -126,7 +141,7 @@ private:
             if (offset + i < 0x4000) suffixes_.push_back({name + i, len - i, static_cast<uint16_t>(offset + i)});
     }
 
-    std::vector<Suffix> suffixes_;
+    std::vector<Suffix>& suffixes_;
 };
 
 }  // namespace
@@ -177,46 +192,52 @@ std::optional<Query> parse_query(std::span<const uint8_t> msg) {
 }
 
 void write_response(const ResponseParts& parts, std::vector<uint8_t>& out) {
-    out.clear();
-    put16(out, parts.id);
-    put16(out, parts.flags);
-    put16(out, parts.question.empty() ? 0 : 1);
-    put16(out, static_cast<uint16_t>(parts.answer.size()));
-    put16(out, static_cast<uint16_t>(parts.authority.size()));
-    put16(out, static_cast<uint16_t>(parts.additional.size() + (parts.opt ? 1 : 0)));
+    size_t bound = kHeaderLen + parts.question.size() + (parts.opt ? 11 + 4 + 8 + 16 : 0);
+    for (std::span<const Record> section : {parts.answer, parts.authority, parts.additional})
+        for (const Record& r : section) bound += r.owner_len + 10 + r.rdata->size();
+    out.resize(bound);  // the capacity of an earlier message is reused
+    Writer w{out.data()};
+    w.put16(parts.id);
+    w.put16(parts.flags);
+    w.put16(parts.question.empty() ? 0 : 1);
+    w.put16(static_cast<uint16_t>(parts.answer.size()));
+    w.put16(static_cast<uint16_t>(parts.authority.size()));
+    w.put16(static_cast<uint16_t>(parts.additional.size() + (parts.opt ? 1 : 0)));
 
-    NameCompressor names;
+    thread_local std::vector<Suffix> suffixes;
+    NameCompressor names(suffixes);
     if (!parts.question.empty()) {
-        out.insert(out.end(), parts.question.begin(), parts.question.end());
+        w.put(parts.question.data(), parts.question.size());
         names.add(parts.question.data(), parts.question.size() - 4, kHeaderLen);
     }
     for (std::span<const Record> section : {parts.answer, parts.authority, parts.additional}) {
         for (const Record& r : section) {
-            names.write(r.owner, r.owner_len, out);
-            put16(out, r.type);
-            put16(out, kClassIn);
-            put32(out, r.ttl);
-            put16(out, static_cast<uint16_t>(r.rdata->size()));
-            out.insert(out.end(), r.rdata->begin(), r.rdata->end());
+            names.write(r.owner, r.owner_len, w);
+            w.put16(r.type);
+            w.put16(kClassIn);
+            w.put32(r.ttl);
+            w.put16(static_cast<uint16_t>(r.rdata->size()));
+            w.put(r.rdata->data(), r.rdata->size());
         }
     }
     if (const auto& opt = parts.opt) {
-        out.push_back(0);  // root owner
-        put16(out, kTypeOpt);
-        put16(out, opt->udp_payload_size);
-        out.push_back(opt->extended_rcode);
-        out.push_back(0);  // version
-        put16(out, opt->dnssec_ok ? 0x8000 : 0);
+        w.put8(0);  // root owner
+        w.put16(kTypeOpt);
+        w.put16(opt->udp_payload_size);
+        w.put8(opt->extended_rcode);
+        w.put8(0);  // version
+        w.put16(opt->dnssec_ok ? 0x8000 : 0);
         if (opt->client_cookie) {
-            put16(out, 4 + 8 + 16);
-            put16(out, kOptionCookie);
-            put16(out, 8 + 16);
-            out.insert(out.end(), opt->client_cookie->begin(), opt->client_cookie->end());
-            out.insert(out.end(), opt->server_cookie.begin(), opt->server_cookie.end());
+            w.put16(4 + 8 + 16);
+            w.put16(kOptionCookie);
+            w.put16(8 + 16);
+            w.put(opt->client_cookie->data(), opt->client_cookie->size());
+            w.put(opt->server_cookie.data(), opt->server_cookie.size());
         } else {
-            put16(out, 0);
+            w.put16(0);
         }
     }
+    out.resize(w.pos);
 }
 
 }  // namespace xgslb::dns

@@ -503,8 +503,6 @@ void ServerWorker::Loop::answer_udp(const UdpSocket& s, std::span<const uint8_t>
     QueryContext context;
     context.transport = Transport::udp;
     context.client = peer;
-    std::optional<std::vector<uint8_t>> response = answerer.answer(query, context, view.current());
-    if (!response) return bump(dropped);
     if (free_sends.empty()) {
         if (sends.size() >= kMaxUdpSendsInFlight) return bump(dropped);
         sends.push_back(std::make_unique<UdpSend>());
@@ -512,7 +510,8 @@ void ServerWorker::Loop::answer_udp(const UdpSocket& s, std::span<const uint8_t>
     }
     const uint64_t slot = free_sends.back();
     UdpSend& out = *sends[slot];
-    out.payload = std::move(*response);
+    // Into the slot's own buffer: its capacity from earlier responses is reused.
+    if (!answerer.answer_into(query, context, view.current(), out.payload)) return bump(dropped);
     out.peer = peer;
     out.iov = {out.payload.data(), out.payload.size()};
     out.msg = {};

@@ -28,7 +28,15 @@ void put_u32(Rdata& out, uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
+std::string key_of(const WireName& name) { return std::string(NameKey(name).view()); }
+
 }  // namespace
+
+NameKey::NameKey(std::span<const uint8_t> name) {
+    if (name.size() > sizeof buf_) return;
+    len_ = name.size();
+    for (size_t i = 0; i < len_; ++i) buf_[i] = static_cast<char>(fold(name[i]));
+}
 
 bool CanonicalLess::operator()(const WireName& a, const WireName& b) const {
     uint8_t la[kMaxLabels], lb[kMaxLabels];
@@ -72,29 +80,13 @@ Rdata rdata_soa(const Soa& soa) {
 
 uint32_t Zone::negative_ttl() const { return std::min(soa_.ttl, soa_.minimum); }
 
-const Node& Zone::apex_node() const { return nodes_.at(apex_); }
+const Node& Zone::apex_node() const { return apex_node_ ? *apex_node_ : nodes_.at(apex_); }
 
-const Node* Zone::find(const WireName& name) const {
-    auto it = nodes_.find(name);
-    return it == nodes_.end() ? nullptr : &it->second;
-}
+const Node* Zone::find(const WireName& name) const { return find(NameKey(name).view()); }
 
-bool Zone::name_exists(const WireName& name) const {
-    // Canonical order puts descendants right after a name, so the first node at or after it
-    // is either the name itself or proves it an empty non-terminal.
-    auto it = nodes_.lower_bound(name);
-    return it != nodes_.end() && is_subdomain(it->first, name);
-}
+bool Zone::name_exists(const WireName& name) const { return name_exists(NameKey(name).view()); }
 
-const Node* Zone::find_cut(const WireName& name) const {
-    // Walk up to (not including) the apex; the last NS seen is the topmost cut.
-    const Node* cut = nullptr;
-    for (WireName n = name; n.size() > apex_.size(); n = parent_name(n)) {
-        const Node* node = find(n);
-        if (node && node->find(rrtype::NS)) cut = node;
-    }
-    return cut;
-}
+const Node* Zone::find_cut(const WireName& name) const { return find_cut(NameKey(name).view()); }
 
 WireName Zone::closest_encloser(const WireName& name) const {
     WireName n = name;
@@ -102,18 +94,60 @@ WireName Zone::closest_encloser(const WireName& name) const {
     return n;
 }
 
-const Node* Zone::find_wildcard(const WireName& name) const {
-    if (name_exists(name)) return nullptr;
-    WireName source{1, '*'};
-    const WireName encloser = closest_encloser(name);
-    source.insert(source.end(), encloser.begin(), encloser.end());
-    return find(source);
+const Node* Zone::find_wildcard(const WireName& name) const { return find_wildcard(NameKey(name).view()); }
+
+const Node* Zone::find(std::string_view key) const {
+    const auto it = index_.find(key);
+    return it == index_.end() ? nullptr : it->second;
 }
 
-const Zone* ZoneView::find_zone(const WireName& name) const {
-    for (WireName n = name;; n = parent_name(n)) {
-        auto it = zones_.find(n);
-        if (it != zones_.end()) return &it->second;
+bool Zone::name_exists(std::string_view key) const { return existing_.find(key) != existing_.end(); }
+
+const Node* Zone::find_cut(std::string_view key) const {
+    // Walk up to (not including) the apex; the last NS seen is the topmost cut.
+    const Node* cut = nullptr;
+    for (std::string_view n = key; n.size() > apex_.size(); n = parent_key(n)) {
+        const Node* node = find(n);
+        if (node && node->find(rrtype::NS)) cut = node;
+    }
+    return cut;
+}
+
+const Node* Zone::find_wildcard(std::string_view key) const {
+    if (!has_wildcard_ || name_exists(key)) return nullptr;
+    std::string_view encloser = key;
+    while (encloser.size() > apex_.size() && !name_exists(encloser)) encloser = parent_key(encloser);
+    char source[255];
+    if (encloser.size() + 2 > sizeof source) return nullptr;
+    source[0] = 1;
+    source[1] = '*';
+    encloser.copy(source + 2, encloser.size());
+    return find(std::string_view(source, encloser.size() + 2));
+}
+
+void Zone::build_index() {
+    apex_key_ = key_of(apex_);
+    index_.clear();
+    existing_.clear();
+    for (const auto& [owner, node] : nodes_) {
+        std::string key = key_of(owner);
+        // Every ancestor exists too (an empty non-terminal at least): what lower_bound in the
+        // canonical order decides for the ordered map, up to the root.
+        for (std::string_view n = key;; n = parent_key(n)) {
+            if (!existing_.emplace(n).second && n.size() < key.size()) break;  // its ancestors are in
+            if (n.size() <= 1) break;
+        }
+        index_.emplace(std::move(key), &node);
+    }
+    apex_node_ = &nodes_.at(apex_);
+}
+
+const Zone* ZoneView::find_zone(const WireName& name) const { return find_zone(NameKey(name).view()); }
+
+const Zone* ZoneView::find_zone(std::string_view key) const {
+    for (std::string_view n = key;; n = parent_key(n)) {
+        const auto it = zone_index_.find(n);
+        if (it != zone_index_.end()) return it->second;
         if (n.size() <= 1) return nullptr;
     }
 }
@@ -123,6 +157,7 @@ void ZoneView::Builder::add_zone(const WireName& apex, const Soa& soa) {
     if (view_->zones_.count(key)) throw Error("zone " + wire_to_name(key) + " added twice");
     Zone& z = view_->zones_[key];
     z.apex_ = key;
+    view_->zone_index_.emplace(key_of(key), &z);
     z.soa_ = soa;
     add(key, rrtype::SOA, soa.ttl, rdata_soa(soa));
 }
@@ -149,6 +184,7 @@ void ZoneView::Builder::set_answer_addresses(std::vector<SocketAddress> addresse
 }
 
 std::shared_ptr<const ZoneView> ZoneView::Builder::finish() {
+    for (auto& [apex, zone] : view_->zones_) zone.build_index();
     for (const auto& [apex, zone] : view_->zones_)
         if (!zone.apex_node().find(rrtype::NS)) throw Error("zone " + wire_to_name(apex) + " has no NS records");
     std::shared_ptr<const ZoneView> out = std::move(view_);

@@ -6,7 +6,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "userspace/config.h"
@@ -25,6 +29,34 @@ struct CanonicalLess {
 };
 
 using Rdata = std::vector<uint8_t>;  // uncompressed wire form
+
+// The hash indexes below are keyed by a name's lowercase wire octets (as a string_view, so a
+// lookup needs no allocation): for wire names, equal keys <=> equal under CanonicalLess.
+struct NameKeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+template <typename T>
+using NameKeyMap = std::unordered_map<std::string, T, NameKeyHash, std::equal_to<>>;
+using NameKeySet = std::unordered_set<std::string, NameKeyHash, std::equal_to<>>;
+
+// A name's lookup key, lowercased into a buffer on the stack. A name over 255 octets (no
+// valid name is) gets the empty key, which matches nothing.
+class NameKey {
+public:
+    explicit NameKey(std::span<const uint8_t> name);
+    std::string_view view() const { return {buf_, len_}; }
+
+private:
+    char buf_[255];
+    size_t len_ = 0;
+};
+
+// The key of a name's parent (its first label dropped); the root's parent is the root.
+inline std::string_view parent_key(std::string_view key) {
+    if (key.size() <= 1) return key;
+    return key.substr(static_cast<uint8_t>(key[0]) + 1u);
+}
 
 struct RRset {
     uint16_t type = 0;
@@ -59,6 +91,10 @@ class Zone {
 public:
     using Nodes = std::map<WireName, Node, CanonicalLess>;
 
+    Zone() = default;
+    Zone(const Zone&) = delete;  // the indexes point into nodes_
+    Zone& operator=(const Zone&) = delete;
+
     const WireName& apex() const { return apex_; }
     std::string name() const { return wire_to_name(apex_); }
     const Soa& soa() const { return soa_; }
@@ -79,12 +115,25 @@ public:
     // encloser>", when `name` does not exist and that wildcard does; else nullptr.
     const Node* find_wildcard(const WireName& name) const;
 
+    // The same lookups by key (NameKey): no allocation, one hash probe per name tried.
+    const Node* find(std::string_view key) const;
+    bool name_exists(std::string_view key) const;
+    const Node* find_cut(std::string_view key) const;
+    const Node* find_wildcard(std::string_view key) const;
+    std::string_view apex_key() const { return apex_key_; }
+
 private:
     friend class ZoneView;
+    void build_index();
+
     WireName apex_;
+    std::string apex_key_;
     Soa soa_;
     Nodes nodes_;
     bool has_wildcard_ = false;
+    NameKeyMap<const Node*> index_;  // every node by key
+    NameKeySet existing_;            // every node's name and all its ancestors (RFC 8020)
+    const Node* apex_node_ = nullptr;
 };
 
 class ZoneView {
@@ -92,17 +141,23 @@ public:
     using Zones = std::map<WireName, Zone, CanonicalLess>;
     class Builder;
 
+    ZoneView() = default;
+    ZoneView(const ZoneView&) = delete;  // the index points into zones_
+    ZoneView& operator=(const ZoneView&) = delete;
+
     // Zones with SOA and NS at the apex, default ns1.<zone> glue, static records.
     static std::shared_ptr<const ZoneView> build(const Config& config);
 
     const Zones& zones() const { return zones_; }
     // The closest enclosing zone of `name`, or nullptr when none is served.
     const Zone* find_zone(const WireName& name) const;
+    const Zone* find_zone(std::string_view key) const;  // by key (NameKey)
     // Addresses the XDP program answers for (xdp.answer, defaulting to dns.listen).
     const std::vector<SocketAddress>& answer_addresses() const { return answer_; }
 
 private:
     Zones zones_;
+    NameKeyMap<const Zone*> zone_index_;  // kept up to date by the Builder
     std::vector<SocketAddress> answer_;
 };
 
