@@ -103,16 +103,4 @@ xgslb_listen_set read_listen_set(int listen_map_fd) {
     return set;
 }
 
-size_t count_entries(int map_fd, size_t key_size) {
-    std::vector<uint8_t> key(key_size), next(key_size);
-    size_t n = 0;
-    const void* previous = nullptr;
-    while (bpf_map_get_next_key(map_fd, previous, next.data()) == 0) {
-        ++n;
-        key = next;
-        previous = key.data();
-    }
-    return n;
-}
-
 }  // namespace xgslb

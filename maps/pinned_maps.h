@@ -47,7 +47,4 @@ std::vector<std::pair<Key, Value>> dump_map(int map_fd);
 // The listen set the outer xgslb_listen map points to now; empty when none is published.
 xgslb_listen_set read_listen_set(int listen_map_fd);
 
-// Entry counts, for fill levels.
-size_t count_entries(int map_fd, size_t key_size);
-
 }  // namespace xgslb

@@ -22,8 +22,8 @@ cp tools/demo/eu.yaml "$work/eu.yaml"
 netns_pair_create "$BUILD/bpf/xdp_pass_skel/xdp_pass.bpf.o"
 
 step "xgslbd on $IF_SERVER ($SERVER_V4, $SERVER_V6) in namespace $NS_SERVER"
-spawn_in_server "$work/xgslbd.log" "$BUILD/userspace/xgslbd" --config "$work/eu.yaml"
-daemon=$SPAWNED_PID
+in_server_bg "$BUILD/userspace/xgslbd" --config "$work/eu.yaml" >"$work/xgslbd.log" 2>&1
+daemon=$SERVER_BG_PID
 netns_on_exit "kill $daemon; wait $daemon"
 wait_for 30 grep -q "xgslbd ready" "$work/xgslbd.log" || { cat "$work/xgslbd.log"; exit 1; }
 grep -E "published|attached" "$work/xgslbd.log" | sed 's/^/  /'

@@ -6,7 +6,6 @@
 #   in_server CMD...           # network namespace only: /sys/fs/bpf stays the host's, so pins
 #                              # and libxdp's bpffs are shared with the host
 #   in_client CMD...
-#   spawn_in_server LOG CMD... # background; SPAWNED_PID is the program's pid
 #   in_server_bg CMD...        # background; SERVER_BG_PID is CMD's pid, for signals
 #
 # Addresses: server 10.77.0.2/24 and fd77::2/64, client 10.77.0.1/24 and fd77::1/64.
@@ -37,14 +36,6 @@ netns_cleanup() {
 
 in_server() { nsenter --net="/run/netns/$NS_SERVER" "$@"; }
 in_client() { nsenter --net="/run/netns/$NS_CLIENT" "$@"; }
-
-# Starts CMD in the server namespace in the background, output to LOG; SPAWNED_PID is CMD's own
-# pid (not a subshell's, as `in_server cmd &` would give), so signals reach the program.
-spawn_in_server() {
-  local log=$1; shift
-  nsenter --net="/run/netns/$NS_SERVER" "$@" >"$log" 2>&1 &
-  SPAWNED_PID=$!
-}
 
 # in_server in the background; SERVER_BG_PID is CMD's own pid (nsenter execs CMD, no wrapping
 # subshell), so a signal sent to it reaches CMD. Redirect on the call: in_server_bg CMD >log 2>&1
