@@ -9,11 +9,13 @@ packages=(
   libclang-rt-14-dev  # libFuzzer and the sanitizers for tests/fuzz
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libldns-dev liburing-dev
+  libldns-dev liburing-dev libcurl4-openssl-dev libssl-dev libmaxminddb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests and demo
   iproute2 ethtool jq knot-dnsutils ldnsutils
   knot dnsperf  # Knot DNS to compare answers with (knot_compare_test.sh), and the slow-path benchmark
+  bind9 bind9-utils unbound nsd  # the demo's edge DNS and recursive resolver; NSD for the benchmarks
+  python3 python3-yaml mmdb-bin curl gnuplot-nox  # the API-server test double, MaxMind DB checks, plots
 )
 
 missing=()
@@ -25,6 +27,10 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # bind9, unbound and nsd would start system-wide services on port 53; the tests and the demo
+  # run their own instances in network namespaces, so keep the packages from starting any.
+  policy_rc=/usr/sbin/policy-rc.d
+  [ -e "$policy_rc" ] || { printf '#!/bin/sh\nexit 101\n' >"$policy_rc"; chmod +x "$policy_rc"; trap 'rm -f "$policy_rc"' EXIT; }
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # clang-14 installs versioned binaries; the build calls them by their plain names.

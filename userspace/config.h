@@ -5,13 +5,15 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-namespace xgslb {
+#include "userspace/gslb_model.h"
+#include "userspace/ip_address.h"
 
-using Ipv4Address = std::array<uint8_t, 4>;
-using Ipv6Address = std::array<uint8_t, 16>;
+namespace xgslb {
 
 // An address and port as the XDP listen map and sockets want them: binary, not text.
 struct SocketAddress {
@@ -53,6 +55,9 @@ struct RecordConfig {
     std::string cname;              // empty: none
     std::vector<std::string> txt;
     std::vector<std::string> ns;    // a delegation (zone cut) at `name`
+    // A GSLB record: a strategy over per-geo-tag targets (issue 5), instead of a/aaaa.
+    std::optional<StrategySpec> strategy;
+    std::map<std::string, TargetSet> targets;  // geo tag -> addresses
 };
 
 struct XdpConfig {

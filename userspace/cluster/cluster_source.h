@@ -1,0 +1,57 @@
+// Where the controller's Kubernetes objects come from: the manifests directory (a cluster in
+// files, watched with inotify) or the API server (list + watch). Both deliver the same thing —
+// a full snapshot of the watched objects, as the API serves them in JSON — so the controller
+// (userspace/cluster/controller.h) is one code path for both.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace xgslb {
+
+// The watched kinds, as ClusterState::objects keys.
+inline constexpr const char* kKindGslb = "Gslb";                    // k8gb.absa.oss/v1beta1
+inline constexpr const char* kKindIngress = "Ingress";              // networking.k8s.io/v1
+inline constexpr const char* kKindService = "Service";              // v1
+inline constexpr const char* kKindEndpointSlice = "EndpointSlice";  // discovery.k8s.io/v1
+
+struct ClusterState {
+    // kind -> "namespace/name" -> the object, as JSON (YAML manifests converted).
+    std::map<std::string, std::map<std::string, nlohmann::json>> objects;
+
+    const nlohmann::json* find(const std::string& kind, const std::string& ns, const std::string& name) const;
+};
+
+// How the source is doing, for logs and metrics: fail-static means serving the last state.
+struct SourceHealth {
+    bool synced = false;        // a full snapshot has been delivered and the source is current
+    std::string last_error;     // empty when none since the last success
+    uint64_t restarts = 0;      // watch streams restarted (or directory rescans)
+};
+
+class ClusterSource {
+public:
+    using OnChange = std::function<void(std::shared_ptr<const ClusterState>)>;
+    virtual ~ClusterSource() = default;
+
+    // Delivers the full state once synced and again after every change, from the source's own
+    // thread; a burst of changes may be delivered as one state. Returns at once.
+    virtual void start(OnChange on_change) = 0;
+    virtual void stop() = 0;  // joins the thread; no call of on_change after it returns
+
+    // Whether this daemon is the one writer of its cluster (a coordination.k8s.io Lease with the
+    // API source; always true for manifests). Status writes and edge DNS updates need it.
+    virtual bool is_leader() const = 0;
+    // Writes a Gslb's status through its /status subresource (manifests: <file>.status.json
+    // beside the manifest). Throws xgslb::Error on failure.
+    virtual void write_gslb_status(const std::string& ns, const std::string& name, const nlohmann::json& status) = 0;
+    // Creates a Gslb for an Ingress annotated k8gb.io/strategy (owned by the Ingress).
+    virtual void create_gslb(const nlohmann::json& gslb) = 0;
+    virtual SourceHealth health() const = 0;
+};
+
+}  // namespace xgslb
