@@ -215,10 +215,18 @@ bool valid_instance(const std::string& s) {
     return true;
 }
 
+bool valid_geo_tag(const std::string& s) {
+    if (s.empty() || s.size() > 32) return false;
+    for (char c : s)
+        if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
+            return false;
+    return true;
+}
+
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "zones", "xdp", "dns", "records"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records"});
     Config c;
     c.source = source;
 
@@ -229,6 +237,11 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     if (!valid_instance(c.instance)) instance.fail(quoted(c.instance) + " must be 1-64 of [A-Za-z0-9._-]");
     if (auto n = root.child("logLevel"); n.present())
         c.log_level = get_choice(n, {"trace", "debug", "info", "warn", "error"});
+    if (auto n = root.child("geoTag"); n.present()) {
+        c.geo_tag = get_string(n);
+        // It becomes a DNS label of the cluster's NS name (gslb-ns-<geoTag>-...).
+        if (!valid_geo_tag(c.geo_tag)) n.fail(quoted(c.geo_tag) + " must be 1-32 of [a-z0-9-]");
+    }
 
     const Field dns = root.child("dns");
     if (!dns.present()) root.fail("missing key 'dns'");

@@ -90,6 +90,7 @@ struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
     std::string log_level = "info"; // trace | debug | info | warn | error
+    std::string geo_tag;            // this cluster's geo tag (k8gb clusterGeoTag); "" for a single node
     std::vector<ZoneConfig> zones;
     XdpConfig xdp;
     DnsConfig dns;
