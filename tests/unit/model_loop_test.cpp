@@ -90,10 +90,17 @@ protected:
         loop_->start(2s);
         pusher.join();
     }
+    // The view of the count-th publish, once the step that published it (write-back included)
+    // is over: counters() waits for the step to let go of the model.
     std::shared_ptr<const ZoneView> wait_views(size_t count) {
-        std::unique_lock lock(m_);
-        EXPECT_TRUE(cv_.wait_for(lock, 2s, [&] { return views_.size() >= count; })) << "publish " << count << " missing";
-        return views_.empty() ? nullptr : views_.back();
+        std::shared_ptr<const ZoneView> view;
+        {
+            std::unique_lock lock(m_);
+            EXPECT_TRUE(cv_.wait_for(lock, 2s, [&] { return views_.size() >= count; })) << "publish " << count << " missing";
+            view = views_.empty() ? nullptr : views_.back();
+        }
+        loop_->counters();
+        return view;
     }
     size_t published() {
         std::lock_guard lock(m_);
