@@ -74,6 +74,8 @@ Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), 
 Daemon::~Daemon() = default;
 
 void Daemon::start() {
+    // First, so a source that cannot be made fails before any BPF state is touched.
+    std::unique_ptr<ClusterSource> source = make_cluster_source(config_.cluster_source);
     XdpProgram::Options options;
     options.instance = config_.instance;
     options.udp_payload_size = config_.dns.udp_payload_size;
@@ -95,7 +97,7 @@ void Daemon::start() {
     // Publish before attaching, so the first packet the program sees finds the data, and start
     // the slow path on that same view before XDP begins passing queries up to it.
     model_ = std::make_unique<ModelLoop>(
-        config_, make_cluster_source(config_.cluster_source),
+        config_, std::move(source),
         [](const Config& c, const std::vector<GslbHost>& hosts, const std::vector<PeerTargets>& peers) {
             return build_view(c, hosts, peers, nullptr);
         },
