@@ -61,6 +61,26 @@ void warn_source_restart_only(const SourceConfig& running, const SourceConfig& n
                      "resyncSeconds apply now");
 }
 
+// The GeoIP regions of the config, read again only when the geoip section changes (an MMDB is
+// not re-read on every publish). Used from the model loop's builder only, one call at a time.
+class GeoCache {
+public:
+    std::shared_ptr<const GeoRegions> regions_for(const GeoIpConfig& config) {
+        if (!loaded_ || config.regions != key_.regions || config.mmdb_path != key_.mmdb_path ||
+            config.mmdb_field != key_.mmdb_field) {
+            regions_ = load_geo_regions(config);
+            key_ = config;
+            loaded_ = true;
+        }
+        return regions_;
+    }
+
+private:
+    bool loaded_ = false;
+    GeoIpConfig key_;
+    std::shared_ptr<const GeoRegions> regions_;
+};
+
 // How long start() waits for the cluster source's first snapshot before publishing without it:
 // publishing an empty cluster would erase the hosts a restarted daemon adopted from the maps.
 constexpr std::chrono::seconds kFirstStateWait{10};
@@ -98,8 +118,9 @@ void Daemon::start() {
     // the slow path on that same view before XDP begins passing queries up to it.
     model_ = std::make_unique<ModelLoop>(
         config_, std::move(source),
-        [](const Config& c, const std::vector<GslbHost>& hosts, const std::vector<PeerTargets>& peers) {
-            return build_view(c, hosts, peers, nullptr);
+        [geo = GeoCache{}](const Config& c, const std::vector<GslbHost>& hosts,
+                           const std::vector<PeerTargets>& peers) mutable {
+            return build_view(c, hosts, peers, geo.regions_for(c.geoip));
         },
         [this](std::shared_ptr<const ZoneView> view) { publish(std::move(view)); },
         std::make_shared<SystemHostnameResolver>());

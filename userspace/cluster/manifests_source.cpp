@@ -180,7 +180,13 @@ void ManifestsSource::update_health() {
 
 void ManifestsSource::run() {
     try {
+        const auto started = std::chrono::steady_clock::now();
         rescan();
+        size_t objects = 0;
+        for (const auto& [name, f] : files_) objects += f.objects.size();
+        spdlog::info("manifests: {} files, {} objects read from {} in {} ms", files_.size(), objects, options_.dir,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                         .count());
     } catch (const Error& e) {
         spdlog::error("manifests: {}", e.what());
         std::lock_guard lock(health_mutex_);

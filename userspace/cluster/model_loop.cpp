@@ -150,6 +150,11 @@ void ModelLoop::step(bool reconcile_again) {
         peers = peers_;
         peers_dirty_ = false;
     }
+    using Clock = std::chrono::steady_clock;
+    const auto us = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+    };
+    const auto t0 = Clock::now();
     const bool changed = fresh != nullptr;
     if (changed) state_ = std::move(fresh);
     if (state_ && (changed || reconcile_again || counters_.controller_runs == 0)) {
@@ -158,10 +163,14 @@ void ModelLoop::step(bool reconcile_again) {
         for (const auto& p : result_.problems) spdlog::warn("controller: {}", p);
     }
     hosts_ = served_hosts(config_, result_.hosts);
+    const auto t1 = Clock::now();
     auto view = build_(config_, hosts_, peers);
+    const auto t2 = Clock::now();
     publish_(view);
     view_ = std::move(view);
     ++counters_.publishes;
+    spdlog::info("model: hosts={} peers={} controller_us={} view_us={} publish_us={}", hosts_.size(), peers.size(),
+                 us(t0, t1), us(t1, t2), us(t2, Clock::now()));
 
     std::vector<std::string> names;
     names.reserve(hosts_.size());
