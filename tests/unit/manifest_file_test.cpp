@@ -75,5 +75,21 @@ TEST(ManifestFile, ErrorsNameFileAndLine) {
     expect_error("metadata: {name: a}\n", "bad.yaml:1: object without kind");
 }
 
+TEST(ManifestFile, JsonFilesObjectsAndLists) {
+    const auto objects = parse_manifest_text(
+        R"({"kind": "List", "items": [{"kind": "Service", "metadata": {"name": "a", "namespace": "n"}, "spec": {"x": 1}},
+                                     {"kind": "Pod", "metadata": {"name": "p"}}]})",
+        "l.json");
+    ASSERT_EQ(objects.size(), 1u);
+    EXPECT_EQ(objects[0].key, "n/a");
+    EXPECT_EQ(objects[0].object["spec"]["x"], 1);
+    try {
+        parse_manifest_text("{\"kind\": \"Service\",\n \"metadata\": {\"name\": \"a\"\n", "bad.json");
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.json:3: JSON syntax"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace xgslb

@@ -20,6 +20,7 @@ struct ManifestObject {
 };
 
 // Throws xgslb::Error "path:line: what" for a syntax error, or a watched object without a name.
+// A path ending in .json is read as JSON (one object or a List), anything else as YAML.
 std::vector<ManifestObject> parse_manifest_text(const std::string& text, const std::string& path);
 std::vector<ManifestObject> load_manifest_file(const std::string& path);
 
