@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# End-to-end throughput: kxdpgun in a client namespace against each responder in turn in a server
+# End-to-end throughput: a load generator in a client namespace against each responder in turn in a server
 # namespace, over one veth pair: xgslb with XDP, xgslb's slow path alone, Knot DNS with its xdp
 # section, Knot DNS over plain UDP, NSD, and an XDP UDP echo as the ceiling of the harness
 # itself. Same zone (bench/fixtures/throughput.yaml, exported for Knot DNS and NSD), same query
 # mix (bench/fixtures/throughput_queries.txt: hot A/AAAA, NODATA, NXDOMAIN, mixed case, 10 of 16
 # with EDNS). Writes bench/results/throughput.md, throughput.tsv and two PNG plots.
 #
+# GENERATOR=kxdpgun (default: Knot's AF_XDP generator) or GENERATOR=xdp (tools/xdp_dns_loadgen:
+# BPF_PROG_TEST_RUN live frames, sent from inside the kernel; its files are throughput_xdp_loadgen.*).
+# bench/lib/load_generator.sh says why there are two.
+#
 #   sudo bench/run_throughput.sh [--smoke] [BUILD_DIR]     default build/
-#     RUNS=3 repetitions at RATE=1000000 offered queries/s (kxdpgun -Q; more than it can send
-#     here, so each run is at the generator's maximum), DURATION=5 s each; servers alternate
-#     within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
+#     RUNS=3 repetitions at RATE offered queries/s (1000000 for kxdpgun, 5000000 for xdp: more
+#     than either sends here, so each run is at the generator's maximum), DURATION=5 s each;
+#     servers alternate within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
 #     SERVERS="xgslb-xdp ..." picks a subset; OUT_DIR=bench/results.
 #   --smoke: DURATION=2, RUNS=1, RATE=20000, no sweep, OUT_DIR a temp dir unless set; checks
 #     only that each server answered (tests/integration/throughput_smoke_test.sh).
 #
 # Everything (servers, XDP attachments, pins, namespaces, the work dir) is removed on exit, on
-# error and on Ctrl-C. Load is bounded: kxdpgun runs -t seconds under a timeout.
+# error and on Ctrl-C. Load is bounded: the generator runs DURATION seconds under a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+GENERATOR=${GENERATOR:-kxdpgun}
+[[ $GENERATOR == kxdpgun || $GENERATOR == xdp ]] || { echo "run_throughput: GENERATOR is kxdpgun or xdp" >&2; exit 1; }
 smoke=0
 if [[ ${1:-} == --smoke ]]; then smoke=1; shift; fi
 BUILD=${1:-build}
@@ -26,23 +32,30 @@ if ((smoke)); then
   duration=${DURATION:-2} runs=${RUNS:-1} rate=${RATE:-20000} sweep=${SWEEP:-}
   out_dir=${OUT_DIR:-$(mktemp -d /tmp/xgslb-throughput-smoke.XXXXXX)}
 else
-  duration=${DURATION:-5} runs=${RUNS:-3} rate=${RATE:-1000000}
-  sweep=${SWEEP-25000 50000 100000 150000 200000 300000 500000}
+  duration=${DURATION:-5} runs=${RUNS:-3}
+  if [[ $GENERATOR == xdp ]]; then  # it reaches ~600k q/s here: offer more, sweep further
+    rate=${RATE:-5000000} sweep=${SWEEP-100000 200000 400000 800000 1600000}
+  else
+    rate=${RATE:-1000000} sweep=${SWEEP-25000 50000 100000 150000 200000 300000 500000}
+  fi
   out_dir=${OUT_DIR:-bench/results}
 fi
 ((duration > 0 && duration <= 30 && runs > 0 && runs <= 10 && rate > 0 && rate <= 10000000)) ||
   { echo "run_throughput: DURATION 1-30, RUNS 1-10, RATE 1-10M" >&2; exit 1; }
 
 [[ $(id -u) == 0 ]] || { echo "run_throughput: needs root (namespaces, XDP)" >&2; exit 1; }
-for tool in kxdpgun knotd nsd kdig jq gnuplot; do
+name=throughput
+if [[ $GENERATOR == xdp ]]; then name=throughput_xdp_loadgen; fi
+for tool in $([[ $GENERATOR == kxdpgun ]] && echo kxdpgun) knotd nsd kdig jq gnuplot; do
   command -v "$tool" >/dev/null || { echo "run_throughput: missing $tool (tools/install-deps.sh)" >&2; exit 1; }
 done
 [[ -f $BUILD/CMakeCache.txt ]] || cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_skel_gen -j"$(nproc)" >/dev/null
+cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_skel_gen \
+  $([[ $GENERATOR == xdp ]] && echo xdp_dns_loadgen) -j"$(nproc)" >/dev/null
 
 source tools/lib/netns.sh
 source bench/lib/throughput_servers.sh
-source bench/lib/kxdpgun_load.sh
+source bench/lib/load_generator.sh
 read -r -a servers <<<"${SERVERS:-${THROUGHPUT_SERVERS[*]}}"
 read -r -a sweep_rates <<<"$sweep"
 
@@ -60,7 +73,7 @@ throughput_cleanup() {
 netns_on_exit throughput_cleanup
 netns_pair_create "$PASS_OBJ"
 # Where the smoke test looks for leftovers once this script has exited.
-printf 'netns\t%s\t%s\ninstance\t%s\nwork\t%s\n' "$NS_SERVER" "$NS_CLIENT" "$INSTANCE" "$WORK" >"$out_dir/throughput.resources"
+if ((smoke)); then printf 'netns\t%s\t%s\ninstance\t%s\nwork\t%s\n' "$NS_SERVER" "$NS_CLIENT" "$INSTANCE" "$WORK" >"$out_dir/$name.resources"; fi
 SERVER_MAC=$(ip -n "$NS_SERVER" -j link show "$IF_SERVER" | jq -r '.[0].address')
 CLIENT_MAC=$(ip -n "$NS_CLIENT" -j link show "$IF_CLIENT" | jq -r '.[0].address')
 # Static neighbours: the kernel-stack servers must not have to resolve a client whose veth end
@@ -70,6 +83,9 @@ ip -n "$NS_CLIENT" neigh replace "$SERVER_V4" lladdr "$SERVER_MAC" dev "$IF_CLIE
 # Frames the server end receives are checksummed by kxdpgun, and the replies of the kernel
 # stack servers carry complete checksums too (kxdpgun does not check them either way).
 in_server ethtool -K "$IF_SERVER" tx off >/dev/null
+# Frames the in-kernel generator sends arrive through veth's XDP transmit path, which needs NAPI
+# on the server end: an XDP program enables it, GRO does for the kernel-stack servers.
+if [[ $GENERATOR == xdp ]]; then in_server ethtool -K "$IF_SERVER" gro on >/dev/null; fi
 
 server_export_zone
 
@@ -83,7 +99,7 @@ progress() {
   printf '\rrun_throughput: %d/%d  %-10s %-22s  load %s  ~%ds left   ' "$step" "$total" "$1" "$2" \
     "$(cut -d' ' -f1 /proc/loadavg)" "$eta" >&2
 }
-tsv=$out_dir/throughput.tsv
+tsv=$out_dir/$name.tsv
 printf 'kind\tserver\trun\toffered\tsent\tsent_per_s\treplies\treplies_per_s\tanswered_pct\tnoerror\tnxdomain\n' >"$tsv"
 measure() {  # KIND SERVER RUN RATE
   local raw=$WORK/gun.$1.$2.$3.$4.txt
@@ -116,6 +132,6 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
 LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke \
-  COMMAND="sudo bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
-  bench/throughput_report.sh "$tsv" "$out_dir"
-echo "run_throughput: wrote $out_dir/throughput.md" >&2
+  GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == xdp ]] && echo ' GENERATOR=xdp') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
+  bench/throughput_report.sh "$tsv" "$out_dir/$name"
+echo "run_throughput: wrote $out_dir/$name.md" >&2

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Turns bench/run_throughput.sh's measurements (throughput.tsv) into throughput.md and the two
-# plots (throughput_replies.png, throughput_sweep.png) in OUT_DIR. Medians and min–max over the
-# repetitions; ratios only between servers measured in the same run.
+# Turns bench/run_throughput.sh's measurements (a TSV) into PREFIX.md and two plots,
+# PREFIX_replies.png and PREFIX_sweep.png. Medians and min–max over the repetitions; ratios only
+# between servers measured in the same run.
 #
-#   bench/throughput_report.sh TSV OUT_DIR     (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE)
+#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/throughput_servers.sh  # labels only
-tsv=$1 out=$2
-md=$out/throughput.md
+tsv=$1 prefix=$2
+md=$prefix.md
+base=$(basename "$prefix")
 
 # stat SERVER COLUMN: "median min max" of COLUMN over the max-rate runs of SERVER.
 stat() {
@@ -42,8 +43,8 @@ done
 if [[ -s $dat ]]; then
   gnuplot <<PLOT
 set terminal pngcairo size 900,500
-set output "$out/throughput_replies.png"
-set title "Replies/s per server (median of $RUNS, bars: min–max; kxdpgun at -Q $RATE, ${DURATION} s)"
+set output "${prefix}_replies.png"
+set title "Replies/s per server (median of $RUNS, bars: min–max; $GENERATOR at $RATE offered q/s, ${DURATION} s)"
 set ylabel "replies/s"
 set yrange [0:*]
 set style fill solid 0.5
@@ -69,8 +70,8 @@ if awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {exit !f}' "$tsv"; then
   done
   gnuplot <<PLOT
 set terminal pngcairo size 900,500
-set output "$out/throughput_sweep.png"
-set title "Answered % against offered load (kxdpgun -Q, ${DURATION} s per point)"
+set output "${prefix}_sweep.png"
+set title "Answered % against offered load ($GENERATOR, ${DURATION} s per point)"
 set xlabel "offered queries/s"
 set ylabel "answered %"
 set logscale x
@@ -91,7 +92,12 @@ fi
   echo "- Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); kernel $(uname -r)"
   echo "- Load average (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER — shared machine, other engineers' builds and tests ran meanwhile"
   echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "- Generator: kxdpgun $(kxdpgun -V 2>&1 | awk '{print $NF}') (knot-dnsutils) in the client namespace, AF_XDP on its veth end (one queue: one thread),"
+  if [[ $GENERATOR == xdp ]]; then
+    echo "- Generator: \`tools/xdp_dns_loadgen\` in the client namespace: BPF_PROG_TEST_RUN in live-frames mode, each repetition"
+    echo "  XDP_TX of the next prebuilt query frame out of the client veth end; replies counted (and dropped) by an XDP program there;"
+  else
+    echo "- Generator: kxdpgun $(kxdpgun -V 2>&1 | awk '{print $NF}') (knot-dnsutils) in the client namespace, AF_XDP on its veth end (one queue: one thread),"
+  fi
   echo "  query mix \`bench/fixtures/throughput_queries.txt\` ($(wc -l <bench/fixtures/throughput_queries.txt) queries in a loop). Servers: Knot DNS $(knotd --version | awk '{print $NF}'), NSD $(nsd -v 2>&1 | awk 'NR==1 {print $3}');"
   echo "  every server with 2 UDP workers; all on 10.77.0.2:53 over one veth pair, one at a time."
   echo
@@ -109,14 +115,14 @@ fi
   echo "xgslb XDP ÷ Knot DNS XDP **$(ratio xgslb-xdp knot-xdp)**; xgslb slow path ÷ Knot DNS UDP **$(ratio xgslb-slow knot-udp)**;"
   echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp nsd)**."
   echo
-  echo "kxdpgun reports no latency, so there are no percentiles here (dnsperf's averages for the slow"
-  echo "path are in \`slow_path.md\`). When the ceiling's replies/s equal its queries sent/s, the"
-  echo "generator, not the responder, is the limit of that row."
+  echo "Neither generator measures latency, so there are no percentiles here (dnsperf's averages for the"
+  echo "slow path are in \`slow_path.md\`). When a row answers ~100 % of what was sent, the generator, not"
+  echo "the responder, is the limit of that row; the generator and the responder share the machine's $(nproc) CPUs."
   if awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {exit !f}' "$tsv"; then
     echo
     echo "## Answered % against offered load"
     echo
-    echo "One run per point, ${DURATION} s each. Offered = kxdpgun \`-Q\`; sent/s is what it managed."
+    echo "One run per point, ${DURATION} s each. Offered = the generator's \`-Q\`; sent/s is what it managed."
     echo
     echo "| server | offered q/s | sent/s | replies/s | answered % |"
     echo "|---|---:|---:|---:|---:|"
@@ -131,6 +137,6 @@ fi
   awk -F'\t' -v s="$c_sent" -v r="$c_rep" -v rps="$c_rps" -v p="$c_pct" \
     'NR > 1 && $1 == "max" {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " |"}' "$tsv"
   echo
-  if [[ -f $out/throughput_replies.png ]]; then echo "![replies/s per server](throughput_replies.png)"; fi
-  if [[ -f $out/throughput_sweep.png ]]; then echo "![answered % against offered load](throughput_sweep.png)"; fi
+  if [[ -f ${prefix}_replies.png ]]; then echo "![replies/s per server](${base}_replies.png)"; fi
+  if [[ -f ${prefix}_sweep.png ]]; then echo "![answered % against offered load](${base}_sweep.png)"; fi
 } >"$md"
