@@ -43,6 +43,6 @@ check() {
 
 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" || fail "the harness (kxdpgun) exited with $?"
 check "$out/kxdpgun" throughput xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
-GENERATOR=xdp SERVERS="xgslb-xdp knot-udp echo" OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" ||
+GENERATOR=xdp SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" ||
   fail "the harness (GENERATOR=xdp) exited with $?"
 check "$out/xdp" throughput_xdp_loadgen xgslb-xdp knot-udp echo
