@@ -215,18 +215,10 @@ bool valid_instance(const std::string& s) {
     return true;
 }
 
-bool valid_geo_tag(const std::string& s) {
-    if (s.empty() || s.size() > 32) return false;
-    for (char c : s)
-        if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
-            return false;
-    return true;
-}
-
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "gslb"});
     Config c;
     c.source = source;
 
@@ -293,6 +285,10 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     if (auto records = root.child("records"); records.present()) {
         for_each_item(records, [&](const Field& r) { c.records.push_back(parse_record(r)); });
         check_records(records, c);
+    }
+    if (auto gslb = root.child("gslb"); gslb.present()) {
+        c.gslb = parse_gslb(gslb, c);
+        apply_gslb_ns_default(c);
     }
     check_default_glue(zones, c);
     return c;

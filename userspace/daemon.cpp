@@ -82,6 +82,19 @@ void Daemon::start() {
     server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
     control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
     attach_interfaces(config_);
+    start_peering();
+}
+
+// Until the model loop owns this (issue 4/5): the hosts come from the config, the peers' targets
+// are logged, and this daemon is its cluster's only writer to the edge.
+void Daemon::start_peering() {
+    if (!config_.gslb) return;
+    peering_ = std::make_unique<ClusterPeering>(config_);
+    peering_->set_hosts(gslb_hosts_of(config_));
+    peering_->on_peers_changed([](const std::vector<PeerTargets>& peers) {
+        spdlog::info("peers changed: {}", peers.empty() ? "none reachable" : describe(peers));
+    });
+    peering_->set_leader(true);
 }
 
 void Daemon::publish(const Config& config) {
@@ -124,6 +137,9 @@ void Daemon::reload() {
                         next.instance + ") needs a restart");
         apply_log_level(next.log_level);
         warn_restart_only(config_.dns, next.dns);
+        if (next.gslb != config_.gslb || next.geo_tag != config_.geo_tag)
+            spdlog::warn("gslb and geoTag changes take effect at the next restart");
+        if (peering_) peering_->set_hosts(gslb_hosts_of(next));
         publish(next);
         attach_interfaces(next);
         config_ = std::move(next);
@@ -133,6 +149,7 @@ void Daemon::reload() {
 }
 
 void Daemon::shut_down() {
+    peering_.reset();  // stops polling and edge updates first: they may be mid-query
     control_.reset();  // removes the socket
     server_.reset();  // joins the workers
     if (!program_) return;

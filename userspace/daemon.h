@@ -13,6 +13,7 @@
 #include "userspace/config.h"
 #include "userspace/control_socket.h"
 #include "userspace/dns_server.h"
+#include "userspace/peers/cluster_peering.h"
 #include "userspace/publisher.h"
 #include "userspace/xdp_program.h"
 #include "userspace/zone_view.h"
@@ -32,6 +33,7 @@ private:
     void publish(const Config& config);
     void attach_interfaces(const Config& next);
     void shut_down();
+    void start_peering();
 
     std::string config_path_;
     Config config_;
@@ -41,6 +43,7 @@ private:
     std::shared_ptr<const ZoneView> view_;
     std::unique_ptr<DnsServer> server_;
     std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
+    std::unique_ptr<ClusterPeering> peering_;  // gslb: peers and the edge delegation (issue 6)
 };
 
 }  // namespace xgslb
