@@ -59,7 +59,7 @@ socklen_t to_sockaddr(const SocketAddress& a, sockaddr_storage& out) {
 bool wait_fd(int fd, short events, Clock::time_point deadline, const std::atomic<bool>* stop) {
     for (;;) {
         if (stop && stop->load()) return false;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return false;
         pollfd p{fd, events, 0};
         const int n = poll(&p, 1, static_cast<int>(std::min<long long>(left, 50)));
