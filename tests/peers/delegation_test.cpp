@@ -70,7 +70,9 @@ TEST(DelegationUpdate, ReplacesOnlyTheRRsetsThatDiffer) {
     EXPECT_TRUE(ldns_pkt_tsig_verify(d.pkt, wire.data(), wire.size(), kKey.name.c_str(), kKey.secret.c_str(), nullptr));
     EXPECT_FALSE(ldns_pkt_tsig_verify(d.pkt, wire.data(), wire.size(), kKey.name.c_str(), kOtherSecret.secret.c_str(),
                                       nullptr));
-    EXPECT_FALSE(mac.empty());
+    ASSERT_EQ(mac.size(), 32u);  // hmac-sha256, without the size field
+    const ldns_rdf* sent = ldns_rr_rdf(ldns_pkt_tsig(d.pkt), 3);
+    EXPECT_EQ(std::vector<uint8_t>(ldns_rdf_data(sent) + 2, ldns_rdf_data(sent) + ldns_rdf_size(sent)), mac);
 }
 
 TEST(DelegationUpdate, FromNothingWritesNsAndGlue) {

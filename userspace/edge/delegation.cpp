@@ -105,7 +105,9 @@ std::vector<uint8_t> build_delegation_update(const DelegationNames& names, const
                                               key.algorithm.c_str(), nullptr);
     if (st != LDNS_STATUS_OK) throw Error(std::string("signing the UPDATE: ") + ldns_get_errorstr_by_id(st));
     const ldns_rdf* mac = ldns_rr_rdf(ldns_pkt_tsig(p.get()), 3);
-    request_mac.assign(ldns_rdf_data(mac), ldns_rdf_data(mac) + ldns_rdf_size(mac));
+    // The rdf is the wire field: a 2-octet MAC size, then the MAC; only the MAC is kept.
+    if (ldns_rdf_size(mac) < 2) throw Error("ldns signed the UPDATE without a MAC");
+    request_mac.assign(ldns_rdf_data(mac) + 2, ldns_rdf_data(mac) + ldns_rdf_size(mac));
     uint8_t* wire = nullptr;
     size_t len = 0;
     if (ldns_pkt2wire(&wire, p.get(), &len) != LDNS_STATUS_OK) throw Error("encoding the UPDATE failed");

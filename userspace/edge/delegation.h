@@ -35,7 +35,8 @@ struct DelegationNames {
 };
 
 // The UPDATE for the RRsets that differ between `current` and `wanted` (each replaced whole:
-// delete RRset, then add every record), signed with `key`. `request_mac` receives the MAC, to
+// delete RRset, then add every record), signed with `key`. `request_mac` receives the MAC (without
+// its size field), to
 // verify the response with. Throws xgslb::Error if ldns cannot build or sign it.
 std::vector<uint8_t> build_delegation_update(const DelegationNames& names, const Delegation& current,
                                              const Delegation& wanted, const TsigKey& key, uint16_t id,
