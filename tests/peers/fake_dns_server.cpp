@@ -16,19 +16,26 @@
 namespace xgslb::test {
 
 FakeDnsServer::FakeDnsServer() {
-    udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    tcp_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(udp_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) throw std::runtime_error("bind udp");
-    socklen_t len = sizeof sa;
-    getsockname(udp_, reinterpret_cast<sockaddr*>(&sa), &len);
-    port_ = ntohs(sa.sin_port);
-    const int one = 1;
-    setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(tcp_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(tcp_, 8) != 0)
-        throw std::runtime_error("bind tcp");
+    // UDP picks the port; TCP must get the same one, which another process may hold: try again.
+    for (int attempt = 0; attempt < 50 && port_ == 0; ++attempt) {
+        udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        tcp_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(udp_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) throw std::runtime_error("bind udp");
+        socklen_t len = sizeof sa;
+        getsockname(udp_, reinterpret_cast<sockaddr*>(&sa), &len);
+        const int one = 1;
+        setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(tcp_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 && listen(tcp_, 8) == 0) {
+            port_ = ntohs(sa.sin_port);
+        } else {
+            close(udp_);
+            close(tcp_);
+        }
+    }
+    if (port_ == 0) throw std::runtime_error("no port free for both UDP and TCP");
     thread_ = std::thread([this] { run(); });
 }
 
