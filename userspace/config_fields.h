@@ -70,4 +70,8 @@ Ipv4Address get_ipv4(const Field& f);
 bool valid_geo_tag(const std::string& s);
 Ipv6Address get_ipv6(const Field& f);
 
+// Sections parsed in their own files.
+GeoIpConfig parse_geoip(const Field& f);                  // config_geoip.cpp
+void parse_record_strategy(const Field& f, RecordConfig& r);  // config_geoip.cpp: strategy + targets
+
 }  // namespace xgslb::config_detail

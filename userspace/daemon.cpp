@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -13,6 +15,8 @@
 
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
+#include "userspace/peers/static_gslb_hosts.h"
+#include "userspace/view_assembly.h"
 
 namespace xgslb {
 namespace {
@@ -55,9 +59,14 @@ void warn_restart_only(const DnsConfig& running, const DnsConfig& next) {
 
 Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), config_(load_config(config_path_)) {
     apply_log_level(config_.log_level);
+    peers_event_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (peers_event_ < 0) throw_errno("eventfd", errno);
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+    peering_.reset();  // its callback writes to peers_event_
+    close(peers_event_);
+}
 
 void Daemon::start() {
     XdpProgram::Options options;
@@ -85,21 +94,40 @@ void Daemon::start() {
     start_peering();
 }
 
-// Until the model loop owns this (issue 4/5): the hosts come from the config, the peers' targets
-// are logged, and this daemon is its cluster's only writer to the edge.
+// Until the model loop owns this (issue 4): the hosts come from the config
+// (userspace/peers/static_gslb_hosts.h), and this daemon is its cluster's only writer to the
+// edge. Peers' targets arrive on the poller's thread; publishing stays on the main thread, woken
+// through peers_event_.
 void Daemon::start_peering() {
     if (!config_.gslb) return;
     peering_ = std::make_unique<ClusterPeering>(config_);
     peering_->set_hosts(gslb_hosts_of(config_));
-    peering_->on_peers_changed([](const std::vector<PeerTargets>& peers) {
+    peering_->on_peers_changed([this](const std::vector<PeerTargets>& peers) {
         spdlog::info("peers changed: {}", peers.empty() ? "none reachable" : describe(peers));
+        {
+            std::lock_guard lock(peers_mutex_);
+            peers_ = peers;
+        }
+        const uint64_t one = 1;
+        if (write(peers_event_, &one, sizeof one) != sizeof one) spdlog::error("waking the main loop failed");
     });
     peering_->set_leader(true);
 }
 
+std::shared_ptr<const ZoneView> Daemon::assemble(const Config& config) {
+    if (!config.gslb) return build_view(config, {}, {}, load_geo_regions(config.geoip));
+    StaticGslbHosts local = static_gslb_hosts(config);
+    std::vector<PeerTargets> peers;
+    {
+        std::lock_guard lock(peers_mutex_);
+        peers = peers_;
+    }
+    return build_view(local.config, local.hosts, peers, load_geo_regions(config.geoip));
+}
+
 void Daemon::publish(const Config& config) {
     const auto started = std::chrono::steady_clock::now();
-    auto view = ZoneView::build(config);
+    auto view = assemble(config);
     const xgslb_settings settings = program_->settings();
     const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
     const MapContents contents = build_map_contents(*view, seed);
@@ -178,6 +206,22 @@ int Daemon::run() {
     }
     spdlog::info("xgslbd ready");
     for (;;) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {peers_event_, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll", errno);
+        }
+        if (fds[1].revents & POLLIN) {
+            uint64_t n = 0;
+            if (read(peers_event_, &n, sizeof n) == sizeof n) {
+                try {
+                    publish(config_);
+                } catch (const std::exception& e) {
+                    spdlog::error("publishing the peers' targets failed, still serving the last view: {}", e.what());
+                }
+            }
+        }
+        if (!(fds[0].revents & POLLIN)) continue;
         signalfd_siginfo info{};
         const ssize_t n = read(fd, &info, sizeof info);
         if (n < 0 && errno == EINTR) continue;

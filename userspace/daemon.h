@@ -7,6 +7,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "maps/bpf_map_writer.h"
@@ -34,6 +36,7 @@ private:
     void attach_interfaces(const Config& next);
     void shut_down();
     void start_peering();
+    std::shared_ptr<const ZoneView> assemble(const Config& config);
 
     std::string config_path_;
     Config config_;
@@ -44,6 +47,9 @@ private:
     std::unique_ptr<DnsServer> server_;
     std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
     std::unique_ptr<ClusterPeering> peering_;  // gslb: peers and the edge delegation (issue 6)
+    std::mutex peers_mutex_;
+    std::vector<PeerTargets> peers_;  // the last the poller delivered; guarded by peers_mutex_
+    int peers_event_ = -1;            // eventfd: the poller wakes the main loop to republish
 };
 
 }  // namespace xgslb

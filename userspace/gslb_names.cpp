@@ -50,8 +50,6 @@ std::string own_ns_name(const Config& config) {
     return gslb_ns_name(config.geo_tag, config.gslb->zone, config.gslb->edge_zone);
 }
 
-std::string localtargets_name(const std::string& host) { return std::string(kLocalTargets) + host; }
-
 std::string host_of_localtargets(const std::string& name) {
     if (name.size() <= kLocalTargets.size() || name.compare(0, kLocalTargets.size(), kLocalTargets) != 0) return {};
     return name.substr(kLocalTargets.size());

@@ -23,10 +23,8 @@ std::vector<std::string> gslb_ns_names(const Config& config);
 // This cluster's own NS name ("" without a gslb section).
 std::string own_ns_name(const Config& config);
 
-// "localtargets-<host>" (k8gb: controllers/providers/assistant/gslb.go, GetExternalTargets).
-std::string localtargets_name(const std::string& host);
-
-// The host of a "localtargets-<host>" name, or "" for any other name.
+// The host of a "localtargets-<host>" name, or "" for any other name (the other way:
+// localtargets_name() in view_assembly.h; k8gb: controllers/providers/assistant/gslb.go).
 std::string host_of_localtargets(const std::string& name);
 
 }  // namespace xgslb

@@ -21,15 +21,15 @@ edge_named_key eu-key "$eu_secret" gslb-ns-eu-cloud.example.com
 edge_named_key us-key "$us_secret" gslb-ns-us-cloud.example.com
 edge_named_start edge "$WORK_DIR/named" || fail "named did not start"
 
-# What each cluster publishes for its peers: localtargets-<host> (build_view will write these
-# from the controller's healthy targets; here they are static records).
+# Each cluster's GSLB hosts (static strategy records until the model loop feeds the daemon):
+# its own targets under its own tag; build_view publishes localtargets-<host> from them, and
+# the answers combine them with the peers'.
 gslb_config "$WORK_DIR/eu.yaml" eu eu-key "$eu_secret" \
   'records:' \
-  '  - {name: localtargets-app.cloud.example.com, a: [172.18.0.3], aaaa: ["2001:db8:1::3"]}' \
-  '  - {name: localtargets-solo.cloud.example.com, a: [172.18.0.9]}'
-gslb_config "$WORK_DIR/us.yaml" us us-key "$us_secret" \
-  'records:' \
-  '  - {name: localtargets-app.cloud.example.com, a: [172.19.0.3, 172.19.0.4], aaaa: ["2001:db8:2::3"]}'
+  '  - {name: app.cloud.example.com, ttl: 5, strategy: {type: roundRobin}, targets: {eu: [172.18.0.3, "2001:db8:1::3"]}}' \
+  '  - {name: solo.cloud.example.com, ttl: 5, strategy: {type: roundRobin}, targets: {eu: [172.18.0.9]}}'
+us_app='  - {name: app.cloud.example.com, ttl: 5, strategy: {type: roundRobin}, targets: {us: [172.19.0.3, 172.19.0.4, "2001:db8:2::3"]}}'
+gslb_config "$WORK_DIR/us.yaml" us us-key "$us_secret" 'records:' "$us_app"
 gslb_start eu eu "$WORK_DIR/eu.yaml"
 gslb_start us us "$WORK_DIR/us.yaml"
 
@@ -46,19 +46,29 @@ got=$(in_ns eu dig +norec +time=1 +tries=1 +short "@$ns_us" localtargets-app.clo
 assert_eq "localtargets-app A at us" "172.19.0.3 172.19.0.4 " "$got"
 pass "dig @gslb-ns-us-cloud.example.com ($ns_us) localtargets-app.cloud.example.com A: $got"
 
-# us withdraws its targets: eu sees an empty set for app, not a missing peer.
-gslb_config "$WORK_DIR/us.yaml" us us-key "$us_secret" \
-  'records:' \
-  '  - {name: localtargets-other.cloud.example.com, a: [172.19.0.8]}'
+# answers NAME TYPE MEMBER: the sorted addresses MEMBER's cluster answers (asked from the edge).
+answers() { in_ns edge dig +norec +time=1 +tries=1 +short "@$(bridge_v4 "$3")" "$1" "$2" | sort | tr '\n' ' '; }
+answers_are() { [[ "$(answers "$1" "$2" "$3")" == "$4" ]]; }
+wait_for 5 answers_are app.cloud.example.com A eu "172.18.0.3 172.19.0.3 172.19.0.4 " ||
+  fail "eu's answer for app A: expected both clusters' targets, got '$(answers app.cloud.example.com A eu)'"
+assert_eq "us answers app AAAA with both clusters'" "2001:db8:1::3 2001:db8:2::3 " "$(answers app.cloud.example.com AAAA us)"
+pass "round robin over both clusters: eu answers app A $(answers app.cloud.example.com A eu)| us answers AAAA $(answers app.cloud.example.com AAAA us)"
+
+# us loses its targets for app: eu sees an empty set for it (not a missing peer), and answers
+# with its own alone.
+gslb_config "$WORK_DIR/us.yaml" us us-key "$us_secret" 'records:' \
+  '  - {name: app.cloud.example.com, ttl: 5, strategy: {type: roundRobin}, targets: {eu: [172.18.0.3]}}'
 kill -HUP "$(daemon_pid us)"
 wait_log eu 'peers changed: us\{app.cloud.example.com: -; solo.cloud.example.com: -\}' 1 10
-pass "us answers NXDOMAIN for localtargets-app: eu keeps us with an empty set"
+wait_for 5 answers_are app.cloud.example.com A eu "172.18.0.3 " ||
+  fail "eu's answer for app A after us withdrew: got '$(answers app.cloud.example.com A eu)'"
+pass "us has nothing healthy for app (empty localtargets): eu keeps us with an empty set and answers $(answers app.cloud.example.com A eu)"
 
 # us stops: eu drops it within peerDropAfterMs + one interval.
 stopped=$(now_ms)
 kill -TERM "$(daemon_pid us)"
 deadline=$((stopped + drop_ms + poll_ms + 2 * timeout_ms + 3000))
-until grep -q 'peers changed: none reachable' <(grep -A1000 'solo.cloud.example.com: -}' "$WORK_DIR/eu.log"); do
+until grep -A1000 'app.cloud.example.com: -; solo.cloud.example.com: -}' "$WORK_DIR/eu.log" | grep -q 'peers changed: none reachable'; do
   (($(now_ms) < deadline)) || fail "eu did not drop us within $((deadline - stopped)) ms"
   sleep 0.05
 done
@@ -68,7 +78,6 @@ limit=$((drop_ms + poll_ms + 2 * timeout_ms))
 ((dropped_after >= drop_ms - poll_ms)) || fail "eu dropped us after only ${dropped_after} ms (peerDropAfterMs $drop_ms)"
 pass "us stopped: eu dropped it after ${dropped_after} ms (peerDropAfterMs $drop_ms, interval $poll_ms)"
 
-got=$(in_ns edge dig +norec +time=1 +tries=1 +short "@$(bridge_v4 eu)" localtargets-app.cloud.example.com A)
-assert_eq "eu still answers" "172.18.0.3" "$got"
+assert_eq "eu still answers" "172.18.0.3 " "$(answers app.cloud.example.com A eu)"
 daemon_alive eu || fail "eu exited"
 pass "eu keeps answering with us gone"

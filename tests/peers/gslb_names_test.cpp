@@ -5,6 +5,7 @@
 #include "userspace/config.h"
 #include "userspace/error.h"
 #include "userspace/gslb_names.h"
+#include "userspace/view_assembly.h"
 
 namespace xgslb {
 namespace {

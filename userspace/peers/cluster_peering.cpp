@@ -1,10 +1,5 @@
 #include "userspace/peers/cluster_peering.h"
 
-#include <algorithm>
-
-#include "userspace/dns_name.h"
-#include "userspace/gslb_names.h"
-
 namespace xgslb {
 
 ClusterPeering::ClusterPeering(const Config& config) {
@@ -34,23 +29,6 @@ void ClusterPeering::deliver(std::vector<PeerTargets> peers) {
     std::lock_guard lock(mutex_);
     last_ = peers;
     if (callback_) callback_(std::move(peers));
-}
-
-std::vector<std::string> gslb_hosts_of(const Config& config) {
-    std::vector<std::string> hosts;
-    auto plain = [](const std::string& name) {
-        std::string s = canonical_name(name);
-        if (s.size() > 1) s.pop_back();
-        return s;
-    };
-    for (const RecordConfig& r : config.records) {
-        if (r.strategy) hosts.push_back(plain(r.name));
-        const std::string host = host_of_localtargets(plain(r.name));
-        if (!host.empty()) hosts.push_back(host);
-    }
-    std::sort(hosts.begin(), hosts.end());
-    hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
-    return hosts;
 }
 
 }  // namespace xgslb

@@ -38,9 +38,4 @@ private:
     std::unique_ptr<PeerPoller> poller_;  // last: its thread calls deliver()
 };
 
-// The hosts a config makes this cluster ask peers about: static records with a strategy, and
-// the hosts of static localtargets-<host> records (a cluster publishing targets for a host
-// takes part in it).
-std::vector<std::string> gslb_hosts_of(const Config& config);
-
 }  // namespace xgslb

@@ -7,6 +7,7 @@
 
 #include "userspace/gslb_names.h"
 #include "userspace/peers/dns_client.h"
+#include "userspace/view_assembly.h"
 #include "userspace/zone_view.h"
 
 namespace xgslb {
