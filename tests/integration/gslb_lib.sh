@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034,SC2153  # (INSTANCE and PASS_OBJ come from lib.sh's it_init)
 # Sourced by the multi-cluster integration tests after lib.sh's it_init: clusters as xgslbd in
 # members of a bridge (tools/lib/netns_bridge.sh), an edge BIND (tools/lib/edge_named.sh), and
 # their configs. Every daemon, namespace, pin and the named process are removed on exit.

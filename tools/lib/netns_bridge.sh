@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (NS_BG_PID, BRIDGE_* are for the sourcing script)
 # Sourced by multi-cluster tests and the demo: N network namespaces on one Ethernet segment, a
 # bridge in a hub namespace of its own (the host's network is never touched), named uniquely per
 # run and removed on exit, also on failure.
