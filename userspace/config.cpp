@@ -227,18 +227,10 @@ bool valid_instance(const std::string& s) {
     return true;
 }
 
-bool valid_geo_tag(const std::string& s) {
-    if (s.empty() || s.size() > 32) return false;
-    for (char c : s)
-        if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
-            return false;
-    return true;
-}
-
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip", "source"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip", "source", "gslb"});
     Config c;
     c.source = source;
 
@@ -310,6 +302,10 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     }
     if (auto geoip = root.child("geoip"); geoip.present()) c.geoip = parse_geoip(geoip);
     check_geoip_users(root, c);
+    if (auto gslb = root.child("gslb"); gslb.present()) {
+        c.gslb = parse_gslb(gslb, c);
+        apply_gslb_ns_default(c);
+    }
     check_default_glue(zones, c);
     if (auto source = root.child("source"); source.present()) parse_source(source, c);
     return c;

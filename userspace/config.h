@@ -115,6 +115,29 @@ struct SourceConfig {
     friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
 };
 
+// How the edge DNS is told about this cluster (userspace/edge/edge_updater.h): RFC 2136 UPDATEs
+// signed with a key of dns.tsigKeys, as k8gb's ExternalDNS (RFC 2136 provider) would send them.
+struct EdgeUpdateConfig {
+    std::string tsig_key;                   // a dns.tsigKeys name, canonical ("edge-key.")
+    std::vector<SocketAddress> ns_addresses;  // our glue; default: the specific dns.listen ones (port ignored)
+    uint32_t ttl = 30;                      // of the NS and glue records (k8gb's nsRecordTTL default)
+    friend bool operator==(const EdgeUpdateConfig&, const EdgeUpdateConfig&) = default;
+};
+
+// The multi-cluster part (issue 6), k8gb's names: dnsZone, edgeDNSZone, edgeDNSServers,
+// clusterGeoTag (top-level geoTag) and extGslbClustersGeoTags (here every tag, ours included).
+struct GslbConfig {
+    std::string zone;                       // the delegated zone, one of zones[] (k8gb dnsZone)
+    std::string edge_zone;                  // the parent the edge DNS serves (k8gb edgeDNSZone)
+    std::vector<SocketAddress> edge_servers;  // asked in order for the peers' NS names (k8gb edgeDNSServers)
+    std::vector<std::string> geo_tags;      // every cluster's tag, ours included
+    uint32_t peer_poll_interval_ms = 1000;  // k8gb reconciles every 30 s
+    uint32_t peer_timeout_ms = 300;         // per query, before trying the next server
+    uint32_t peer_drop_after_ms = 5000;     // a peer silent this long is dropped
+    std::optional<EdgeUpdateConfig> edge_update;  // absent: the delegation is maintained by someone else
+    friend bool operator==(const GslbConfig&, const GslbConfig&) = default;
+};
+
 struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
@@ -126,7 +149,17 @@ struct Config {
     std::vector<RecordConfig> records;
     GeoIpConfig geoip;
     SourceConfig cluster_source;  // `source:`
+    std::optional<GslbConfig> gslb;  // absent: a single cluster, no peers, no edge updates
 };
+
+namespace config_detail {
+struct Field;
+// userspace/config_gslb.cpp: the `gslb:` section, checked against zones, geoTag and dns.tsigKeys.
+GslbConfig parse_gslb(const Field& f, const Config& c);
+// A gslb zone whose `ns` was omitted is served with every cluster's NS name (gslb_ns_names()),
+// as the edge delegates it, instead of ns1.<zone>.
+void apply_gslb_ns_default(Config& c);
+}  // namespace config_detail
 
 // Throws xgslb::Error naming the file, line and field of the first problem found.
 Config load_config(const std::string& path);

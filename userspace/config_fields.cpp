@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -123,6 +124,14 @@ std::array<uint8_t, N> get_ip(const Field& f, int family, const char* what) {
 }
 
 }  // namespace
+
+bool valid_geo_tag(const std::string& s) {
+    if (s.empty() || s.size() > 32) return false;
+    for (char c : s)
+        if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
+            return false;
+    return true;
+}
 
 Ipv4Address get_ipv4(const Field& f) { return get_ip<4>(f, AF_INET, "IPv4"); }
 Ipv6Address get_ipv6(const Field& f) { return get_ip<16>(f, AF_INET6, "IPv6"); }

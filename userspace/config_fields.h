@@ -66,6 +66,8 @@ std::vector<std::string> get_names(const Field& f);
 SocketAddress get_socket_address(const Field& f);
 std::vector<SocketAddress> get_socket_addresses(const Field& f);  // at least one, no repeats
 Ipv4Address get_ipv4(const Field& f);
+// A geo tag becomes a DNS label of a cluster's NS name (gslb-ns-<geoTag>-...): 1-32 of [a-z0-9-].
+bool valid_geo_tag(const std::string& s);
 Ipv6Address get_ipv6(const Field& f);
 
 // Sections parsed in their own files.

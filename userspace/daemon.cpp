@@ -15,6 +15,7 @@
 #include "userspace/cluster/make_source.h"
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
+#include "userspace/peers/static_gslb_hosts.h"
 #include "userspace/view_assembly.h"
 
 namespace xgslb {
@@ -120,7 +121,12 @@ void Daemon::start() {
         config_, std::move(source),
         [geo = GeoCache{}](const Config& c, const std::vector<GslbHost>& hosts,
                            const std::vector<PeerTargets>& peers) mutable {
-            return build_view(c, hosts, peers, geo.regions_for(c.geoip));
+            if (!c.gslb) return build_view(c, hosts, peers, geo.regions_for(c.geoip));
+            // With peers, a static strategy record is a host of this cluster like the
+            // controller's (userspace/peers/static_gslb_hosts.h).
+            StaticGslbHosts statics = static_gslb_hosts(c);
+            statics.hosts.insert(statics.hosts.end(), hosts.begin(), hosts.end());
+            return build_view(statics.config, statics.hosts, peers, geo.regions_for(c.geoip));
         },
         [this](std::shared_ptr<const ZoneView> view) { publish(std::move(view)); },
         std::make_shared<SystemHostnameResolver>());
@@ -131,6 +137,29 @@ void Daemon::start() {
         control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
     }
     attach_interfaces(config_);
+    start_peering();
+}
+
+// The peers' targets feed the model loop, which republishes; the loop's hosts (and the static
+// strategy records) are what the peers are asked about. This daemon is its cluster's writer to
+// the edge when its source says it leads (the manifests source always does).
+void Daemon::start_peering() {
+    if (!config_.gslb) return;
+    peering_ = std::make_unique<ClusterPeering>(config_);
+    peering_->on_peers_changed([this](const std::vector<PeerTargets>& peers) {
+        spdlog::info("peers changed: {}", peers.empty() ? "none reachable" : describe(peers));
+        model_->set_peer_targets(peers);
+    });
+    model_->on_hosts_changed([this](std::vector<std::string> hosts) { peering_->set_hosts(peer_hosts(hosts)); });
+    peering_->set_leader(model_->is_leader());
+}
+
+std::vector<std::string> Daemon::peer_hosts(std::vector<std::string> model_hosts) const {
+    std::vector<std::string> hosts = gslb_hosts_of(config_);
+    hosts.insert(hosts.end(), model_hosts.begin(), model_hosts.end());
+    std::sort(hosts.begin(), hosts.end());
+    hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
+    return hosts;
 }
 
 void Daemon::publish(std::shared_ptr<const ZoneView> view) {
@@ -174,6 +203,8 @@ void Daemon::reload() {
         apply_log_level(next.log_level);
         warn_restart_only(config_.dns, next.dns);
         warn_source_restart_only(config_.cluster_source, next.cluster_source);
+        if (next.gslb != config_.gslb || next.geo_tag != config_.geo_tag)
+            spdlog::warn("gslb and geoTag changes take effect at the next restart");
         model_->reload(next);
         attach_interfaces(next);
         config_ = std::move(next);
@@ -183,7 +214,8 @@ void Daemon::reload() {
 }
 
 void Daemon::shut_down() {
-    model_.reset();  // stops the source and the loop: nothing publishes after this
+    peering_.reset();  // stops polling and edge updates first: they may be mid-query
+    model_.reset();    // stops the source and the loop: nothing publishes after this
     control_.reset();  // removes the socket
     server_.reset();  // joins the workers
     if (!program_) return;

@@ -10,12 +10,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "maps/bpf_map_writer.h"
 #include "userspace/cluster/model_loop.h"
 #include "userspace/config.h"
 #include "userspace/control_socket.h"
 #include "userspace/dns_server.h"
+#include "userspace/peers/cluster_peering.h"
 #include "userspace/publisher.h"
 #include "userspace/xdp_program.h"
 #include "userspace/zone_view.h"
@@ -36,6 +38,9 @@ private:
     void publish(std::shared_ptr<const ZoneView> view);
     void attach_interfaces(const Config& next);
     void shut_down();
+    void start_peering();
+    // The hosts the peers are asked about: the model's and the static strategy records'.
+    std::vector<std::string> peer_hosts(std::vector<std::string> model_hosts) const;
 
     std::string config_path_;
     Config config_;
@@ -46,7 +51,8 @@ private:
     std::shared_ptr<const ZoneView> view_;
     std::unique_ptr<DnsServer> server_;
     std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
-    std::unique_ptr<ModelLoop> model_;        // the peers engineer's set_peer_targets() goes here
+    std::unique_ptr<ModelLoop> model_;          // source -> controller -> view -> publish()
+    std::unique_ptr<ClusterPeering> peering_;  // gslb: peers and the edge delegation (issue 6)
 };
 
 }  // namespace xgslb

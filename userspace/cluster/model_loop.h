@@ -65,6 +65,9 @@ public:
     void on_hosts_changed(HostsChanged callback);
 
     std::vector<std::string> host_names() const;
+    // Whether this daemon is its cluster's one writer (status, edge updates): no source, or the
+    // source says so (a Lease with the API source).
+    bool is_leader() const { return !source_ || source_->is_leader(); }
     Counters counters() const;
 
 private:
