@@ -7,9 +7,11 @@
 // band is p*n ± 5 standard deviations (sqrt(n p (1-p))), which a correct implementation leaves
 // with probability < 6e-7 (normal approximation; n p (1-p) >= 180 here), far below 0.001.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
