@@ -21,26 +21,24 @@ void append_group(const RRset& set, const RRsetGroup& g, std::vector<const Rdata
     for (uint32_t i = g.first; i < g.first + g.count && i < set.rdata.size(); ++i) out.push_back(&set.rdata[i]);
 }
 
-// As store_weighted in bpf/strategy_select.h: draws without replacement, weight-0 groups last.
+// As select_weighted/store_weighted in bpf/strategy_select.h: the first group drawn with
+// probability weight / total among the positive-weight groups (published first), the others
+// following by wrapping around, then the weight-0 groups.
 void append_weighted(const RRset& set, std::vector<const Rdata*>& out) {
-    uint32_t remaining = 0;
-    for (const auto& g : set.groups) remaining += g.weight;
-    std::vector<bool> used(set.groups.size());
-    for (size_t n = 0; n < set.groups.size(); ++n) {
-        uint32_t draw = remaining ? random_below(remaining) : 0;
-        size_t pick = set.groups.size();
-        for (size_t i = 0; i < set.groups.size(); ++i) {
-            if (used[i] || (remaining && set.groups[i].weight == 0)) continue;
-            if (!remaining || draw < set.groups[i].weight) {
-                pick = i;
-                break;
-            }
-            draw -= set.groups[i].weight;
-        }
-        used[pick] = true;
-        remaining -= set.groups[pick].weight;
-        append_group(set, set.groups[pick], out);
+    uint32_t total = 0;
+    size_t positive = 0;
+    for (const auto& g : set.groups) {
+        if (!g.weight) break;
+        total += g.weight;
+        ++positive;
     }
+    size_t first = 0;
+    if (total) {
+        uint32_t draw = random_below(total);
+        while (draw >= set.groups[first].weight) draw -= set.groups[first++].weight;
+    }
+    for (size_t i = 0; i < positive; ++i) append_group(set, set.groups[(first + i) % positive], out);
+    for (size_t i = positive; i < set.groups.size(); ++i) append_group(set, set.groups[i], out);
 }
 
 }  // namespace

@@ -192,6 +192,24 @@ TEST_P(StrategyPaths, WeightZeroIsNeverFirstAndAlwaysLast) {
     expect_binomial(us_first, n, 0.75, "us (weight 3 of 4) first");
 }
 
+// Three positive groups: the first drawn by weight, the others wrapping around in published
+// order (eu, us, za), so only three orders exist, each as often as its first group's weight.
+TEST_P(StrategyPaths, ThreeWeightedGroupsGiveOnlyRotationsInWeightProportion) {
+    const size_t n = 2000;
+    std::map<std::vector<std::string>, size_t> seen;
+    for (size_t i = 0; i < n; ++i) {
+        const Answer a = GetParam().run(a_query("wrr3.cloud.example.com"));
+        ASSERT_EQ(a.action, 3u);
+        ++seen[a.addresses];
+    }
+    const std::vector<std::string> eu{"10.0.0.1", "10.1.0.1", "10.2.0.1"}, us{"10.1.0.1", "10.2.0.1", "10.0.0.1"},
+        za{"10.2.0.1", "10.0.0.1", "10.1.0.1"};
+    ASSERT_EQ(seen.size(), 3u);
+    expect_binomial(seen[eu], n, 1.0 / 8, "eu first");
+    expect_binomial(seen[us], n, 2.0 / 8, "us first");
+    expect_binomial(seen[za], n, 5.0 / 8, "za first");
+}
+
 TEST_P(StrategyPaths, FailoverAnswersThePrimary) {
     const Answer a = GetParam().run(a_query("fo.cloud.example.com"));
     EXPECT_EQ(a.addresses, std::vector<std::string>{"10.1.0.1"});
