@@ -47,6 +47,7 @@
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
 #include "userspace/publisher.h"
+#include "userspace/view_assembly.h"
 #include "userspace/xdp_program.h"
 #include "userspace/zone_view.h"
 #include "xdp_pass.skel.h"
@@ -115,6 +116,14 @@ std::vector<BenchCase> bench_cases() {
     cases.push_back({"nxdomain_long_edns", "NXDOMAIN, 255-octet name (4 suffix probes), EDNS",
                      query(long_name('e'), kTypeA, true), Kind::nxdomain, 0});
     cases.push_back({"a4_edns_ipv6", "A, 4 records, EDNS, over IPv6", query(kName, kTypeA, true, true), Kind::a, 4});
+    // Strategies (issue 5), next to plain round robin; the same 31-octet names, 4 targets each.
+    both("rr4", "A, 4 records, roundRobin (rotated)", "checkout-rr.cloud.example.com", kTypeA, Kind::a, 4);
+    both("wrr4", "A, 4 records, weighted eu 1 / us 4", "checkout-wr.cloud.example.com", kTypeA, Kind::a, 4);
+    both("geo4_src", "A, geoip by source, no region (all 4)", "checkout-ge.cloud.example.com", kTypeA, Kind::a, 4);
+    cases.push_back({"geo2_ecs", "A, geoip by ECS 192.200.1.0/24 (2 of 4), EDNS",
+                     query("checkout-ge.cloud.example.com", kTypeA, false)
+                         .edns(Edns{}.with_options({0, 8, 0, 7, 0, 1, 24, 0, 192, 200, 1})),
+                     Kind::a, 2});
     return cases;
 }
 
@@ -128,7 +137,7 @@ struct XgslbUnderTest {
     std::unique_ptr<XdpProgram> program;
 
     explicit XgslbUnderTest(const std::string& fixture) : config(load_config(fixture)) {
-        auto view = ZoneView::build(config);
+        auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
         XdpProgram::Options options;
         options.instance = "bench-" + std::to_string(getpid());
         options.pin = false;

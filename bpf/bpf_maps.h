@@ -71,3 +71,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xgslb_scratch);
 } xgslb_scratch SEC(".maps");
+
+/* Client prefix -> region (Geo sets). Written by the publisher, diffed like the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XGSLB_MAX_GEO_PREFIXES);
+	__type(key, struct xgslb_geo_key);
+	__type(value, struct xgslb_geo_region);
+} xgslb_geo SEC(".maps");
+
+/* Rotate's per-CPU counter: no atomics, and each CPU still walks every starting record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xgslb_rotation SEC(".maps");

@@ -57,8 +57,37 @@ struct dns_query {
 	__u8  family;
 	__u8  l3_off;
 	__u8  old_opt[12];   /* the query's OPT as it was, for the checksum update */
+	__u8  ecs_len;       /* octets of the query's ECS option (code and length included), 0: none */
+	__u8  pad[3];
+	__u8  ecs[XGSLB_ECS_MAX_LEN]; /* the ECS option as sent, zero-padded; echoed with our scope */
 	struct xgslb_name_hash hash;
 };
+
+/* The OPT's options, when they are exactly one well-formed EDNS Client Subnet option (RFC 7871
+ * 6): known family, source length within it, ADDRESS as long as the source length says with the
+ * bits past it zero, scope 0. Anything else (other options such as COOKIE, two options, a
+ * malformed ECS) returns nonzero: the slow path answers those. */
+static __always_inline int read_ecs(struct xdp_md *ctx, __u32 off, __u32 rdlen, struct dns_query *q)
+{
+	rdlen = bounded(rdlen, 0x1f); /* checked after the barrier: the helper's length register */
+	if (rdlen < 8 || rdlen > XGSLB_ECS_MAX_LEN)
+		return -1;
+	if (bpf_xdp_load_bytes(ctx, off, q->ecs, rdlen))
+		return -1;
+	__u8 *e = q->ecs;
+	__u32 family = ((__u32)e[4] << 8) | e[5], source = e[6];
+	__u32 addr_len = (source + 7) / 8;
+	if (e[0] != 0 || e[1] != XGSLB_EDNS_OPTION_ECS || ((__u32)e[2] << 8 | e[3]) != rdlen - 4)
+		return -1;
+	if (!((family == 1 && source <= 32) || (family == 2 && source <= 128)) || e[7] != 0)
+		return -1;
+	if (rdlen != 8 + addr_len)
+		return -1;
+	if (source % 8 && (e[bounded(7 + addr_len, 0x1f) & 0x1f] & (0xff >> (source % 8))))
+		return -1;
+	q->ecs_len = rdlen;
+	return 0;
+}
 
 /* Header checks, then the label walk: finds where QNAME ends and where each suffix starts,
  * rejecting compression pointers (never legal in a question we answer), bad label types and
@@ -171,6 +200,8 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 	__u32 rest = dns_len - q->question_end;
 	q->has_opt = 0;
 	q->dnssec_ok = 0;
+	q->ecs_len = 0;
+	__builtin_memset(q->ecs, 0, sizeof(q->ecs));
 	q->max_response = XGSLB_MIN_UDP_PAYLOAD;
 	if (q->arcount == 0) {
 		if (rest)
@@ -182,10 +213,14 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		/* owner root, TYPE OPT, CLASS = payload size, TTL = ext-rcode|version|flags, RDLEN */
 		if (opt[0] != 0 || opt[1] != 0 || opt[2] != XGSLB_DNS_TYPE_OPT)
 			return XGSLB_C_pass_edns;
-		if (opt[6] != 0 || opt[9] || opt[10]) /* version 0 only; options go to the slow path */
+		if (opt[6] != 0) /* version 0 only */
 			return XGSLB_C_pass_edns;
-		if (rest != XGSLB_OPT_RR_LEN)
-			return XGSLB_C_pass_trailing_data;
+		__u32 rdlen = ((__u32)opt[9] << 8) | opt[10];
+		if (rest != XGSLB_OPT_RR_LEN + rdlen)
+			return rdlen ? XGSLB_C_pass_edns : XGSLB_C_pass_trailing_data;
+		/* ECS is the one option answered here; every other goes to the slow path. */
+		if (rdlen && read_ecs(ctx, q->dns_off + q->question_end + XGSLB_OPT_RR_LEN, rdlen, q))
+			return XGSLB_C_pass_edns;
 		__u32 client = ((__u32)opt[3] << 8) | opt[4];
 		__u32 ours = settings->udp_payload_size;
 		if (client < XGSLB_MIN_UDP_PAYLOAD)

@@ -32,15 +32,27 @@ struct dns_answer {
 	__u16 rcode;
 	__u16 ancount;
 	__u16 nscount;
+	__u16 ecs_scope;    /* echoed in the query's ECS option: 0 unless a Geo set matched */
 };
 
-static __always_inline void build_opt(__u8 opt[12], __u16 payload_size, __u8 dnssec_ok)
+static __always_inline void build_opt(__u8 opt[12], __u16 payload_size, __u8 dnssec_ok, __u8 rdlen)
 {
 	__builtin_memset(opt, 0, 12);
 	opt[2] = XGSLB_DNS_TYPE_OPT;
 	opt[3] = payload_size >> 8;
 	opt[4] = payload_size & 0xff;
 	opt[7] = dnssec_ok ? (EDNS_FLAG_DO >> 8) : 0;
+	opt[10] = rdlen;
+}
+
+/* Sum of the zero-padded ECS buffer. */
+static __always_inline __u16 csum_ecs(const __u8 b[XGSLB_ECS_MAX_LEN])
+{
+	__u64 sum = 0;
+#pragma unroll
+	for (int i = 0; i < XGSLB_ECS_MAX_LEN; i += 2)
+		sum += ((__u32)b[i] << 8) | b[i + 1];
+	return csum_fold(sum);
 }
 
 static __always_inline void swap_mac(struct ethhdr *eth)
@@ -110,7 +122,10 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		return XGSLB_C_pass_malformed;
 	if (a->section_len > XGSLB_RRSET_WIRE_MAX || q->question_end > sizeof(struct dns_header) + XGSLB_NAME_WIRE_MAX + QUESTION_FIXED_LEN)
 		return XGSLB_C_pass_malformed;
-	__u32 opt_len = q->has_opt ? XGSLB_OPT_RR_LEN : 0;
+	__u32 ecs_len = q->ecs_len;
+	if (ecs_len > XGSLB_ECS_MAX_LEN)
+		return XGSLB_C_pass_malformed;
+	__u32 opt_len = q->has_opt ? XGSLB_OPT_RR_LEN + ecs_len : 0;
 	__u32 owner_len = a->soa_owner ? 2 : 0;
 	__u32 dns_len = q->question_end + owner_len + a->section_len + opt_len;
 	if (dns_len > q->max_response)
@@ -189,7 +204,11 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	dns->arcount = bpf_htons(arcount);
 
 	__u8 opt[12];
-	build_opt(opt, a->udp_payload_size, q->dnssec_ok);
+	build_opt(opt, a->udp_payload_size, q->dnssec_ok, ecs_len);
+	__u8 ecs[XGSLB_ECS_MAX_LEN];
+	__builtin_memcpy(ecs, q->ecs, XGSLB_ECS_MAX_LEN);
+	if (ecs_len)
+		ecs[7] = a->ecs_scope;
 	/* Offsets relative to the UDP header decide which octet of a checksum word a byte is. */
 	__u32 section_at = sizeof(struct udphdr) + q->question_end;
 	__u32 opt_at = section_at + owner_len + a->section_len;
@@ -204,6 +223,8 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		sum = csum_sub(sum, q->arcount);
 		if (q->has_opt)
 			sum = csum_sub(sum, csum_at_offset(csum_12(q->old_opt), section_at));
+		if (ecs_len)
+			sum = csum_sub(sum, csum_at_offset(csum_ecs(q->ecs), section_at + XGSLB_OPT_RR_LEN));
 		sum += udp_len;
 		sum += udp_len;
 		sum += flags;
@@ -211,6 +232,8 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		sum += csum_at_offset(a->section_csum, section_at);
 		if (q->has_opt)
 			sum += csum_at_offset(csum_12(opt), opt_at);
+		if (ecs_len)
+			sum += csum_at_offset(csum_ecs(ecs), opt_at + XGSLB_OPT_RR_LEN);
 		__u16 csum = ~csum_fold(sum);
 		udp->check = bpf_htons(csum ? csum : 0xffff);
 	}
@@ -229,6 +252,9 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		if ((void *)(dst + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_dropped;
 		__builtin_memcpy(dst, opt, XGSLB_OPT_RR_LEN);
+		if (ecs_len && bpf_xdp_store_bytes(ctx, bounded(q->dns_off + opt_at - sizeof(struct udphdr) + XGSLB_OPT_RR_LEN, 0x7ff),
+						   ecs, ecs_len))
+			return XGSLB_C_dropped;
 	}
 	return 0;
 }

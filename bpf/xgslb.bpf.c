@@ -12,6 +12,7 @@
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
 #include "bpf/packet_headers.h"
+#include "bpf/strategy_select.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -52,19 +53,25 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 {
 	if (rrset->check != q->hash.check)
 		return XGSLB_C_pass_hash_check;
-	__u32 len = READ_SCRATCH(rrset->wire_len);
+	struct selected_records sel;
+	if (select_records(ctx, q, rrset, &sel))
+		return XGSLB_C_pass_name_flags;
+	__u32 len = READ_SCRATCH(sel.len);
 	if (len == 0 || len > XGSLB_RRSET_WIRE_MAX)
 		return XGSLB_C_pass_name_flags;
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
 		.section_len = len,
-		.section_csum = rrset->wire_csum,
-		.ancount = rrset->count,
+		.section_csum = sel.csum,
+		.ancount = sel.count,
+		.ecs_scope = sel.ecs_scope,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
 		return verdict;
-	if (store_section(ctx, q, &a, rrset->wire, len))
+	__u32 at = section_offset(q, &a);
+	if (sel.positive_end ? store_weighted(ctx, at, rrset, sel.off, sel.positive_end)
+			     : store_records(ctx, at, rrset, sel.off, len))
 		return XGSLB_C_dropped;
 	return q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa;
 }

@@ -47,12 +47,20 @@ void BpfMapWriter::put_listen(const xgslb_listen_set& set) {
     if (err) throw_errno("writing " XGSLB_MAP_LISTEN, err);
 }
 
+// LPM trie elements are replaced whole on update, so a reader sees the old region or the new.
+void BpfMapWriter::put_geo(const xgslb_geo_key& key, const xgslb_geo_region& value) {
+    put(fds_.geo, XGSLB_MAP_GEO, &key, &value);
+}
+void BpfMapWriter::erase_geo(const xgslb_geo_key& key) { erase(fds_.geo, XGSLB_MAP_GEO, &key); }
+
 MapContents read_map_contents(const MapFds& fds) {
     MapContents out;
     for (const auto& [k, v] : dump_map<uint32_t, xgslb_zone>(fds.zones)) out.zones[k] = v;
     for (const auto& [k, v] : dump_map<xgslb_rrset_key, xgslb_rrset>(fds.rrsets)) out.rrsets[k] = v;
     for (const auto& [k, v] : dump_map<xgslb_name_key, xgslb_name>(fds.names)) out.names[k] = v;
     out.listen = listen_keys(read_listen_set(fds.listen));
+    if (fds.geo >= 0)
+        for (const auto& [k, v] : dump_map<xgslb_geo_key, xgslb_geo_region>(fds.geo)) out.geo[k] = v;
     return out;
 }
 

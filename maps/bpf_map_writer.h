@@ -17,6 +17,8 @@ public:
     void put_name(const xgslb_name_key& key, const xgslb_name& value) override;
     void erase_name(const xgslb_name_key& key) override;
     void put_listen(const xgslb_listen_set& set) override;
+    void put_geo(const xgslb_geo_key& key, const xgslb_geo_region& value) override;
+    void erase_geo(const xgslb_geo_key& key) override;
 
 private:
     MapFds fds_;

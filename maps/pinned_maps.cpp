@@ -16,7 +16,9 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
     const std::pair<const char*, int*> maps[] = {
         {XGSLB_MAP_SETTINGS, &fds_.settings}, {XGSLB_MAP_LISTEN, &fds_.listen}, {XGSLB_MAP_NAMES, &fds_.names},
         {XGSLB_MAP_RRSETS, &fds_.rrsets},     {XGSLB_MAP_ZONES, &fds_.zones},   {XGSLB_MAP_STATS, &fds_.stats},
-        {XGSLB_MAP_SCRATCH, &fds_.scratch}};
+        {XGSLB_MAP_SCRATCH, &fds_.scratch},
+        {XGSLB_MAP_GEO, &fds_.geo},
+        {XGSLB_MAP_ROTATION, &fds_.rotation}};
     for (auto [name, fd] : maps) {
         const std::string path = dir_ + "/" + name;
         *fd = bpf_obj_get(path.c_str());
@@ -31,7 +33,8 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
 PinnedMaps::~PinnedMaps() { close_all(); }
 
 void PinnedMaps::close_all() {
-    for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch})
+    for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch, &fds_.geo,
+                     &fds_.rotation})
         if (*fd >= 0) close(*fd), *fd = -1;
 }
 
@@ -86,6 +89,7 @@ std::vector<std::pair<Key, Value>> dump_map(int map_fd) {
 template std::vector<std::pair<xgslb_name_key, xgslb_name>> dump_map(int);
 template std::vector<std::pair<xgslb_rrset_key, xgslb_rrset>> dump_map(int);
 template std::vector<std::pair<uint32_t, xgslb_zone>> dump_map(int);
+template std::vector<std::pair<xgslb_geo_key, xgslb_geo_region>> dump_map(int);
 
 xgslb_listen_set read_listen_set(int listen_map_fd) {
     xgslb_listen_set set{};

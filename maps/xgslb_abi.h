@@ -15,6 +15,9 @@
  *      a missing name is looked up suffix by suffix until a zone apex is found (NXDOMAIN) or
  *      not (out of zone: passed).
  *   4. Negative answers take the zone's SOA record from xgslb_zones.
+ *   5. A strategy's set (xgslb_rrset.selection) picks or orders its records per query: Rotate by
+ *      a per-CPU counter (xgslb_rotation), Weighted by bpf_get_prandom_u32, Geo by the client's
+ *      address (EDNS Client Subnet, else the packet's source) looked up in xgslb_geo.
  */
 #ifndef XGSLB_ABI_H
 #define XGSLB_ABI_H
@@ -29,6 +32,8 @@
 #define XGSLB_MAP_ZONES    "xgslb_zones"
 #define XGSLB_MAP_STATS    "xgslb_stats"
 #define XGSLB_MAP_SCRATCH  "xgslb_scratch"
+#define XGSLB_MAP_GEO      "xgslb_geo"
+#define XGSLB_MAP_ROTATION "xgslb_rotation"
 #define XGSLB_PROG_NAME    "xgslb_xdp"
 #define XGSLB_PIN_ROOT     "/sys/fs/bpf/xgslb"
 
@@ -49,6 +54,11 @@
 #define XGSLB_MAX_ZONES           256
 #define XGSLB_MAX_LISTEN          64
 #define XGSLB_MIN_UDP_PAYLOAD     512  /* RFC 1035 4.2.1; also the floor for EDNS (RFC 6891 6.2.3) */
+#define XGSLB_MAX_GROUPS          8    /* strategy groups per set (geo tags, regions) */
+#define XGSLB_MAX_WEIGHT          1000 /* k8gb's weight range, 0..1000 */
+#define XGSLB_MAX_GEO_PREFIXES    262144
+#define XGSLB_EDNS_OPTION_ECS     8    /* RFC 7871 */
+#define XGSLB_ECS_MAX_LEN         24   /* the ECS option, code and length included, IPv6 /128 */
 
 /* DNS constants the program needs. */
 #define XGSLB_DNS_TYPE_A     1
@@ -111,17 +121,55 @@ struct xgslb_rrset_key {
 	__u16 pad[3];
 };
 
+/* What a query does with a set's records (strategies/strategy.h, Selection). */
+#define XGSLB_SELECT_FIXED    0 /* all, in order */
+#define XGSLB_SELECT_ROTATE   1 /* all, starting at record (per-CPU counter % count) */
+#define XGSLB_SELECT_WEIGHTED 2 /* all, groups ordered by weighted random draws without
+				 * replacement, weight-0 groups last in published order */
+#define XGSLB_SELECT_GEO      3 /* the group whose region is the client's; all when none is */
+
+/* A group: records [first, first + count) of a set. Records are an even number of octets, so
+ * moving whole records around keeps the section's checksum; only Geo, which sends one group,
+ * needs the group's own sum. */
+struct xgslb_rrset_group {
+	__u16 first;
+	__u16 count;
+	__u16 weight;             /* Weighted: 0..XGSLB_MAX_WEIGHT */
+	__u16 wire_csum;          /* ones'-complement sum of the group's records */
+	__u32 region;             /* Geo: xgslb_geo region id; 0 = in no region, never matched */
+	__u32 pad;
+};
+
 /* xgslb_rrsets: one A or AAAA set, as the answer section to copy. Every record in `wire` is
- * `record_len` octets, owner a pointer to the question (0xc00c), so a strategy can rotate them. */
+ * `record_len` octets, owner a pointer to the question (0xc00c), so a strategy can rotate them.
+ * The records are stored twice in a row, so any rotation is one contiguous copy. */
 struct xgslb_rrset {
 	__u64 check;
 	__u32 ttl;                /* also inside `wire`; kept for display */
-	__u16 count;              /* records in wire */
+	__u16 count;              /* records in wire (once) */
 	__u16 record_len;         /* XGSLB_RR_A_LEN or XGSLB_RR_AAAA_LEN */
 	__u16 wire_len;           /* count * record_len */
-	__u16 wire_csum;          /* ones'-complement sum of wire, as if at an even offset */
-	__u32 pad;
-	__u8  wire[XGSLB_RRSET_WIRE_MAX];
+	__u16 wire_csum;          /* ones'-complement sum of the records (once), as if at an even offset */
+	__u8  selection;          /* XGSLB_SELECT_* */
+	__u8  group_count;        /* groups used; 0 for Fixed */
+	__u16 weight_total;       /* Weighted: sum of the groups' weights */
+	struct xgslb_rrset_group groups[XGSLB_MAX_GROUPS];
+	__u8  wire[2 * XGSLB_RRSET_WIRE_MAX];
+};
+
+/* xgslb_geo: an LPM trie of client prefixes -> region. The key's data is the family octet
+ * (XGSLB_FAMILY_*) then the address, so prefixlen = 8 + the address prefix length; the value
+ * repeats that address prefix length, which the response's ECS scope is (RFC 7871 7.2.1). */
+struct xgslb_geo_key {
+	__u32 prefixlen;
+	__u8  family;
+	__u8  addr[16];
+	__u8  pad[3];             /* past every prefixlen used: never compared */
+};
+struct xgslb_geo_region {
+	__u32 region;             /* 1.. (0 is "no region") */
+	__u8  prefix_len;
+	__u8  pad[3];
 };
 
 /* Flags of a zone. */

@@ -58,6 +58,8 @@ Decision weighted(const StrategySpec& spec, const TargetsByGeoTag& targets) {
         TargetSet own = without(set, d.groups);
         if (!own.empty()) d.groups.push_back({tag, w == spec.weights.end() ? 0 : w->second, std::move(own)});
     }
+    // Weight-0 groups last: per query the others rotate from the drawn one and these follow.
+    std::stable_partition(d.groups.begin(), d.groups.end(), [](const AnswerGroup& g) { return g.weight > 0; });
     return d;
 }
 

@@ -19,8 +19,9 @@ class GeoRegions;  // strategies/geo_regions.h: client prefix -> region
 enum class Selection : uint8_t {
     Fixed,     // every record, in the published order (localtargets-*, records without a strategy)
     Rotate,    // every record; the starting record rotates from query to query (roundRobin, failover)
-    Weighted,  // every record; groups ordered per query by weighted random choice: a group of weight
-               // w comes first with probability w/Σw, weight-0 groups last (roundRobin + weight)
+    Weighted,  // every record; per query a group of weight w comes first with probability w/Σw,
+               // the other positive-weight groups follow in published order (wrapping around),
+               // weight-0 groups (published last) come last (roundRobin + weight)
     Geo,       // the records of the group whose region matches the client (ECS address, else the
                // source address); every record when no group matches (geoip)
 };

@@ -1,9 +1,13 @@
 #include "userspace/dns_answerer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <iterator>
 
+#include <netinet/in.h>
+
+#include "userspace/answer_selection.h"
 #include "userspace/dns_message.h"
 
 namespace xgslb {
@@ -25,8 +29,11 @@ struct Resolution {
     bool authoritative = true;
     std::vector<Record> answer, authority, additional;
     bool additional_required = false;  // referral glue: when it does not fit, truncate
+    uint8_t ecs_scope = 0;             // of the last Geo set answered (RFC 7871 7.2.1)
+    std::vector<const Rdata*> selected;  // scratch for a strategy's records
 
     void clear() {
+        ecs_scope = 0;
         rcode = dns::noerror;
         authoritative = true;
         answer.clear();
@@ -73,7 +80,7 @@ void add_glue(const Zone& zone, const RRset& ns, std::vector<Record>& additional
 
 class Lookup {
 public:
-    Lookup(const ZoneView& view, Resolution& out) : view_(view), out_(out) {}
+    Lookup(const ZoneView& view, Resolution& out, const GeoClient& client) : view_(view), out_(out), client_(client) {}
 
     // RFC 1034 4.3.2 in `zone` for `name` (`key`: its NameKey); `name` must outlive the Resolution.
     void run(const Zone& zone, Name name, std::string_view key, uint16_t qtype, int depth) {
@@ -101,11 +108,11 @@ public:
         if (qtype == kTypeAny) {
             // RFC 8482: one RRset, the first in type order, never the whole node.
             if (node->rrsets.empty()) return negative(zone, dns::noerror);
-            add_rrset(out_.answer, name, node->rrsets.begin()->second);
+            add_answer(name, node->rrsets.begin()->second);
             return;
         }
         if (const RRset* set = node->find(qtype)) {
-            add_rrset(out_.answer, name, *set);
+            add_answer(name, *set);
             if (qtype == rrtype::NS && &zone.apex_node() == node) add_glue(zone, *set, out_.additional);
             return;
         }
@@ -118,6 +125,14 @@ public:
     }
 
 private:
+    // An answer set goes through its strategy, as the XDP program applies it.
+    void add_answer(Name owner, const RRset& set) {
+        out_.selected.clear();
+        const uint8_t scope = select_records(set, view_.geo().get(), client_, out_.selected);
+        if (set.selection == Selection::Geo) out_.ecs_scope = scope;
+        for (const Rdata* rd : out_.selected) out_.answer.push_back({owner.data(), owner.size(), set.type, set.ttl, rd});
+    }
+
     void follow(Name target, uint16_t qtype, int depth) {
         if (depth + 1 >= kMaxCnameChain) return;
         for (size_t i = 0; i < chain_len_; ++i)
@@ -146,6 +161,7 @@ private:
 
     const ZoneView& view_;
     Resolution& out_;
+    const GeoClient& client_;
     Name chain_[kMaxCnameChain + 1];  // the names asked so far: depth < kMaxCnameChain
     size_t chain_len_ = 0;
 };
@@ -153,6 +169,27 @@ private:
 // Meta query types (RFC 6895 3.1) other than ANY, AXFR and IXFR, as BIND 9.18 answers them:
 // MAILA/MAILB (and TKEY, which we do not implement) NOTIMP, anything else (OPT, TSIG,
 // unassigned 128-248) FORMERR.
+// Geo's client: the ECS subnet when the query had one, else the address it came from.
+GeoClient geo_client(const std::optional<dns::EdnsQuery>& edns, const QueryContext& context) {
+    GeoClient c;
+    if (edns && edns->client_subnet) {
+        c.family = edns->client_subnet->family == 1 ? AF_INET : AF_INET6;
+        c.addr = edns->client_subnet->addr;
+        c.source_len = edns->client_subnet->source_len;
+    } else if (context.client.ss_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(&context.client);
+        c.family = AF_INET;
+        std::memcpy(c.addr.data(), &sin->sin_addr, 4);
+        c.source_len = 32;
+    } else if (context.client.ss_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&context.client);
+        c.family = AF_INET6;
+        std::memcpy(c.addr.data(), &sin6->sin6_addr, 16);
+        c.source_len = 128;
+    }
+    return c;
+}
+
 std::optional<uint16_t> meta_type_rcode(uint16_t qtype) {
     switch (qtype) {
         case kTypeMaila:
@@ -209,6 +246,7 @@ bool Answerer::respond(std::span<const uint8_t> query, const QueryContext& conte
         opt.emplace();
         opt->udp_payload_size = settings_.udp_payload_size;
         opt->dnssec_ok = edns->dnssec_ok;  // RFC 3225
+        opt->client_subnet = edns->client_subnet;  // scope 0 unless a Geo set is answered
         if (edns->cookie) {
             opt->client_cookie = edns->cookie;
             opt->server_cookie = make_server_cookie(*edns->cookie, context.client,
@@ -274,7 +312,8 @@ bool Answerer::respond(std::span<const uint8_t> query, const QueryContext& conte
         const Zone* parent = view.find_zone(parent_key(qkey.view()));
         if (parent && parent->name_exists(qkey.view())) zone = parent;
     }
-    Lookup(view, r).run(*zone, qname, qkey.view(), q->qtype, 0);
+    Lookup(view, r, geo_client(edns, context)).run(*zone, qname, qkey.view(), q->qtype, 0);
+    if (opt) opt->scope_len = r.ecs_scope;
 
     parts.flags = base_flags | (r.authoritative ? dns::kFlagAa : 0) | (r.rcode & 0xf);
     parts.question = q->question;

@@ -58,6 +58,19 @@ size_t skip_name(std::span<const uint8_t> msg, size_t pos, bool pointers) {
     }
 }
 
+std::optional<ClientSubnet> parse_client_subnet(const uint8_t* p, uint16_t len) {
+    if (len < 4) return std::nullopt;
+    ClientSubnet s;
+    s.family = get16(p);
+    s.source_len = p[2];
+    const unsigned max = s.family == 1 ? 32 : s.family == 2 ? 128 : 0;
+    const size_t addr_len = (s.source_len + 7u) / 8u;
+    if (!max || s.source_len > max || p[3] != 0 || len != 4 + addr_len) return std::nullopt;
+    std::memcpy(s.addr.data(), p + 4, addr_len);
+    if (s.source_len % 8 && (s.addr[addr_len - 1] & (0xffu >> (s.source_len % 8)))) return std::nullopt;
+    return s;
+}
+
 bool parse_opt(std::span<const uint8_t> rr, size_t rdata_at, uint16_t rdlen, EdnsQuery& edns) {
     const uint8_t* fixed = rr.data() + rdata_at - 10;  // TYPE CLASS TTL RDLENGTH
     edns.udp_payload_size = get16(fixed + 2);
@@ -65,6 +78,7 @@ bool parse_opt(std::span<const uint8_t> rr, size_t rdata_at, uint16_t rdlen, Edn
     edns.version = static_cast<uint8_t>(ttl >> 16);
     edns.dnssec_ok = ttl & 0x8000;
     const uint8_t* opts = rr.data() + rdata_at;
+    bool ecs_seen = false;
     for (size_t off = 0; off < rdlen;) {
         if (off + 4 > rdlen) return false;
         const uint16_t code = get16(opts + off), len = get16(opts + off + 2);
@@ -81,7 +95,12 @@ bool parse_opt(std::span<const uint8_t> rr, size_t rdata_at, uint16_t rdlen, Edn
                 edns.cookie = c;
             }
         }
-        // Every other option (ECS included, until GeoIP) is ignored and not echoed.
+        if (code == kOptionClientSubnet) {
+            if (edns.client_subnet || ecs_seen) edns.client_subnet.reset();
+            else edns.client_subnet = parse_client_subnet(opts + off, len);
+            ecs_seen = true;
+        }
+        // Every other option is ignored and not echoed.
         off += len;
     }
     return true;
@@ -192,7 +211,7 @@ std::optional<Query> parse_query(std::span<const uint8_t> msg) {
 }
 
 void write_response(const ResponseParts& parts, std::vector<uint8_t>& out) {
-    size_t bound = kHeaderLen + parts.question.size() + (parts.opt ? 11 + 4 + 8 + 16 : 0);
+    size_t bound = kHeaderLen + parts.question.size() + (parts.opt ? 11 + 4 + 8 + 16 + 24 : 0);
     for (std::span<const Record> section : {parts.answer, parts.authority, parts.additional})
         for (const Record& r : section) bound += r.owner_len + 10 + r.rdata->size();
     out.resize(bound);  // the capacity of an earlier message is reused
@@ -227,14 +246,22 @@ void write_response(const ResponseParts& parts, std::vector<uint8_t>& out) {
         w.put8(opt->extended_rcode);
         w.put8(0);  // version
         w.put16(opt->dnssec_ok ? 0x8000 : 0);
+        const size_t ecs_len = opt->client_subnet ? 8 + (opt->client_subnet->source_len + 7u) / 8u : 0;
+        const size_t cookie_len = opt->client_cookie ? 4 + 8 + 16 : 0;
+        w.put16(static_cast<uint16_t>(ecs_len + cookie_len));
+        if (const auto& ecs = opt->client_subnet) {
+            w.put16(kOptionClientSubnet);
+            w.put16(static_cast<uint16_t>(ecs_len - 4));
+            w.put16(ecs->family);
+            w.put8(ecs->source_len);
+            w.put8(opt->scope_len);
+            w.put(ecs->addr.data(), ecs_len - 8);
+        }
         if (opt->client_cookie) {
-            w.put16(4 + 8 + 16);
             w.put16(kOptionCookie);
             w.put16(8 + 16);
             w.put(opt->client_cookie->data(), opt->client_cookie->size());
             w.put(opt->server_cookie.data(), opt->server_cookie.size());
-        } else {
-            w.put16(0);
         }
     }
     out.resize(w.pos);

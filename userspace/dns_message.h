@@ -6,6 +6,7 @@
 // deliberate outcome. It allocates nothing per record. ldns decodes these messages in the tests.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -22,10 +23,21 @@ constexpr uint16_t kOpcodeMask = 0x7800;
 constexpr uint16_t kClassIn = 1;
 constexpr uint16_t kTypeOpt = 41;
 constexpr uint16_t kOptionCookie = 10;
+constexpr uint16_t kOptionClientSubnet = 8;  // RFC 7871
 constexpr size_t kMinUdpPayload = 512;  // RFC 1035 4.2.1, and the EDNS floor (RFC 6891 6.2.3)
 constexpr size_t kMaxTcpMessage = 65535;
 
 enum Rcode : uint16_t { noerror = 0, formerr = 1, servfail = 2, nxdomain = 3, notimp = 4, refused = 5, badvers = 16 };
+
+// A well-formed EDNS Client Subnet option (RFC 7871 6) of a query: FAMILY 1 or 2, SOURCE
+// PREFIX-LENGTH within it, ADDRESS exactly ceil(source/8) octets with the bits past it zero,
+// SCOPE 0. Anything else is ignored (not used, not echoed), like an unknown option.
+struct ClientSubnet {
+    uint16_t family = 1;               // 1: IPv4, 2: IPv6 (address family numbers)
+    uint8_t source_len = 0;
+    std::array<uint8_t, 16> addr{};    // the ADDRESS octets sent, zero-padded
+    friend bool operator==(const ClientSubnet&, const ClientSubnet&) = default;
+};
 
 struct EdnsQuery {
     uint16_t udp_payload_size = 0;  // as sent; the caller applies the 512 floor
@@ -33,6 +45,7 @@ struct EdnsQuery {
     bool dnssec_ok = false;
     std::optional<ClientCookie> cookie;  // the client cookie of a well-formed COOKIE option
     bool cookie_malformed = false;       // length not 8 or 16..40, or a second COOKIE option
+    std::optional<ClientSubnet> client_subnet;  // one well-formed ECS option; a second drops both
 };
 
 struct Query {
@@ -70,6 +83,8 @@ struct OptRecord {
     bool dnssec_ok = false;
     std::optional<ClientCookie> client_cookie;  // with server_cookie: a COOKIE option
     ServerCookie server_cookie{};
+    std::optional<ClientSubnet> client_subnet;  // echoed (RFC 7871 7.2.1), before any COOKIE
+    uint8_t scope_len = 0;                      // its SCOPE PREFIX-LENGTH
 };
 
 struct ResponseParts {

@@ -9,6 +9,7 @@
 
 #include "userspace/error.h"
 #include "userspace/inet_checksum.h"
+#include "strategies/geo_regions.h"
 #include "userspace/zone_view.h"
 
 namespace xgslb {
@@ -22,6 +23,8 @@ static_assert(std::has_unique_object_representations_v<xgslb_name_key>);
 static_assert(std::has_unique_object_representations_v<xgslb_name>);
 static_assert(std::has_unique_object_representations_v<xgslb_listen_key>);
 static_assert(std::has_unique_object_representations_v<xgslb_listen_set>);
+static_assert(std::has_unique_object_representations_v<xgslb_geo_key>);
+static_assert(std::has_unique_object_representations_v<xgslb_geo_region>);
 
 namespace {
 
@@ -140,7 +143,31 @@ xgslb_rrset make_rrset(const RRset& set, uint64_t check) {
     }
     r.wire_len = static_cast<uint16_t>(p - r.wire);
     r.wire_csum = ones_complement_sum(r.wire, r.wire_len);
+    std::memcpy(r.wire + r.wire_len, r.wire, r.wire_len);  // twice: a rotation is one copy
+    r.selection = static_cast<uint8_t>(set.selection);
+    if (set.groups.size() > XGSLB_MAX_GROUPS)
+        throw Error(std::to_string(set.groups.size()) + " strategy groups; the maps hold " +
+                    std::to_string(XGSLB_MAX_GROUPS));
+    uint32_t total = 0;
+    for (const RRsetGroup& g : set.groups) {
+        auto& out = r.groups[r.group_count++];
+        out.first = static_cast<uint16_t>(g.first);
+        out.count = static_cast<uint16_t>(g.count);
+        out.weight = static_cast<uint16_t>(std::min<uint32_t>(g.weight, XGSLB_MAX_WEIGHT));
+        out.region = g.region;
+        out.wire_csum = ones_complement_sum(r.wire + g.first * r.record_len, g.count * r.record_len);
+        total += out.weight;
+    }
+    r.weight_total = static_cast<uint16_t>(total);
     return r;
+}
+
+xgslb_geo_key make_geo_key(const IpPrefix& p) {
+    auto k = zeroed<xgslb_geo_key>();
+    k.family = p.family == AF_INET6 ? XGSLB_FAMILY_IPV6 : XGSLB_FAMILY_IPV4;
+    k.prefixlen = 8u + p.length;
+    std::memcpy(k.addr, p.addr.data(), p.family == AF_INET6 ? 16 : 4);
+    return k;
 }
 
 }  // namespace
@@ -229,6 +256,17 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
     }
 
     for (const auto& a : view.answer_addresses()) out.listen.insert(make_listen_key(a));
+    if (const auto& geo = view.geo()) {
+        if (geo->prefixes().size() > XGSLB_MAX_GEO_PREFIXES)
+            throw Error(std::to_string(geo->prefixes().size()) + " GeoIP prefixes; the map holds " +
+                        std::to_string(XGSLB_MAX_GEO_PREFIXES));
+        for (const auto& p : geo->prefixes()) {
+            auto v = zeroed<xgslb_geo_region>();
+            v.region = p.region;
+            v.prefix_len = p.prefix.length;
+            out.geo[make_geo_key(p.prefix)] = v;
+        }
+    }
     return out;
 }
 

@@ -39,6 +39,7 @@ struct MapContents {
     std::map<xgslb_rrset_key, xgslb_rrset, BytesLess> rrsets;
     std::map<xgslb_name_key, xgslb_name, BytesLess> names;
     std::set<xgslb_listen_key, BytesLess> listen;  // published as one xgslb_listen_set
+    std::map<xgslb_geo_key, xgslb_geo_region, BytesLess> geo;  // the view's GeoRegions, flattened
 };
 
 // The map key hash of a wire name (any case), exactly as the XDP program computes it.

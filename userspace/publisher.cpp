@@ -36,7 +36,7 @@ void erase_missing(const Map& next, Map& published, PublishStats::Count& count, 
 
 size_t PublishStats::writes() const {
     size_t n = 0;
-    for (const Count* c : {&zones, &rrsets, &names, &listen}) n += c->puts + c->erases;
+    for (const Count* c : {&zones, &rrsets, &names, &listen, &geo}) n += c->puts + c->erases;
     return n;
 }
 
@@ -46,6 +46,8 @@ PublishStats Publisher::publish(const MapContents& next) {
     MapContents& p = published_;
     // A name refers to its zone and, through its hash, to its rrsets; the listen set makes the
     // program answer at all. So referents appear first and disappear last.
+    // Regions first: a Geo set published before its prefixes would answer "all" for a moment.
+    put_changed(next.geo, p.geo, s.geo, [&](auto& k, auto& v) { w.put_geo(k, v); });
     put_changed(next.zones, p.zones, s.zones, [&](auto& k, auto& v) { w.put_zone(k, v); });
     put_changed(next.rrsets, p.rrsets, s.rrsets, [&](auto& k, auto& v) { w.put_rrset(k, v); });
     put_changed(next.names, p.names, s.names, [&](auto& k, auto& v) { w.put_name(k, v); });
@@ -58,6 +60,7 @@ PublishStats Publisher::publish(const MapContents& next) {
     erase_missing(next.names, p.names, s.names, [&](auto& k) { w.erase_name(k); });
     erase_missing(next.rrsets, p.rrsets, s.rrsets, [&](auto& k) { w.erase_rrset(k); });
     erase_missing(next.zones, p.zones, s.zones, [&](auto& k) { w.erase_zone(k); });
+    erase_missing(next.geo, p.geo, s.geo, [&](auto& k) { w.erase_geo(k); });
     return s;
 }
 

@@ -26,6 +26,8 @@ public:
     virtual void erase_name(const xgslb_name_key& key) = 0;
     // Replaces the whole listen set at once (an empty set answers nothing).
     virtual void put_listen(const xgslb_listen_set& set) = 0;
+    virtual void put_geo(const xgslb_geo_key& key, const xgslb_geo_region& value) = 0;
+    virtual void erase_geo(const xgslb_geo_key& key) = 0;
 };
 
 struct PublishStats {
@@ -34,7 +36,7 @@ struct PublishStats {
         size_t erases = 0;
         friend bool operator==(const Count&, const Count&) = default;
     };
-    Count zones, rrsets, names, listen;  // listen: one put per change of the set
+    Count zones, rrsets, names, listen, geo;  // listen: one put per change of the set
 
     size_t writes() const;  // all puts and erases together
 };

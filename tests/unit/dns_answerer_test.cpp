@@ -399,9 +399,18 @@ TEST_F(AnswererTest, BadversSplitsRcodeAndKeepsQuestion) {
     EXPECT_TRUE(d.answer.empty());
 }
 
-TEST_F(AnswererTest, UnknownAndEcsOptionsIgnoredNotEchoed) {
+TEST_F(AnswererTest, UnknownOptionsIgnoredEcsEchoedWithScopeZero) {
     EdnsSpec e;
     e.option(65001, {1, 2, 3}).option(8, {0, 1, 24, 0, 192, 0, 2});  // ECS 192.0.2.0/24
+    const Decoded d = ask(QueryBuilder("single.cloud.example.com", qt::A).edns(e));
+    EXPECT_EQ(d.answer, Strings{kSingle});
+    // RFC 7871 7.2.1: echoed; scope 0 since the answer does not depend on the client's subnet.
+    EXPECT_EQ(d.opt_data, (std::vector<uint8_t>{0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2}));
+}
+
+TEST_F(AnswererTest, MalformedEcsIsIgnoredNotEchoed) {
+    EdnsSpec e;
+    e.option(8, {0, 1, 24, 0, 192, 0, 2, 9});  // ADDRESS longer than /24 needs
     const Decoded d = ask(QueryBuilder("single.cloud.example.com", qt::A).edns(e));
     EXPECT_EQ(d.answer, Strings{kSingle});
     EXPECT_TRUE(d.opt_data.empty());

@@ -5,6 +5,7 @@
 
 #include "userspace/error.h"
 #include "userspace/inet_checksum.h"
+#include "userspace/view_assembly.h"
 #include "userspace/zone_view.h"
 
 namespace xgslb {
@@ -203,8 +204,11 @@ TEST(MapContents, ARrsetWireBytes) {
     for (size_t i = 0; i < sizeof expected; ++i) EXPECT_EQ(r->wire[i], expected[i]) << "wire byte " << i;
     // By hand: each record sums c00c+1+1+0+1e+4+ac12+3 (or +4) = 0x16c45 / 0x16c46.
     EXPECT_EQ(r->wire_csum, 0xd88d);
-    EXPECT_EQ(r->pad, 0u);
-    expect_zero_from(r->wire, r->wire_len, "rrset wire");
+    EXPECT_EQ(r->selection, XGSLB_SELECT_FIXED);
+    EXPECT_EQ(r->group_count, 0);
+    // The records again right after (a rotation is one copy), then zeros.
+    for (size_t i = 0; i < sizeof expected; ++i) EXPECT_EQ(r->wire[r->wire_len + i], expected[i]) << "second copy byte " << i;
+    expect_zero_from(r->wire, 2u * r->wire_len, "rrset wire");
 }
 
 TEST(MapContents, AaaaRrsetWireBytes) {
@@ -219,7 +223,7 @@ TEST(MapContents, AaaaRrsetWireBytes) {
     for (size_t i = 0; i < sizeof expected; ++i) EXPECT_EQ(r->wire[i], expected[i]) << "wire byte " << i;
     // c00c+1c+1+0+1e+10+2001+db8+3 = 0xee13
     EXPECT_EQ(r->wire_csum, 0xee13);
-    expect_zero_from(r->wire, r->wire_len, "rrset wire");
+    expect_zero_from(r->wire, 2u * r->wire_len, "rrset wire");
 }
 
 TEST(MapContents, ZoneEntrySoaWireBytes) {
@@ -391,6 +395,48 @@ records:
     EXPECT_EQ(name_entry(m, "sub.example.com")->zone_id, child);
     EXPECT_EQ(name_entry(m, "sub.example.com")->flags, XGSLB_NAME_APEX | XGSLB_NAME_OTHER_TYPES);
     EXPECT_EQ(name_entry(m, "www.sub.example.com")->zone_id, child);
+}
+
+}  // namespace
+}  // namespace xgslb
+
+namespace xgslb {
+namespace {
+
+// A Weighted and a Geo set: groups with weights, regions and their own checksums; the regions'
+// prefixes as LPM trie keys (family octet first, prefixlen counting it).
+TEST(MapContents, StrategyGroupsAndGeoTrie) {
+    const Config c = load_config(XGSLB_FIXTURES_DIR "/strategies.yaml");
+    const auto view = build_view(c, {}, {}, load_geo_regions(c.geoip));
+    const MapContents m = build_map_contents(*view, kSeed);
+    const xgslb_rrset* w = rrset_entry(m, "wrr.cloud.example.com", XGSLB_DNS_TYPE_A);
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(w->selection, XGSLB_SELECT_WEIGHTED);
+    ASSERT_EQ(w->group_count, 2);
+    EXPECT_EQ(w->weight_total, 5);
+    EXPECT_EQ(w->groups[0].first, 0);
+    EXPECT_EQ(w->groups[0].count, 2);
+    EXPECT_EQ(w->groups[0].weight, 1);
+    EXPECT_EQ(w->groups[1].first, 2);
+    EXPECT_EQ(w->groups[1].weight, 4);
+    EXPECT_EQ(w->groups[0].wire_csum, ones_complement_sum(w->wire, 2 * XGSLB_RR_A_LEN));
+    EXPECT_EQ(w->groups[1].wire_csum, ones_complement_sum(w->wire + 2 * XGSLB_RR_A_LEN, 2 * XGSLB_RR_A_LEN));
+
+    const xgslb_rrset* g = rrset_entry(m, "geo.cloud.example.com", XGSLB_DNS_TYPE_A);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->selection, XGSLB_SELECT_GEO);
+    ASSERT_EQ(g->group_count, 2);
+    EXPECT_EQ(g->groups[0].region, 1u);  // site1
+    EXPECT_EQ(g->groups[1].region, 2u);  // site2
+
+    ASSERT_EQ(m.geo.size(), 2u);
+    const auto& [key, value] = *m.geo.begin();
+    EXPECT_EQ(key.prefixlen, 8u + 24u);
+    EXPECT_EQ(key.family, XGSLB_FAMILY_IPV4);
+    EXPECT_EQ(key.addr[0], 192);
+    EXPECT_EQ(key.addr[2], 1);
+    EXPECT_EQ(value.region, 1u);
+    EXPECT_EQ(value.prefix_len, 24);
 }
 
 }  // namespace

@@ -34,6 +34,8 @@ public:
         record("put", "listen", 0);
         last_listen = set;
     }
+    void put_geo(const xgslb_geo_key& k, const xgslb_geo_region&) override { record("put", "geo", k.prefixlen); }
+    void erase_geo(const xgslb_geo_key& k) override { record("erase", "geo", k.prefixlen); }
     xgslb_listen_set last_listen{};
 
     // The sequence of "<op> <map>" with consecutive repeats collapsed.

@@ -25,7 +25,7 @@ std::shared_ptr<const ZoneView> fixture_view() {
 
 TEST(StrategyConfig, TheIssuesYamlIsAccepted) {
     const Config c = load_config(XGSLB_FIXTURES_DIR "/strategies.yaml");
-    ASSERT_EQ(c.records.size(), 6u);
+    ASSERT_EQ(c.records.size(), 7u);
     ASSERT_TRUE(c.records[1].strategy);
     EXPECT_EQ(c.records[1].strategy->weights, (std::map<std::string, uint32_t>{{"eu", 1}, {"us", 4}}));
     EXPECT_EQ(c.records[3].strategy->type, StrategyType::Failover);
