@@ -16,7 +16,8 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
     const std::pair<const char*, int*> maps[] = {
         {XGSLB_MAP_SETTINGS, &fds_.settings}, {XGSLB_MAP_LISTEN, &fds_.listen}, {XGSLB_MAP_NAMES, &fds_.names},
         {XGSLB_MAP_RRSETS, &fds_.rrsets},     {XGSLB_MAP_ZONES, &fds_.zones},   {XGSLB_MAP_STATS, &fds_.stats},
-        {XGSLB_MAP_SCRATCH, &fds_.scratch}};
+        {XGSLB_MAP_SCRATCH, &fds_.scratch},   {XGSLB_MAP_RRL_CONFIG, &fds_.rrl_config},
+        {XGSLB_MAP_RRL, &fds_.rrl},           {XGSLB_MAP_RRL_ALLOW, &fds_.rrl_allow}};
     for (auto [name, fd] : maps) {
         const std::string path = dir_ + "/" + name;
         *fd = bpf_obj_get(path.c_str());
@@ -31,7 +32,8 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
 PinnedMaps::~PinnedMaps() { close_all(); }
 
 void PinnedMaps::close_all() {
-    for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch})
+    for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch,
+                    &fds_.rrl_config, &fds_.rrl, &fds_.rrl_allow})
         if (*fd >= 0) close(*fd), *fd = -1;
 }
 

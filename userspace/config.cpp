@@ -226,7 +226,7 @@ bool valid_geo_tag(const std::string& s) {
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "rrl"});
     Config c;
     c.source = source;
 
@@ -295,6 +295,7 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
         check_records(records, c);
     }
     check_default_glue(zones, c);
+    if (auto n = root.child("rrl"); n.present()) c.rrl = parse_rrl_config(n);
     return c;
 }
 

@@ -86,6 +86,24 @@ struct DnsConfig {
     std::vector<std::string> allow_transfer;  // tsig_keys names (canonical); empty: AXFR/IXFR refused
 };
 
+// Response rate limiting in XDP (bpf/rrl.h, the RRL section of maps/xgslb_abi.h). On by default:
+// 1000 responses per second per client prefix and CPU is far above what one resolver farm asks
+// of one authoritative server, and far below what a reflection attack wants to send.
+struct RrlConfig {
+    struct Prefix {
+        int family = 0;                  // AF_INET or AF_INET6
+        std::array<uint8_t, 16> addr{};  // IPv4 in the first 4 octets; bits past `length` zero
+        uint8_t length = 0;
+        friend bool operator==(const Prefix&, const Prefix&) = default;
+    };
+    uint32_t responses_per_second = 1000;  // per client prefix and CPU; also the burst; 0: off
+    uint32_t slip = 2;                     // every slip-th over-limit query gets TC=1; 0: never
+    uint8_t ipv4_prefix = 24;              // source bits that name a client
+    uint8_t ipv6_prefix = 56;
+    std::vector<Prefix> allow;             // never limited
+    friend bool operator==(const RrlConfig&, const RrlConfig&) = default;
+};
+
 struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
@@ -95,6 +113,7 @@ struct Config {
     XdpConfig xdp;
     DnsConfig dns;
     std::vector<RecordConfig> records;
+    RrlConfig rrl;
 };
 
 // Throws xgslb::Error naming the file, line and field of the first problem found.

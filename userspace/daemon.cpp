@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "maps/rrl_map_writer.h"
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
 
@@ -91,6 +92,7 @@ void Daemon::publish(const Config& config) {
     const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
     const MapContents contents = build_map_contents(*view, seed);
     const PublishStats stats = publisher_->publish(contents);
+    write_rrl_maps(program_->maps(), build_rrl_contents(config.rrl));
     view_ = std::move(view);
     if (server_) server_->publish(view_);
     if (control_) control_->publish(view_);
@@ -102,6 +104,9 @@ void Daemon::publish(const Config& config) {
         contents.zones.size(), contents.names.size(), contents.rrsets.size(), contents.listen.size(), stats.writes(),
         stats.zones.puts, stats.zones.erases, stats.rrsets.puts, stats.rrsets.erases, stats.names.puts,
         stats.names.erases, micros);
+    spdlog::info("rrl responses_per_second={} slip={} ipv4_prefix={} ipv6_prefix={} allow={}",
+                 config.rrl.responses_per_second, config.rrl.slip, config.rrl.ipv4_prefix, config.rrl.ipv6_prefix,
+                 config.rrl.allow.size());
 }
 
 void Daemon::attach_interfaces(const Config& next) {

@@ -98,7 +98,8 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
     const std::vector<MapSlot> slots = {
         {m.xgslb_settings, &maps_.settings}, {m.xgslb_listen, &maps_.listen}, {m.xgslb_names, &maps_.names},
         {m.xgslb_rrsets, &maps_.rrsets},     {m.xgslb_zones, &maps_.zones},   {m.xgslb_stats, &maps_.stats},
-        {m.xgslb_scratch, &maps_.scratch}};
+        {m.xgslb_scratch, &maps_.scratch},   {m.xgslb_rrl_conf, &maps_.rrl_config}, {m.xgslb_rrl, &maps_.rrl},
+        {m.xgslb_rrl_allow, &maps_.rrl_allow}};
     try {
         bpf_map__set_max_entries(m.xgslb_names, options.max_names);
         bpf_map__set_max_entries(m.xgslb_rrsets, options.max_rrsets);
@@ -231,7 +232,7 @@ void XdpProgram::remove_pins() {
     if (pin_dir_.empty()) return;
     auto& m = skel_->maps;
     for (bpf_map* map : {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones,
-                         m.xgslb_stats, m.xgslb_scratch})
+                         m.xgslb_stats, m.xgslb_scratch, m.xgslb_rrl_conf, m.xgslb_rrl, m.xgslb_rrl_allow})
         bpf_map__unpin(map, nullptr);
     std::error_code ignored;
     std::filesystem::remove(pin_dir_, ignored);
