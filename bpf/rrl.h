@@ -64,10 +64,13 @@ static __always_inline int rrl_allow_listed(const struct xgslb_rrl_key *client)
 	return bpf_map_lookup_elem(&xgslb_rrl_allow, &key) != 0;
 }
 
-/* The source address and the reflection rules; then the bucket of the source's prefix. */
-static __always_inline enum xgslb_counter limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings,
-							 const struct dns_query *q)
+/* The source address and the reflection rules; then the bucket of the source's prefix. Returns
+ * RRL_GO_ON or the verdict. A global function, so the verifier checks it once, not once per
+ * state the parse paths reach it in. */
+__noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q)
 {
+	if (!settings || !q)
+		return XGSLB_C_pass_malformed;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	if (q->dns_off > DNS_OFF_MASK || q->l3_off > 22)
