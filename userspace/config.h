@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "strategies/ip_prefix.h"
 #include "userspace/gslb_model.h"
 #include "userspace/ip_address.h"
 
@@ -58,6 +59,14 @@ struct RecordConfig {
     // A GSLB record: a strategy over per-geo-tag targets (issue 5), instead of a/aaaa.
     std::optional<StrategySpec> strategy;
     std::map<std::string, TargetSet> targets;  // geo tag -> addresses
+};
+
+// Where GeoIP regions come from (strategy geoip): CIDR lists, or a MaxMind DB's string field.
+struct GeoIpConfig {
+    std::map<std::string, std::vector<IpPrefix>> regions;  // region name -> prefixes
+    std::string mmdb_path;                                 // resolved against the config's directory
+    std::string mmdb_field = "datacenter";                 // k8gb's default
+    bool configured() const { return !regions.empty() || !mmdb_path.empty(); }
 };
 
 struct XdpConfig {
@@ -113,6 +122,7 @@ struct Config {
     XdpConfig xdp;
     DnsConfig dns;
     std::vector<RecordConfig> records;
+    GeoIpConfig geoip;
     RrlConfig rrl;
 };
 
