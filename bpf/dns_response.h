@@ -18,6 +18,7 @@
 #include "bpf/dns_query.h"
 
 #define RESPONSE_IP_TTL 64
+#define DNS_FLAG_TC 0x0200
 #define PREFIX_MAX 1024 /* headers + question: at most 22 + 40 + 8 + 12 + 255 + 4 octets */
 
 /* What goes after the question: `section_len` octets from a map value (an rrset's records, or a
@@ -25,7 +26,7 @@
  * copies the section itself (store_section), bounded by its own map value's size. */
 struct dns_answer {
 	__u16 udp_payload_size; /* ours, for the OPT */
-	__u16 pad;
+	__u16 truncated;        /* the RRL slip (bpf/rrl.h): TC=1 instead of AA=1, no section */
 	__u32 section_len;
 	__u16 section_csum; /* even-offset sum of the section, owner pointer included */
 	__u16 soa_owner;    /* 0xc000 | offset of the zone apex in the question, or 0 */
@@ -196,7 +197,7 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	udp->dest = port;
 	udp->len = bpf_htons(udp_len);
 
-	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | a->rcode;
+	__u16 flags = DNS_FLAG_QR | (a->truncated ? DNS_FLAG_TC : DNS_FLAG_AA) | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | a->rcode;
 	__u16 arcount = q->has_opt;
 	dns->flags = bpf_htons(flags);
 	dns->ancount = bpf_htons(a->ancount);

@@ -13,6 +13,7 @@
 #include "bpf/dns_response.h"
 #include "bpf/packet_headers.h"
 #include "bpf/strategy_select.h"
+#include "bpf/rrl.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -144,6 +145,9 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	verdict = read_question(ctx, scratch, settings, &q);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
+	verdict = limit_response(ctx, settings, &q);
+	if (verdict != RRL_GO_ON)
+		return verdict;
 
 	if (q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA) {
 		struct xgslb_rrset_key key = { .name_hash = q.hash.hash, .qtype = q.qtype };
@@ -179,8 +183,11 @@ int xgslb_xdp(struct xdp_md *ctx)
 	case XGSLB_C_answered_aaaa:
 	case XGSLB_C_answered_nodata:
 	case XGSLB_C_answered_nxdomain:
+	case XGSLB_C_answered_rrl_slip:
 		return XDP_TX;
 	case XGSLB_C_dropped:
+	case XGSLB_C_dropped_rrl:
+	case XGSLB_C_dropped_reflection:
 		return XDP_DROP;
 	default:
 		return XDP_PASS;

@@ -27,3 +27,8 @@ static_assert(sizeof(xgslb_stats) == XGSLB_COUNTER_COUNT * sizeof(__u64));
 static_assert(sizeof(xgslb_scratch) == 24);
 static_assert(XGSLB_RRSET_WIRE_MAX >= XGSLB_MAX_RRSET_RECORDS * XGSLB_RR_AAAA_LEN);
 static_assert(XGSLB_SOA_WIRE_MAX % 2 == 0, "keeps text and the struct end aligned");
+static_assert(sizeof(xgslb_rrl_config) == 48 && offsetof(xgslb_rrl_config, ipv6_mask) == 24);
+static_assert(offsetof(xgslb_rrl_config, allow_count) == 40);
+static_assert(sizeof(xgslb_rrl_key) == 20 && offsetof(xgslb_rrl_key, addr) == 4);
+static_assert(sizeof(xgslb_rrl_bucket) == 16);
+static_assert(sizeof(xgslb_rrl_allow_key) == 24 && offsetof(xgslb_rrl_allow_key, addr) == 5);

@@ -18,7 +18,10 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
         {XGSLB_MAP_RRSETS, &fds_.rrsets},     {XGSLB_MAP_ZONES, &fds_.zones},   {XGSLB_MAP_STATS, &fds_.stats},
         {XGSLB_MAP_SCRATCH, &fds_.scratch},
         {XGSLB_MAP_GEO, &fds_.geo},
-        {XGSLB_MAP_ROTATION, &fds_.rotation}};
+        {XGSLB_MAP_ROTATION, &fds_.rotation},
+        {XGSLB_MAP_RRL_CONFIG, &fds_.rrl_config},
+        {XGSLB_MAP_RRL, &fds_.rrl},
+        {XGSLB_MAP_RRL_ALLOW, &fds_.rrl_allow}};
     for (auto [name, fd] : maps) {
         const std::string path = dir_ + "/" + name;
         *fd = bpf_obj_get(path.c_str());
@@ -33,8 +36,8 @@ PinnedMaps::PinnedMaps(const std::string& instance, const std::string& root) : d
 PinnedMaps::~PinnedMaps() { close_all(); }
 
 void PinnedMaps::close_all() {
-    for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch, &fds_.geo,
-                     &fds_.rotation})
+    for (int* fd : {&fds_.settings, &fds_.listen, &fds_.names, &fds_.rrsets, &fds_.zones, &fds_.stats, &fds_.scratch,
+                    &fds_.geo, &fds_.rotation, &fds_.rrl_config, &fds_.rrl, &fds_.rrl_allow})
         if (*fd >= 0) close(*fd), *fd = -1;
 }
 

@@ -199,6 +199,9 @@ struct xgslb_zone {
 	X(answered_nodata)                                                                \
 	X(answered_nxdomain)                                                              \
 	X(dropped)            /* packet already rewritten when a write failed */          \
+	X(answered_rrl_slip)  /* over the rate limit, slipped: TC=1, question only (bpf/rrl.h) */ \
+	X(dropped_rrl)        /* over the rate limit, not slipped */                      \
+	X(dropped_reflection) /* from a reflection port or one of our own addresses */   \
 	X(pass_not_ip)        /* not IPv4/IPv6, or more than two VLAN tags */              \
 	X(pass_ip_unsupported) /* IPv4 options or fragment, IPv6 extension headers */     \
 	X(pass_not_udp)                                                                   \
@@ -244,6 +247,91 @@ struct xgslb_scratch {
 	__u8  suffix_count;       /* entries used in suffix_off */
 	__u8  suffix_off[XGSLB_MAX_SUFFIX_PROBES]; /* start of the 2nd, 3rd, ... label in the name */
 	__u8  pad[6];
+};
+
+/*
+ * ---- Response rate limiting and never-reflect (bpf/rrl.h, bpf/reflection.h) -------------------
+ *
+ * Every standard query the program has parsed (answered by XDP or about to be passed to the
+ * slow path) is first checked against these rules, so the node's UDP responses to a client
+ * prefix are limited whichever path would answer:
+ *   1. Never reflect: a query from a source port in XGSLB_REFLECTION_PORTS or from one of our
+ *      listen addresses is dropped (userspace/reflection_guard.h applies the same list).
+ *   2. Rate limit: one token bucket per client prefix (the source address masked to
+ *      ipv4_prefix / ipv6_prefix bits) and CPU. Over the limit, every slip-th query gets a
+ *      TC=1 response holding only the question (and OPT), so a real client retries over TCP;
+ *      the others are dropped. Prefixes in xgslb_rrl_allow are never limited.
+ */
+#define XGSLB_MAP_RRL_CONFIG "xgslb_rrl_conf"  /* ARRAY[1] of xgslb_rrl_config */
+#define XGSLB_MAP_RRL        "xgslb_rrl"       /* LRU_PERCPU_HASH xgslb_rrl_key -> xgslb_rrl_bucket */
+#define XGSLB_MAP_RRL_ALLOW  "xgslb_rrl_allow" /* LPM_TRIE xgslb_rrl_allow_key -> __u32 */
+#define XGSLB_RRL_MAX_CLIENTS 65536 /* client prefixes tracked at once (least recently used go) */
+#define XGSLB_RRL_MAX_ALLOW   1024
+
+/*
+ * Source ports no DNS client sends from: services that answer a spoofed datagram with a
+ * datagram, so a response to them would start a loop or an amplification between two
+ * reflectors. 53 is not here: old resolvers query from port 53.
+ */
+#define XGSLB_REFLECTION_PORTS(X)                 \
+	X(0,     "invalid as a source port")       \
+	X(7,     "echo")                            \
+	X(13,    "daytime")                         \
+	X(17,    "qotd")                            \
+	X(19,    "chargen")                         \
+	X(37,    "time")                            \
+	X(111,   "portmap / rpcbind")               \
+	X(123,   "NTP")                             \
+	X(137,   "NetBIOS name service")            \
+	X(138,   "NetBIOS datagram")                \
+	X(161,   "SNMP")                            \
+	X(162,   "SNMP trap")                       \
+	X(389,   "CLDAP")                           \
+	X(520,   "RIP")                             \
+	X(1434,  "MS SQL browser")                  \
+	X(1900,  "SSDP")                            \
+	X(3283,  "Apple Remote Desktop")            \
+	X(3702,  "WS-Discovery")                    \
+	X(5353,  "mDNS")                            \
+	X(11211, "memcached")
+
+/* xgslb_rrl_conf[0], written by the daemon from the config's `rrl` section. Fields are read
+ * one by one, so a packet racing a change may see some old and some new values: harmless. */
+struct xgslb_rrl_config {
+	__u64 interval_ns;        /* 1e9 / responses per second; 0: rate limiting off */
+	__u64 burst_ns;           /* how far a bucket's clock may run ahead of now: burst x interval */
+	__u32 slip;               /* every slip-th over-limit query gets TC=1; 0: never */
+	__u32 ipv4_mask;          /* network order: the bits of an IPv4 source that name its client */
+	__u32 ipv6_mask[4];       /* network order, the same for IPv6 */
+	__u32 allow_count;        /* entries in xgslb_rrl_allow; 0 skips the lookup */
+	__u8  ipv4_prefix;        /* the masks as prefix lengths, for operators */
+	__u8  ipv6_prefix;
+	__u8  pad[2];
+};
+
+/* A client prefix: the masked source address. */
+struct xgslb_rrl_key {
+	__u8  family;             /* XGSLB_FAMILY_* */
+	__u8  pad[3];
+	__u8  addr[16];           /* IPv4 in the first 4 octets, the rest zero */
+};
+
+/* One CPU's token bucket, kept as the time it would next be full (GCRA's theoretical arrival
+ * time): a response is allowed when tat_ns + interval_ns - now <= burst_ns, and then moves
+ * tat_ns on by interval_ns. One 64-bit clock instead of a token count and a timestamp. */
+struct xgslb_rrl_bucket {
+	__u64 tat_ns;             /* bpf_ktime_get_ns() clock; 0 (a fresh CPU slot): full */
+	__u32 over_limit;         /* over-limit queries since the last slip */
+	__u32 pad;
+};
+
+/* xgslb_rrl_allow: LPM trie over (family, address), so IPv4 and IPv6 share one map;
+ * prefixlen = 8 (the family octet) + the CIDR length. */
+struct xgslb_rrl_allow_key {
+	__u32 prefixlen;
+	__u8  family;             /* XGSLB_FAMILY_* */
+	__u8  addr[16];
+	__u8  pad[3];
 };
 
 #endif /* XGSLB_ABI_H */

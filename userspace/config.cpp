@@ -230,7 +230,7 @@ bool valid_instance(const std::string& s) {
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip", "source", "gslb"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip", "source", "gslb", "rrl"});
     Config c;
     c.source = source;
 
@@ -308,6 +308,7 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     }
     check_default_glue(zones, c);
     if (auto source = root.child("source"); source.present()) parse_source(source, c);
+    if (auto n = root.child("rrl"); n.present()) c.rrl = parse_rrl_config(n);
     return c;
 }
 

@@ -138,6 +138,24 @@ struct GslbConfig {
     friend bool operator==(const GslbConfig&, const GslbConfig&) = default;
 };
 
+// Response rate limiting in XDP (bpf/rrl.h, the RRL section of maps/xgslb_abi.h). On by default:
+// 1000 responses per second per client prefix and CPU is far above what one resolver farm asks
+// of one authoritative server, and far below what a reflection attack wants to send.
+struct RrlConfig {
+    struct Prefix {
+        int family = 0;                  // AF_INET or AF_INET6
+        std::array<uint8_t, 16> addr{};  // IPv4 in the first 4 octets; bits past `length` zero
+        uint8_t length = 0;
+        friend bool operator==(const Prefix&, const Prefix&) = default;
+    };
+    uint32_t responses_per_second = 1000;  // per client prefix and CPU; also the burst; 0: off
+    uint32_t slip = 2;                     // every slip-th over-limit query gets TC=1; 0: never
+    uint8_t ipv4_prefix = 24;              // source bits that name a client
+    uint8_t ipv6_prefix = 56;
+    std::vector<Prefix> allow;             // never limited
+    friend bool operator==(const RrlConfig&, const RrlConfig&) = default;
+};
+
 struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
@@ -150,6 +168,7 @@ struct Config {
     GeoIpConfig geoip;
     SourceConfig cluster_source;  // `source:`
     std::optional<GslbConfig> gslb;  // absent: a single cluster, no peers, no edge updates
+    RrlConfig rrl;
 };
 
 namespace config_detail {

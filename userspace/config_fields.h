@@ -75,5 +75,6 @@ GeoIpConfig parse_geoip(const Field& f);                  // config_geoip.cpp
 void parse_record_strategy(const Field& f, RecordConfig& r);  // config_geoip.cpp: strategy + targets
 // `source:` (config_source.cpp): fills c.cluster_source; paths are relative to the config file.
 void parse_source(const Field& source, Config& c);
+RrlConfig parse_rrl_config(const Field& f);                 // config_rrl.cpp
 
 }  // namespace xgslb::config_detail

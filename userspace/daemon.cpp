@@ -13,6 +13,7 @@
 
 #include "userspace/cluster/ingress_targets.h"
 #include "userspace/cluster/make_source.h"
+#include "maps/rrl_map_writer.h"
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
 #include "userspace/peers/static_gslb_hosts.h"
@@ -117,6 +118,7 @@ void Daemon::start() {
     spdlog::info("instance={} maps={} program_fd={}", config_.instance, program_->pin_dir(), program_->prog_fd());
     // Publish before attaching, so the first packet the program sees finds the data, and start
     // the slow path on that same view before XDP begins passing queries up to it.
+    publish_rrl(config_);
     model_ = std::make_unique<ModelLoop>(
         config_, std::move(source),
         [geo = GeoCache{}](const Config& c, const std::vector<GslbHost>& hosts,
@@ -160,6 +162,14 @@ std::vector<std::string> Daemon::peer_hosts(std::vector<std::string> model_hosts
     std::sort(hosts.begin(), hosts.end());
     hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
     return hosts;
+}
+
+// Rate limiting is the config's, not the model's: published at start and on SIGHUP only.
+void Daemon::publish_rrl(const Config& config) {
+    write_rrl_maps(program_->maps(), build_rrl_contents(config.rrl));
+    spdlog::info("rrl responses_per_second={} slip={} ipv4_prefix={} ipv6_prefix={} allow={}",
+                 config.rrl.responses_per_second, config.rrl.slip, config.rrl.ipv4_prefix, config.rrl.ipv6_prefix,
+                 config.rrl.allow.size());
 }
 
 void Daemon::publish(std::shared_ptr<const ZoneView> view) {
@@ -206,6 +216,7 @@ void Daemon::reload() {
         if (next.gslb != config_.gslb || next.geo_tag != config_.geo_tag)
             spdlog::warn("gslb and geoTag changes take effect at the next restart");
         model_->reload(next);
+        publish_rrl(next);
         attach_interfaces(next);
         config_ = std::move(next);
     } catch (const std::exception& e) {

@@ -36,6 +36,7 @@ private:
     void reload();
     // The model loop's sink: the maps (only differences), then the slow path and control socket.
     void publish(std::shared_ptr<const ZoneView> view);
+    void publish_rrl(const Config& config);
     void attach_interfaces(const Config& next);
     void shut_down();
     void start_peering();

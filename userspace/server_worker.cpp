@@ -20,6 +20,7 @@
 
 #include "userspace/dns_tcp_framing.h"
 #include "userspace/error.h"
+#include "userspace/reflection_guard.h"
 
 namespace xgslb {
 namespace {
@@ -523,6 +524,7 @@ void ServerWorker::Loop::recycle(uint16_t bid) {
 void ServerWorker::Loop::answer_udp(const UdpSocket& s, std::span<const uint8_t> query,
                                     const sockaddr_storage& peer, socklen_t peer_len, const ReplySource& source) {
     bump(udp_queries);
+    if (must_not_answer(peer)) return bump(dropped);  // never reflect (reflection_guard.h)
     QueryContext context;
     context.transport = Transport::udp;
     context.client = peer;

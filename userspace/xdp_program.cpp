@@ -100,7 +100,10 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
         {m.xgslb_rrsets, &maps_.rrsets},     {m.xgslb_zones, &maps_.zones},   {m.xgslb_stats, &maps_.stats},
         {m.xgslb_scratch, &maps_.scratch},
         {m.xgslb_geo, &maps_.geo},
-        {m.xgslb_rotation, &maps_.rotation}};
+        {m.xgslb_rotation, &maps_.rotation},
+        {m.xgslb_rrl_conf, &maps_.rrl_config},
+        {m.xgslb_rrl, &maps_.rrl},
+        {m.xgslb_rrl_allow, &maps_.rrl_allow}};
     try {
         bpf_map__set_max_entries(m.xgslb_names, options.max_names);
         bpf_map__set_max_entries(m.xgslb_rrsets, options.max_rrsets);
@@ -233,7 +236,8 @@ void XdpProgram::remove_pins() {
     if (pin_dir_.empty()) return;
     auto& m = skel_->maps;
     for (bpf_map* map : {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones,
-                         m.xgslb_stats, m.xgslb_scratch, m.xgslb_geo, m.xgslb_rotation})
+                         m.xgslb_stats, m.xgslb_scratch, m.xgslb_geo, m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl,
+                         m.xgslb_rrl_allow})
         bpf_map__unpin(map, nullptr);
     std::error_code ignored;
     std::filesystem::remove(pin_dir_, ignored);

@@ -25,6 +25,8 @@ public:
     void put_name(const xgslb_name_key&, const xgslb_name&) override { ++writes; }
     void erase_name(const xgslb_name_key&) override { ++writes; }
     void put_listen(const xgslb_listen_set&) override { ++writes; }
+    void put_geo(const xgslb_geo_key&, const xgslb_geo_region&) override { ++writes; }
+    void erase_geo(const xgslb_geo_key&) override { ++writes; }
 };
 
 void BM_ZoneViewBuild(benchmark::State& state) {

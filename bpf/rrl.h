@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Response rate limiting (as BIND's RRL and NLnet Labs' XDP RRL): one token bucket per client
+ * prefix, checked for every standard query the program parsed, before it is answered here or
+ * passed to the slow path, so the node's UDP responses to a prefix are limited whichever path
+ * would send them. Over the limit, every slip-th query gets a TC=1 response with the question
+ * only (never larger than the query: header, question, OPT), so a real client retries over
+ * TCP, which a spoofed source cannot; the others are dropped. Maps and rules: the RRL section
+ * of maps/xgslb_abi.h. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/bpf_maps.h"
+#include "bpf/dns_query.h"
+#include "bpf/dns_response.h"
+#include "bpf/reflection.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xgslb_rrl_config);
+} xgslb_rrl_conf SEC(".maps");
+
+/* Per-CPU buckets (LRU_PERCPU_HASH), not one shared bucket per prefix: the check runs for every
+ * query, and a shared bucket needs an atomic read-modify-write of a cache line that every CPU
+ * taking the flood writes (BPF cannot update the clock and the slip count together without a
+ * spin lock, which would serialise those CPUs): contention exactly when the limiter matters.
+ * The price is accuracy: the limit holds per CPU, so a prefix whose queries the NIC spreads
+ * over k receive queues (RSS hashes the 4-tuple, and spoofed floods vary the source port) gets
+ * up to k x responsesPerSecond; a real resolver reusing few ports mostly stays on one queue.
+ * LRU, so a flood of spoofed prefixes evicts idle buckets instead of failing to insert (an
+ * evicted bucket comes back full: at worst one burst more for that prefix). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, XGSLB_RRL_MAX_CLIENTS);
+	__type(key, struct xgslb_rrl_key);
+	__type(value, struct xgslb_rrl_bucket);
+} xgslb_rrl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XGSLB_RRL_MAX_ALLOW);
+	__type(key, struct xgslb_rrl_allow_key);
+	__type(value, __u32);
+} xgslb_rrl_allow SEC(".maps");
+
+/* The verdict that lets the query go on to be answered or passed. */
+#define RRL_GO_ON XGSLB_COUNTER_COUNT
+
+static __always_inline int rrl_allow_listed(const struct xgslb_rrl_key *client)
+{
+	struct xgslb_rrl_allow_key key = {
+		.prefixlen = 8 + (client->family == XGSLB_FAMILY_IPV4 ? 32 : 128),
+		.family = client->family,
+	};
+	__builtin_memcpy(key.addr, client->addr, sizeof(key.addr));
+	return bpf_map_lookup_elem(&xgslb_rrl_allow, &key) != 0;
+}
+
+/* The source address and the reflection rules; then the bucket of the source's prefix. Returns
+ * RRL_GO_ON or the verdict. A global function, so the verifier checks it once, not once per
+ * state the parse paths reach it in. */
+__noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q)
+{
+	if (!settings || !q)
+		return XGSLB_C_pass_malformed;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	if (q->dns_off > DNS_OFF_MASK || q->l3_off > 22)
+		return XGSLB_C_pass_malformed;
+	struct udphdr *udp = data + bounded(q->dns_off - sizeof(struct udphdr), DNS_OFF_MASK);
+	if ((void *)(udp + 1) > data_end)
+		return XGSLB_C_pass_malformed;
+
+	struct xgslb_rrl_key client = { .family = q->family };
+	__u32 *addr = (__u32 *)client.addr;
+	if (q->family == XGSLB_FAMILY_IPV4) {
+		struct iphdr *ip = data + bounded(q->l3_off, 0x1f);
+		if ((void *)(ip + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		addr[0] = ip->saddr;
+	} else {
+		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x1f);
+		if ((void *)(ip6 + 1) > data_end)
+			return XGSLB_C_pass_malformed;
+		__builtin_memcpy(addr, &ip6->saddr, 16);
+	}
+	if (reflection_port(bpf_ntohs(udp->source)) || own_address(q->family, addr))
+		return XGSLB_C_dropped_reflection;
+
+	__u32 zero = 0;
+	const struct xgslb_rrl_config *cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
+	if (!cfg || !cfg->interval_ns)
+		return RRL_GO_ON;
+	struct xgslb_rrl_key prefix = client;
+	__u32 *masked = (__u32 *)prefix.addr;
+	if (q->family == XGSLB_FAMILY_IPV4) {
+		masked[0] &= cfg->ipv4_mask;
+	} else {
+		masked[0] &= cfg->ipv6_mask[0];
+		masked[1] &= cfg->ipv6_mask[1];
+		masked[2] &= cfg->ipv6_mask[2];
+		masked[3] &= cfg->ipv6_mask[3];
+	}
+
+	__u64 now = bpf_ktime_get_ns();
+	__u64 interval = cfg->interval_ns;
+	struct xgslb_rrl_bucket *bucket = bpf_map_lookup_elem(&xgslb_rrl, &prefix);
+	if (!bucket) {
+		struct xgslb_rrl_bucket fresh = { .tat_ns = now + interval };
+		bpf_map_update_elem(&xgslb_rrl, &prefix, &fresh, BPF_ANY);
+		return RRL_GO_ON;
+	}
+	__u64 tat = bucket->tat_ns > now ? bucket->tat_ns : now;
+	if (tat + interval - now <= cfg->burst_ns) {
+		bucket->tat_ns = tat + interval;
+		return RRL_GO_ON;
+	}
+	/* Over the limit. The allow list is only consulted here: within the limit it changes
+	 * nothing, and most traffic is within the limit. */
+	if (cfg->allow_count && rrl_allow_listed(&client))
+		return RRL_GO_ON;
+	__u32 slip = cfg->slip;
+	if (!slip)
+		return XGSLB_C_dropped_rrl;
+	__u32 over = bucket->over_limit + 1;
+	if (over < slip) {
+		bucket->over_limit = over;
+		return XGSLB_C_dropped_rrl;
+	}
+	bucket->over_limit = 0;
+	struct dns_answer slipped = {
+		.udp_payload_size = settings->udp_payload_size,
+		.truncated = 1,
+	};
+	int verdict = write_response(ctx, q, &slipped);
+	return verdict ? verdict : XGSLB_C_answered_rrl_slip;
+}

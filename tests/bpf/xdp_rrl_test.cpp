@@ -1,0 +1,273 @@
+// Response rate limiting and never-reflect in the XDP program (bpf/rrl.h, bpf/reflection.h),
+// through BPF_PROG_TEST_RUN on a private instance (RrlWorld). Bucket arithmetic (the RRL
+// section of maps/xgslb_abi.h): a fresh bucket answers `rate` queries at once, then one per
+// 1/rate s. Where the real clock matters, the test measures the time around its queries and
+// accepts exactly the range a correct bucket can produce in that time.
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/bpf/rrl_test_world.h"
+
+namespace xgslb::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock
+
+FrameBuilder from4(const std::string& client, uint16_t id = 0x1111) {
+    FrameBuilder b = query4("single.cloud.example.com", qtype::A);
+    b.ipv4(client, kServerV4).id(id);
+    return b;
+}
+
+FrameBuilder from6(const std::string& client, uint16_t id = 0x2222) {
+    FrameBuilder b = query6("single.cloud.example.com", qtype::A);
+    b.ipv6(client, kServerV6).id(id);
+    return b;
+}
+
+uint64_t moved(const xgslb_stats& before, const xgslb_stats& after, const std::string& name) {
+    for (const auto& [n, v] : counter_delta(before, after))
+        if (n == name) return v;
+    return 0;
+}
+
+// What a slip must be: a response to that query with TC=1, AA=0, no records, the question
+// echoed, our OPT iff the query had one, valid checksums, and never larger than the query.
+std::vector<std::string> check_slip(const FrameBuilder& query, const Bytes& input, const XdpRunResult& got) {
+    std::vector<std::string> out;
+    if (got.action != XDP_TX) return {"action " + xdp_action_name(got.action) + ", expected XDP_TX"};
+    if (got.output.size() > input.size())
+        out.push_back("slip of " + std::to_string(got.output.size()) + " octets for a query of " +
+                      std::to_string(input.size()));
+    DecodeResult r = decode_dns_frame(got.output);
+    for (const auto& e : r.errors) out.push_back("decode: " + e);
+    const DecodedFrame& f = r.frame;
+    const int v = query.ip_version();
+    if (ip_to_string(f.ip_src, v) != ip_to_string(query.ip_dst(), v)) out.push_back("ip.src not swapped");
+    if (ip_to_string(f.ip_dst, v) != ip_to_string(query.ip_src(), v)) out.push_back("ip.dst not swapped");
+    if (f.udp_src_port != query.dst_port() || f.udp_dst_port != query.src_port()) out.push_back("ports not swapped");
+    if (f.dns.id != query.header().id) out.push_back("id");
+    if (!f.dns.qr || !f.dns.tc || f.dns.aa || f.dns.rcode != 0) out.push_back("flags: want QR=1 TC=1 AA=0 NOERROR");
+    if (f.dns.rd != query.header().rd) out.push_back("rd not copied");
+    if (f.question != query.question_bytes()) out.push_back("question not echoed");
+    if (!f.answer.empty() || !f.authority.empty()) out.push_back("records in a slip");
+    const size_t opts = query.edns_record() ? 1 : 0;
+    if (f.additional.size() != opts || (opts && !f.additional[0].opt)) out.push_back("additional: want our OPT iff asked");
+    return out;
+}
+
+class XdpRrl : public ::testing::Test {
+protected:
+    RrlWorld world;
+};
+
+TEST_F(XdpRrl, OffAnswersEverything) {
+    const auto before = world.stats();
+    for (int i = 0; i < 300; ++i) ASSERT_EQ(world.run(from4("10.1.1.1").build()).action, XDP_TX) << i;
+    EXPECT_EQ(moved(before, world.stats(), "answered_a"), 300u);
+}
+
+TEST_F(XdpRrl, UnderTheLimitEveryQueryIsAnswered) {
+    world.configure(rrl_config(100, 2));
+    const auto before = world.stats();
+    for (int i = 0; i < 100; ++i) {
+        const FrameBuilder q = from4("10.1.1.1", static_cast<uint16_t>(i));
+        const Bytes in = q.build();
+        const XdpRunResult got = world.run(in);
+        ASSERT_EQ(got.action, XDP_TX) << i;
+        const DecodeResult r = decode_dns_frame(got.output);
+        ASSERT_TRUE(r.ok()) << r.errors.front();
+        ASSERT_FALSE(r.frame.dns.tc) << i;
+        ASSERT_EQ(r.frame.answer.size(), 1u) << i;
+    }
+    const auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "answered_a"), 100u);
+    EXPECT_EQ(moved(before, after, "dropped_rrl") + moved(before, after, "answered_rrl_slip"), 0u);
+}
+
+// rate 10, slip 3: ten answers, then over the limit the 3rd, 6th, 9th... slipped, the rest dropped.
+TEST_F(XdpRrl, OverTheLimitDropsAndSlipsInTheExactRatio) {
+    constexpr uint32_t rate = 10, slip = 3, queries = 70;
+    world.configure(rrl_config(rate, slip));
+    const auto before = world.stats();
+    const auto start = Clock::now();
+    std::vector<uint32_t> actions;
+    std::vector<std::string> problems;
+    for (uint32_t i = 0; i < queries; ++i) {
+        FrameBuilder q = from4("10.1.1.1", static_cast<uint16_t>(0x100 + i));
+        if (i % 2) q.edns(Edns{});  // slips with and without OPT
+        const Bytes in = q.build();
+        const XdpRunResult got = world.run(in);
+        actions.push_back(got.action);
+        if (got.action == XDP_TX && decode_dns_frame(got.output).frame.dns.tc)
+            for (auto& p : check_slip(q, in, got)) problems.push_back("query " + std::to_string(i) + ": " + p);
+    }
+    const auto elapsed = Clock::now() - start;
+    const auto after = world.stats();
+    // Tokens the clock can have added while the queries ran: none unless they took 100 ms.
+    const uint64_t refill = static_cast<uint64_t>(elapsed / std::chrono::milliseconds(1000 / rate));
+    const uint64_t answered = moved(before, after, "answered_a");
+    ASSERT_GE(answered, rate);
+    ASSERT_LE(answered, rate + refill);
+    const uint64_t over = queries - answered;
+    EXPECT_EQ(moved(before, after, "answered_rrl_slip"), over / slip);
+    EXPECT_EQ(moved(before, after, "dropped_rrl"), over - over / slip);
+    EXPECT_EQ(moved(before, after, "packets_seen"), queries);
+    EXPECT_TRUE(problems.empty()) << join_lines(problems);
+    if (refill == 0) {  // the exact sequence
+        for (uint32_t i = 0; i < queries; ++i) {
+            const uint32_t want = i < rate ? XDP_TX : ((i - rate + 1) % slip == 0 ? XDP_TX : XDP_DROP);
+            EXPECT_EQ(actions[i], want) << "query " << i;
+        }
+    }
+}
+
+TEST_F(XdpRrl, SlipZeroDropsEverythingOverAndSlipOneSlipsEverything) {
+    world.configure(rrl_config(5, 0));
+    auto before = world.stats();
+    for (int i = 0; i < 25; ++i) world.run(from4("10.1.1.1").build());
+    auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "answered_a"), 5u);
+    EXPECT_EQ(moved(before, after, "dropped_rrl"), 20u);
+    EXPECT_EQ(moved(before, after, "answered_rrl_slip"), 0u);
+
+    world.configure(rrl_config(5, 1));
+    before = world.stats();
+    for (int i = 0; i < 25; ++i) {
+        FrameBuilder q = from6("fd00:1::1");
+        q.edns(Edns{}.dnssec_ok());
+        const Bytes in = q.build();
+        const XdpRunResult got = world.run(in);
+        if (i < 5) continue;  // a new prefix: its bucket starts full
+        const auto problems = check_slip(q, in, got);
+        EXPECT_TRUE(problems.empty()) << i << ": " << join_lines(problems);
+    }
+    after = world.stats();
+    EXPECT_EQ(moved(before, after, "answered_a"), 5u);
+    EXPECT_EQ(moved(before, after, "answered_rrl_slip"), 20u);
+    EXPECT_EQ(moved(before, after, "dropped_rrl"), 0u);
+}
+
+TEST_F(XdpRrl, AllowListedPrefixesAreNeverLimited) {
+    RrlConfig rrl = rrl_config(2, 0);
+    rrl.allow.push_back({AF_INET, {10, 9}, 16});
+    RrlConfig::Prefix v6{AF_INET6, {}, 48};
+    v6.addr[0] = 0xfd, v6.addr[1] = 0x00, v6.addr[2] = 0x00, v6.addr[3] = 0x09;
+    rrl.allow.push_back(v6);
+    world.configure(rrl);
+    const auto before = world.stats();
+    for (int i = 0; i < 50; ++i) {
+        ASSERT_EQ(world.run(from4("10.9.3.4").build()).action, XDP_TX) << i;
+        ASSERT_EQ(world.run(from6("fd00:9:0:77::1").build()).action, XDP_TX) << i;
+    }
+    // Just outside both: limited.
+    for (int i = 0; i < 5; ++i) {
+        world.run(from4("10.8.3.4").build());
+        world.run(from6("fd00:a::1").build());
+    }
+    const auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "answered_a"), 100u + 2 + 2);
+    EXPECT_EQ(moved(before, after, "dropped_rrl"), 6u);
+}
+
+TEST_F(XdpRrl, PrefixesHaveIndependentBuckets) {
+    world.configure(rrl_config(5, 0));
+    auto count = [&](const std::string& client, int n) {
+        int answered = 0;
+        for (int i = 0; i < n; ++i) answered += world.run(from4(client).build()).action == XDP_TX;
+        return answered;
+    };
+    EXPECT_EQ(count("10.1.1.1", 20), 5);
+    EXPECT_EQ(count("10.1.1.200", 5), 0);  // the same /24
+    EXPECT_EQ(count("10.1.2.1", 20), 5);   // the next /24: its own bucket
+    EXPECT_EQ(count("192.0.2.1", 20), 5);
+}
+
+TEST_F(XdpRrl, Ipv6ClientsAreGroupedBySlash56) {
+    world.configure(rrl_config(5, 0));
+    auto count = [&](const std::string& client, int n) {
+        int answered = 0;
+        for (int i = 0; i < n; ++i) answered += world.run(from6(client).build()).action == XDP_TX;
+        return answered;
+    };
+    EXPECT_EQ(count("2001:db8:0:1100::1", 20), 5);
+    EXPECT_EQ(count("2001:db8:0:11ff:ffff::9", 5), 0);  // same first 56 bits
+    EXPECT_EQ(count("2001:db8:0:1200::1", 20), 5);      // differs in bit 55
+    RrlConfig wider = rrl_config(5, 0);
+    wider.ipv6_prefix = 48;
+    world.configure(wider);
+    world.forget_clients();
+    EXPECT_EQ(count("2001:db8:0:1100::1", 20), 5);
+    EXPECT_EQ(count("2001:db8:0:1200::1", 5), 0);  // now in the same /48
+}
+
+// Exhaust a bucket of 20 per second (one token per 50 ms), sleep, ask again: a correct bucket
+// answers floor(time since its first query / 50 ms) by then, which the test brackets with the
+// clock read around the queries.
+TEST_F(XdpRrl, BucketsRefillOverTime) {
+    constexpr auto interval = std::chrono::milliseconds(50);
+    world.configure(rrl_config(20, 0));
+    const auto t_a = Clock::now();
+    ASSERT_EQ(world.run(from4("10.1.1.1").build()).action, XDP_TX);
+    const auto t_b = Clock::now();
+    int first = 1;
+    for (int i = 0; i < 40; ++i) first += world.run(from4("10.1.1.1").build()).action == XDP_TX;
+    std::this_thread::sleep_for(std::chrono::milliseconds(220));
+    const auto t_c = Clock::now();
+    int second = 0;
+    for (int i = 0; i < 40; ++i) second += world.run(from4("10.1.1.1").build()).action == XDP_TX;
+    const auto t_d = Clock::now();
+    const int grown_min = static_cast<int>((t_c - t_b) / interval);
+    const int grown_max = static_cast<int>((t_d - t_a) / interval) + 1;
+    ASSERT_GE(first, 20);
+    EXPECT_LE(first, 20 + static_cast<int>((Clock::now() - t_a) / interval));
+    // Answers in all, since the bucket's first query: 20 + the refill, bracketed.
+    EXPECT_GE(first + second, 20 + std::min(grown_min, 20)) << "first " << first << " second " << second;
+    EXPECT_LE(first + second, 20 + grown_max) << "first " << first << " second " << second;
+    EXPECT_GE(second, 4);  // 220 ms is at least four tokens
+    EXPECT_LT(second, 40);
+}
+
+// The limit counts every standard query, also those XDP would pass to the slow path: the
+// node's UDP responses are limited whichever path would send them.
+TEST_F(XdpRrl, QueriesForTheSlowPathAreLimitedToo) {
+    world.configure(rrl_config(2, 0));
+    const auto before = world.stats();
+    for (int i = 0; i < 2; ++i) ASSERT_EQ(world.run(query4("example.org", qtype::A).build()).action, XDP_PASS);
+    EXPECT_EQ(world.run(query4("example.org", qtype::A).build()).action, XDP_DROP);
+    EXPECT_EQ(world.run(query4("single.cloud.example.com", qtype::A).build()).action, XDP_DROP);
+    const auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "pass_not_in_zone"), 2u);
+    EXPECT_EQ(moved(before, after, "dropped_rrl"), 2u);
+}
+
+TEST_F(XdpRrl, ReflectionPortsAreDropped) {
+    const uint16_t ports[] = {0, 7, 13, 17, 19, 37, 111, 123, 137, 138, 161, 162, 389, 520, 1434, 1900, 3283, 3702,
+                              5353, 11211};
+    const auto before = world.stats();
+    for (uint16_t port : ports) {
+        EXPECT_EQ(world.run(from4("10.1.1.1").udp_ports(port, 53).build()).action, XDP_DROP) << port;
+        EXPECT_EQ(world.run(from6("fd00:1::1").udp_ports(port, 53).build()).action, XDP_DROP) << port;
+    }
+    for (uint16_t port : {53, 1024, 40000, 65535})
+        EXPECT_EQ(world.run(from4("10.1.1.1").udp_ports(port, 53).build()).action, XDP_TX) << port;
+    const auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "dropped_reflection"), 2 * std::size(ports));
+    EXPECT_EQ(moved(before, after, "answered_a"), 4u);
+}
+
+TEST_F(XdpRrl, QueriesFromOurOwnAddressesAreDropped) {
+    const auto before = world.stats();
+    EXPECT_EQ(world.run(from4(kServerV4).build()).action, XDP_DROP);
+    EXPECT_EQ(world.run(from6(kServerV6).build()).action, XDP_DROP);
+    EXPECT_EQ(world.run(from4("10.77.0.3").build()).action, XDP_TX);  // a neighbour is fine
+    const auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "dropped_reflection"), 2u);
+}
+
+}  // namespace
+}  // namespace xgslb::test
