@@ -37,7 +37,10 @@ std::string KubeReflector::list_all(StopSignal& stop) {
     do {
         auto page = api_.list(resource_, timings_.list_page_size, token, &stop.flag());
         if (version.empty()) version = page.resource_version;  // every page is of the first one's snapshot
-        for (auto& item : page.items) fresh[object_key(item)] = std::move(item);
+        for (auto& item : page.items) {
+            auto key = object_key(item);  // before the move: `a[f(x)] = move(x)` moves first
+            fresh[std::move(key)] = std::move(item);
+        }
         token = page.continue_token;
     } while (!token.empty() && !stop.requested());
     {
