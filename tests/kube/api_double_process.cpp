@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -30,6 +31,8 @@ std::string make_certs() {
     char tmpl[] = "/tmp/xgslb-kube-certs-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     const std::string d = tmpl;
+    static std::string to_remove = d;
+    std::atexit([] { std::filesystem::remove_all(to_remove); });
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
     run("cd " + d + " && openssl req -x509" + ec + "-keyout ca.key -out ca.crt -days 2 -subj /CN=xgslb-test-ca 2>/dev/null");
     run("cd " + d + " && openssl req -x509" + ec + "-keyout other-ca.key -out other-ca.crt -days 2 -subj /CN=xgslb-test-ca 2>/dev/null");

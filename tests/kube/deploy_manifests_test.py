@@ -95,7 +95,9 @@ check("--config" in args and args[args.index("--config") + 1] == config_mount + 
 config = yaml.safe_load(cm["data"]["config.yaml"])
 kube = config.get("source", {}).get("kubernetes")
 check(isinstance(kube, dict) and "kubeconfig" not in kube, "config: source.kubernetes, in-cluster")
-check(kube.get("leaseNamespace") == ns, "config: the Lease lives in the xgslb namespace")
+defaults = (root / "userspace/cluster/kubernetes_source_config.h").read_text()
+default_ns = re.search(r'std::string lease_namespace = "([^"]*)";', defaults).group(1)
+check(kube.get("leaseNamespace", default_ns) == ns, "config: the Lease lives in the manifests' namespace")
 
 if failures:
     sys.exit("deploy manifests:\n  " + "\n  ".join(failures))
