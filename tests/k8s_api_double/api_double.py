@@ -10,7 +10,7 @@
   stale metadata.resourceVersion; POST generates uid, resourceVersion, creationTimestamp.
 * Faults and scripted changes through /_control/* (same token): apply, delete, objects,
   requests (the RBAC verb of every API request served), fault {drop_watches, fail_next,
-  fail_code, stall_seconds, compact, watch_410_next, shutdown}.
+  fail_code, stall_seconds, compact, watch_410_next, conflict_next, shutdown}.
 
 Usage: api_double.py --cert C --key K --token T --port-file F [--objects DIR]...
 """
@@ -127,6 +127,15 @@ class Store:
             self._record(kind, etype, new)
             return (201 if create else 200), new
 
+    def touch(self, kind, ns, name):
+        """Another writer's update: a new resourceVersion, nothing else changed."""
+        with self.cond:
+            obj = self.objects.get((kind, ns, name))
+            if obj is not None:
+                self.rv += 1
+                obj["metadata"]["resourceVersion"] = str(self.rv)
+                self._record(kind, "MODIFIED", obj)
+
     def delete(self, kind, ns, name):
         with self.cond:
             old = self.objects.pop((kind, ns, name), None)
@@ -150,20 +159,18 @@ class Faults:
         self.fail_code = 500
         self.stall_until = 0.0
         self.watch_410_next = 0
+        self.conflict_next = 0
 
-    def take_failure(self):
+    def take(self, counter):
+        """Counts one use of a fault armed for the next N requests; whether it applies."""
         with self.lock:
-            if self.fail_next > 0:
-                self.fail_next -= 1
-                return self.fail_code
-            return 0
-
-    def take_watch_410(self):
-        with self.lock:
-            if self.watch_410_next > 0:
-                self.watch_410_next -= 1
+            if getattr(self, counter) > 0:
+                setattr(self, counter, getattr(self, counter) - 1)
                 return True
             return False
+
+    def take_failure(self):
+        return self.fail_code if self.take("fail_next") else 0
 
     def wait_stall(self):
         while time.monotonic() < self.stall_until:
@@ -285,6 +292,8 @@ class Handler(BaseHTTPRequestHandler):
             if meta.get("name", name) != name or meta.get("namespace", ns) != ns:
                 return self.send_json(400, status_body(400, "BadRequest", "the name of the object does not match the name on the URL"))
             meta["name"], meta["namespace"] = name, ns
+            if sub == "status" and self.server.faults.take("conflict_next"):  # another writer got there first
+                store.touch(kind, ns, name)
             return self.send_json(*store.put(kind, body, create=False, subresource=sub or None))
         if method == "DELETE" and name and not sub:
             self.record("delete", kind, sub)
@@ -326,7 +335,7 @@ class Handler(BaseHTTPRequestHandler):
         rv_param = query.get("resourceVersion", [""])[0]
         bookmarks = query.get("allowWatchBookmarks", [""])[0] == "true"
         timeout = float(query.get("timeoutSeconds", ["0"])[0] or 0)
-        if faults.take_watch_410():
+        if faults.take("watch_410_next"):
             return self.send_json(410, status_body(410, "Expired", "too old resource version (injected)"))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -416,6 +425,7 @@ class Handler(BaseHTTPRequestHandler):
                 faults.fail_next = int(body.get("fail_next", faults.fail_next))
                 faults.fail_code = int(body.get("fail_code", faults.fail_code))
                 faults.watch_410_next = int(body.get("watch_410_next", faults.watch_410_next))
+                faults.conflict_next = int(body.get("conflict_next", faults.conflict_next))
                 if "stall_seconds" in body:
                     faults.stall_until = time.monotonic() + float(body["stall_seconds"])
             if body.get("compact"):

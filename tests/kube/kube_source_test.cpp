@@ -103,11 +103,16 @@ nlohmann::json slice(const std::string& name, int ready_endpoints, const std::st
 
 bool same_as_double(Deliveries& d, const ApiDoubleProcess& api) { return d.objects() == api.objects(); }
 
+std::unique_ptr<ClusterSource> start_source(Deliveries& d, const KubernetesSourceConfig& config) {
+    auto source = make_kubernetes_source(config);
+    source->start(d.callback());
+    return source;
+}
+
 TEST(KubeSource, FirstSnapshotHoldsK8gbSamplesAndEveryKind) {
     ApiDoubleProcess api(with_fixtures());
     Deliveries d;
-    auto source = make_kubernetes_source(fast_config(api));
-    source->start(d.callback());
+    auto source = start_source(d, fast_config(api));
     ASSERT_TRUE(eventually([&] { return same_as_double(d, api); }, 10s));
     const auto objects = d.objects();
     EXPECT_EQ(objects.at("Gslb").size(), 2u);
@@ -157,8 +162,7 @@ TEST(KubeSource, ReflectorSeesEveryEventInOrder) {
 TEST(KubeSource, DroppedStreamsLoseNoEvent) {
     ApiDoubleProcess api(with_fixtures());
     Deliveries d;
-    auto source = make_kubernetes_source(fast_config(api));
-    source->start(d.callback());
+    auto source = start_source(d, fast_config(api));
     ASSERT_TRUE(eventually([&] { return same_as_double(d, api); }, 10s));
     const auto restarts = source->health().restarts;
     for (int round = 0; round < 5; ++round) {
@@ -177,8 +181,7 @@ TEST(KubeSource, GoneRelistsAndCatchesMissedDeletes) {
     ApiDoubleProcess api(with_fixtures());
     KubeApi kube(KubeHttp(api.connection(), {}));
     Deliveries d;
-    auto source = make_kubernetes_source(fast_config(api));
-    source->start(d.callback());
+    auto source = start_source(d, fast_config(api));
     ASSERT_TRUE(eventually([&] { return same_as_double(d, api); }, 10s));
     // 410 as an ERROR event: the history is compacted under open watches while objects change
     // and one is deleted, so only a fresh list can show the delete.
@@ -203,8 +206,8 @@ TEST(KubeSource, ServerErrorsBackOffThenRecover) {
     ApiDoubleProcess api(with_fixtures());
     Deliveries d;
     auto config = fast_config(api);
-    auto source = make_kubernetes_source(config);
-    source->start(d.callback());
+    config.leader_election = false;  // only the four reflectors take the injected failures
+    auto source = start_source(d, config);
     ASSERT_TRUE(eventually([&] { return same_as_double(d, api); }, 10s));
     const auto before = d.objects();
     constexpr int kFailures = 24;  // six per resource on average
@@ -218,6 +221,8 @@ TEST(KubeSource, ServerErrorsBackOffThenRecover) {
     const auto took = std::chrono::steady_clock::now() - start;
     // 24 failures over 4 reflectors: at least one reflector failed 6 times in a row, waiting at
     // least 50+100+200+200+200+200 ms (half of each ceiling) before its 7th attempt.
+    std::printf("recovered from %d injected 500s in %lld ms\n", kFailures,
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
     EXPECT_GE(took, 950ms);
     EXPECT_LE(took, 15s);
     EXPECT_EQ(source->health().last_error, "");
@@ -227,8 +232,7 @@ TEST(KubeSource, ServerErrorsBackOffThenRecover) {
 TEST(KubeSource, StalledStreamIsDetectedAndResumed) {
     ApiDoubleProcess api(with_fixtures());
     Deliveries d;
-    auto source = make_kubernetes_source(fast_config(api));
-    source->start(d.callback());
+    auto source = start_source(d, fast_config(api));
     ASSERT_TRUE(eventually([&] { return same_as_double(d, api); }, 10s));
     api.fault({{"stall_seconds", 4}});  // longer than watch_idle_timeout (2 s)
     api.apply(slice("during-stall", 2));
@@ -310,6 +314,28 @@ TEST(KubeSource, StatusWriteLandsInStatusOnly) {
     EXPECT_NE(after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"]);
     // The watch brings the written status back into the snapshot.
     EXPECT_TRUE(eventually([&] { return same_as_double(d, api); }, 5s));
+
+    // Another writer changes the Gslb between our read and our write, twice: each 409 makes
+    // write_gslb_status read again, and the third round lands.
+    auto count_gets = [&] {
+        int n = 0;
+        for (const auto& r : api.requests()) n += r["verb"] == "get" && r["resource"] == "gslbs";
+        return n;
+    };
+    const int gets_before = count_gets();
+    const nlohmann::json status2 = {{"geoTag", "eu"}, {"serviceHealth", {{"roundrobin.cloud.example.com", "Unhealthy"}}}};
+    api.fault({{"conflict_next", 2}});
+    source->write_gslb_status("test-gslb", "test-gslb", status2);
+    EXPECT_EQ(api.objects().at("Gslb").at("test-gslb/test-gslb")["status"], status2);
+    EXPECT_EQ(count_gets() - gets_before, 3);
+    api.fault({{"conflict_next", 5}});  // more conflicts than the retries: the error says so
+    try {
+        source->write_gslb_status("test-gslb", "test-gslb", status);
+        ADD_FAILURE() << "five conflicts in a row did not fail the write";
+    } catch (const KubeApiError& e) {
+        EXPECT_EQ(e.code, 409);
+    }
+    api.fault({{"conflict_next", 0}});
 
     // A stale resourceVersion is a 409.
     KubeApi kube(KubeHttp(api.connection(), {}));
