@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "strategies/ip_prefix.h"
+#include "userspace/cluster/kubernetes_source_config.h"
 #include "userspace/gslb_model.h"
 #include "userspace/ip_address.h"
 
@@ -101,10 +102,7 @@ struct DnsConfig {
 // Kubernetes manifests, or the Kubernetes API.
 enum class SourceKind { None, Manifests, Kubernetes };
 
-struct KubernetesSourceConfig {
-    std::string kubeconfig;  // empty: in-cluster config (service account, KUBERNETES_SERVICE_HOST)
-    friend bool operator==(const KubernetesSourceConfig&, const KubernetesSourceConfig&) = default;
-};
+// KubernetesSourceConfig (kubeconfig "" = in-cluster, Lease, timeouts): the API source's own header.
 
 struct SourceConfig {
     SourceKind kind = SourceKind::None;

@@ -1,5 +1,6 @@
 #include "userspace/cluster/make_source.h"
 
+#include "userspace/cluster/kubernetes_source.h"
 #include "userspace/cluster/manifests_source.h"
 #include "userspace/error.h"
 
@@ -10,9 +11,7 @@ std::unique_ptr<ClusterSource> make_cluster_source(const SourceConfig& source) {
     case SourceKind::None: return nullptr;
     case SourceKind::Manifests: return std::make_unique<ManifestsSource>(ManifestsSource::Options{source.manifests});
     case SourceKind::Kubernetes:
-        // Connect the API client here: return make_kubernetes_source(source.kubernetes) from
-        // userspace/cluster/kubernetes_source.h once it is on main.
-        throw Error("source.kubernetes: xgslbd was built without the Kubernetes API source; use source.manifests");
+        return make_kubernetes_source(source.kubernetes);
     }
     return nullptr;
 }
