@@ -86,15 +86,22 @@ struct DnsConfig {
     std::vector<std::string> allow_transfer;  // tsig_keys names (canonical); empty: AXFR/IXFR refused
 };
 
+// The operations endpoint (userspace/metrics_endpoint.h): /metrics, /healthz, /readyz.
+struct MetricsConfig {
+    std::optional<SocketAddress> listen;  // absent: no endpoint
+};
+
 struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
     std::string log_level = "info"; // trace | debug | info | warn | error
+    std::string log_format = "text"; // text (key=value) | json, one object per line
     std::string geo_tag;            // this cluster's geo tag (k8gb clusterGeoTag); "" for a single node
     std::vector<ZoneConfig> zones;
     XdpConfig xdp;
     DnsConfig dns;
     std::vector<RecordConfig> records;
+    MetricsConfig metrics;
 };
 
 // Throws xgslb::Error naming the file, line and field of the first problem found.

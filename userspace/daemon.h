@@ -12,6 +12,7 @@
 #include "maps/bpf_map_writer.h"
 #include "userspace/config.h"
 #include "userspace/control_socket.h"
+#include "userspace/daemon_metrics.h"
 #include "userspace/dns_server.h"
 #include "userspace/publisher.h"
 #include "userspace/xdp_program.h"
@@ -40,7 +41,8 @@ private:
     std::unique_ptr<Publisher> publisher_;
     std::shared_ptr<const ZoneView> view_;
     std::unique_ptr<DnsServer> server_;
-    std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
+    std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export, status)
+    std::unique_ptr<DaemonMetrics> metrics_;  // registry, /metrics /healthz /readyz, status
 };
 
 }  // namespace xgslb

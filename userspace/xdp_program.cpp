@@ -27,9 +27,10 @@
 namespace xgslb {
 namespace {
 
-// While our own object loads, libbpf's warnings (the verifier log) are what an operator needs
-// to see; at any other time they come from probes that fail on purpose (libxdp trying its
-// dispatcher, then falling back), so libbpf and libxdp messages are logged at debug.
+// libbpf and libxdp messages go to spdlog one level lower than the library says (WARN -> info,
+// INFO -> debug, DEBUG -> trace): most of their warnings come from probes that fail on purpose
+// (libxdp trying its dispatcher, then falling back). The exception: while our own object loads,
+// a warning is the verifier log, which is what an operator needs to see, so it is an error.
 thread_local bool loading_our_object = false;
 
 template <typename Level>
@@ -38,8 +39,12 @@ int forward_library_log(Level level, const char* library, const char* format, va
     vsnprintf(line, sizeof line, format, args);
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    const bool warning = static_cast<int>(level) == 0;  // LIBBPF_WARN / LIBXDP_WARN
-    spdlog::log(warning && loading_our_object ? spdlog::level::err : spdlog::level::debug, "{}: {}", library, text);
+    // LIBBPF_WARN/INFO/DEBUG and LIBXDP_* share the values 0, 1, 2.
+    const int severity = static_cast<int>(level);
+    const spdlog::level::level_enum lower = severity == 0   ? (loading_our_object ? spdlog::level::err : spdlog::level::info)
+                                            : severity == 1 ? spdlog::level::debug
+                                                            : spdlog::level::trace;
+    spdlog::log(lower, "{}: {}", library, text);
     return 0;
 }
 
