@@ -4,6 +4,7 @@
 // pinned stats map's id), not by name, so another instance's program is left alone.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <unistd.h>
 
@@ -59,8 +60,8 @@ int detach(const std::string& instance, bool as_json) {
         PinnedMaps maps(instance);
         pin_dir = maps.dir();
         const uint32_t stats_id = map_id(maps.fds().stats);
-        if_nameindex* list = if_nameindex();
-        for (if_nameindex* i = list; i && i->if_index; ++i) {
+        struct if_nameindex* list = ::if_nameindex();
+        for (struct if_nameindex* i = list; i && i->if_index; ++i) {
             LIBBPF_OPTS(bpf_xdp_query_opts, q);
             if (bpf_xdp_query(static_cast<int>(i->if_index), 0, &q) != 0) continue;
             const struct { uint32_t id; uint32_t flag; } modes[] = {{q.drv_prog_id, XDP_FLAGS_DRV_MODE},

@@ -90,8 +90,9 @@ int lookup(const std::string& instance, const LookupOptions& options, bool as_js
     const std::vector<uint8_t> frame = build_query_frame(spec);
     const int fd = program_fd(instance);
     std::vector<uint8_t> out(frame.size() + 4096);
-    LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.data(), .data_size_in = static_cast<uint32_t>(frame.size()),
-                .data_out = out.data(), .data_size_out = static_cast<uint32_t>(out.size()), .repeat = 1);
+    LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.data(), .data_out = out.data(),
+                .data_size_in = static_cast<uint32_t>(frame.size()), .data_size_out = static_cast<uint32_t>(out.size()),
+                .repeat = 1);
     const xgslb_stats before = read_stats(maps.fds().stats);
     const int err = bpf_prog_test_run_opts(fd, &run);
     const xgslb_stats after = read_stats(maps.fds().stats);

@@ -16,7 +16,7 @@ void drop_to_runtime_capabilities() {
     bool held[std::size(kKept)] = {};
     for (size_t i = 0; i < std::size(kKept); ++i) held[i] = capng_have_capability(CAPNG_EFFECTIVE, kKept[i]);
     capng_clear(CAPNG_SELECT_BOTH);
-    const auto sets = static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED);
+    const auto sets = static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET);
     // Only what the process holds now: asking for more would make capng_apply fail.
     for (size_t i = 0; i < std::size(kKept); ++i)
         if (held[i] && capng_update(CAPNG_ADD, sets, kKept[i]) != 0) throw Error("capng_update failed");

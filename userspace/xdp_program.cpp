@@ -39,6 +39,9 @@ int forward_library_log(Level level, const char* library, const char* format, va
     vsnprintf(line, sizeof line, format, args);
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    // libbpf starts its own lines with "libbpf: "; say the library once.
+    const std::string prefix = std::string(library) + ": ";
+    if (text.rfind(prefix, 0) == 0) text.erase(0, prefix.size());
     // LIBBPF_WARN/INFO/DEBUG and LIBXDP_* share the values 0, 1, 2.
     const int severity = static_cast<int>(level);
     const spdlog::level::level_enum lower = severity == 0   ? (loading_our_object ? spdlog::level::err : spdlog::level::info)
@@ -217,8 +220,14 @@ void XdpProgram::detach_all() {
     for (auto& a : attachments_) {
         const xdp_attach_mode xdp_mode = a.mode == AttachMode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB;
         // A program we swapped in ourselves (a.prog == nullptr) is detached the same way.
-        const int err = a.prog ? xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0)
-                               : bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode), nullptr);
+        int err = a.prog ? xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0)
+                         : bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode), nullptr);
+        if (err == -EPERM && a.prog) {
+            // After the capability drop libxdp cannot look the attached program up by id (that
+            // takes CAP_SYS_ADMIN). Netlink can detach it, and only if it is still ours.
+            LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = prog_fd());
+            err = bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode) | XDP_FLAGS_REPLACE, &opts);
+        }
         if (err)
             spdlog::warn("detaching from {} failed: {}", a.ifname, std::strerror(-err));
         else

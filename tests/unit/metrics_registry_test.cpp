@@ -34,7 +34,7 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeWithInfSumAndCount) {
               "d_seconds_bucket{le=\"0.001\"} 2\n"  // le is inclusive
               "d_seconds_bucket{le=\"0.01\"} 3\n"
               "d_seconds_bucket{le=\"+Inf\"} 4\n"
-              "d_seconds_sum 5.0065000000000002\n"
+              "d_seconds_sum 5.0065\n"
               "d_seconds_count 4\n");
 }
 
