@@ -12,7 +12,8 @@ METRICS=http://127.0.0.1:9153
 ctl() { "$XGSLBCTL" --instance "$INSTANCE" "$@"; }
 scrape() { in_server curl -sf --max-time 5 "$METRICS/metrics" | python3 "$IT_SOURCE_DIR/tests/integration/prom_text.py"; }
 sample() { jq -r --arg k "$2" '.[$k] // "absent"' <<<"$1"; }  # SCRAPE_JSON KEY
-delta() { python3 -c "import sys; print(int(float(sys.argv[2]) - float(sys.argv[1])))" "$(sample "$1" "$3")" "$(sample "$2" "$3")"; }
+# BEFORE AFTER KEY: a sample first reported after BEFORE counts from 0 (rcodes show once seen).
+delta() { jq -n -r --argjson a "$1" --argjson b "$2" --arg k "$3" 'if $b[$k] == null then "absent" else ($b[$k] - ($a[$k] // 0)) end'; }
 
 write_config "$WORK_DIR/c.yaml" 's/keepAttached: false/keepAttached: true/'
 printf 'metrics: {listen: "127.0.0.1:9153"}\nlogFormat: json\n' >>"$WORK_DIR/c.yaml"
