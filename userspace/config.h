@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "strategies/ip_prefix.h"
 #include "userspace/gslb_model.h"
 #include "userspace/ip_address.h"
 
@@ -60,6 +61,14 @@ struct RecordConfig {
     std::map<std::string, TargetSet> targets;  // geo tag -> addresses
 };
 
+// Where GeoIP regions come from (strategy geoip): CIDR lists, or a MaxMind DB's string field.
+struct GeoIpConfig {
+    std::map<std::string, std::vector<IpPrefix>> regions;  // region name -> prefixes
+    std::string mmdb_path;                                 // resolved against the config's directory
+    std::string mmdb_field = "datacenter";                 // k8gb's default
+    bool configured() const { return !regions.empty() || !mmdb_path.empty(); }
+};
+
 struct XdpConfig {
     std::vector<std::string> interfaces;
     std::string mode = "auto";      // "auto" | "native" | "generic" (see parse_attach_mode)
@@ -86,7 +95,7 @@ struct DnsConfig {
     std::vector<std::string> allow_transfer;  // tsig_keys names (canonical); empty: AXFR/IXFR refused
 };
 
-// The operations endpoint (userspace/metrics_endpoint.h): /metrics, /healthz, /readyz.
+// The operations endpoint (userspace/daemon_metrics.h): /metrics, /healthz, /readyz.
 struct MetricsConfig {
     std::optional<SocketAddress> listen;  // absent: no endpoint
 };
@@ -102,6 +111,7 @@ struct Config {
     DnsConfig dns;
     std::vector<RecordConfig> records;
     MetricsConfig metrics;
+    GeoIpConfig geoip;
 };
 
 // Throws xgslb::Error naming the file, line and field of the first problem found.

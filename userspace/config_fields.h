@@ -68,7 +68,9 @@ std::vector<SocketAddress> get_socket_addresses(const Field& f);  // at least on
 Ipv4Address get_ipv4(const Field& f);
 Ipv6Address get_ipv6(const Field& f);
 
-// Sections in their own files.
-MetricsConfig parse_metrics_config(const Field& f);  // config_metrics.cpp
+// Sections parsed in their own files.
+GeoIpConfig parse_geoip(const Field& f);                  // config_geoip.cpp
+void parse_record_strategy(const Field& f, RecordConfig& r);  // config_geoip.cpp: strategy + targets
+MetricsConfig parse_metrics_config(const Field& f);       // config_metrics.cpp
 
 }  // namespace xgslb::config_detail
