@@ -55,7 +55,12 @@ private:
     bool connected_;
 };
 
-SocketAddress loopback_any_port() { return parse_socket_address("127.0.0.1:0"); }
+// Port 0: the kernel picks a free one (the config parser refuses 0, so built by hand).
+SocketAddress loopback_any_port() {
+    SocketAddress a = parse_socket_address("127.0.0.1:9");
+    a.port = 0;
+    return a;
+}
 
 TEST(HttpEndpoint, ServesOverTcpAndClosesAfterOneResponse) {
     HttpEndpoint endpoint(loopback_any_port(), echo_path);
