@@ -222,9 +222,10 @@ void XdpProgram::detach_all() {
         // A program we swapped in ourselves (a.prog == nullptr) is detached the same way.
         int err = a.prog ? xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0)
                          : bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode), nullptr);
-        if (err == -EPERM && a.prog) {
+        if (err && a.prog) {
             // After the capability drop libxdp cannot look the attached program up by id (that
-            // takes CAP_SYS_ADMIN). Netlink can detach it, and only if it is still ours.
+            // takes CAP_SYS_ADMIN; it then reports ENOENT or EPERM). Netlink can detach it, and
+            // XDP_FLAGS_REPLACE makes sure it is still ours.
             LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = prog_fd());
             err = bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode) | XDP_FLAGS_REPLACE, &opts);
         }
