@@ -218,7 +218,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"not_a_map", "- a\n- b\n", "eu.yaml:1: expected a mapping at the top level"},
         BadConfig{"unknown_top_key", kHead + kDns + "recrods: []\n",
                   "eu.yaml:6: recrods: unknown key (expected one of: instance, logLevel, logFormat, geoTag, zones, xdp, dns, "
-                  "records, geoip, metrics)"},
+                  "records, geoip, source, metrics)"},
         BadConfig{"unknown_dns_key", kHead + kDns + "  worker: 2\n",
                   "eu.yaml:6: dns.worker: unknown key (expected one of: listen, udpPayloadSize, workers, "
                   "tcpIdleTimeoutMs, tcpMaxConnections, tsigKeys, allowTransfer)"},

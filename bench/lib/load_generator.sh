@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# Sourced by bench/run_throughput.sh: one bounded load run from the client namespace, and its
+# summary as one TSV line. GENERATOR picks the sender:
+#   kxdpgun  (knot-dnsutils) sends through AF_XDP on the client veth end, one thread per queue.
+#   xdp      tools/xdp_dns_loadgen sends from inside the kernel (BPF_PROG_TEST_RUN live frames)
+#            and counts replies with an XDP program: for when kxdpgun, not the responder, is
+#            the limit.
+# Both attach their own XDP program to the client end, so the harness's xdp_pass comes off for
+# the run and goes back after it (between runs kdig needs it to see XDP_TX replies). Addresses
+# and MACs are given explicitly: kxdpgun would otherwise look them up in the neighbour table.
+#
+#   gun_run RATE SECONDS OUT     raw output in OUT
+#   gun_summary OUT              "sent sent_per_s replies replies_per_s answered_% noerror nxdomain"
+
+GENERATOR=${GENERATOR:-kxdpgun}
+
+gun_client_xdp_pass() {
+  ip -n "$NS_CLIENT" link set dev "$IF_CLIENT" xdp off 2>/dev/null || true
+  ip -n "$NS_CLIENT" link set dev "$IF_CLIENT" xdp obj "$PASS_OBJ" sec xdp
+}
+
+gun_run() {
+  local rate=$1 seconds=$2 out=$3 cmd
+  case $GENERATOR in
+    kxdpgun) cmd=(kxdpgun -t "$seconds" -Q "$rate" -i "$QUERIES" -I "$IF_CLIENT" -l "$CLIENT_V4"
+                  -L "$CLIENT_MAC" -R "$SERVER_MAC" "$SERVER_V4") ;;
+    xdp) cmd=("$BUILD/tools/xdp_dns_loadgen" -t "$seconds" -Q "$rate" -i "$QUERIES" -I "$IF_CLIENT"
+              --src "$CLIENT_V4" --dst "$SERVER_V4" --src-mac "$CLIENT_MAC" --dst-mac "$SERVER_MAC") ;;
+    *) echo "GENERATOR is kxdpgun or xdp" >&2; return 1 ;;
+  esac
+  ip -n "$NS_CLIENT" link set dev "$IF_CLIENT" xdp off
+  # timeout: both wait for replies a little after -t; a hang must not stall the harness.
+  if ! in_client timeout $((seconds + 15)) "${cmd[@]}" >"$out" 2>&1; then
+    echo "$GENERATOR failed:" >&2; cat "$out" >&2
+    gun_client_xdp_pass
+    return 1
+  fi
+  gun_client_xdp_pass
+}
+
+# kxdpgun 3.2 prints "total queries: N (R pps)", "total replies: N (R pps) (P%)" and one
+# "responded RCODE: N" line per rcode seen, and no latency figures; xdp_dns_loadgen the same.
+gun_summary() {
+  awk '/^total queries:/ {sent=$3; gsub(/\(/, "", $4); sps=$4}
+       /^total replies:/ {rep=$3; gsub(/\(/, "", $4); rps=$4}
+       /^responded NOERROR:/ {ok=$3} /^responded NXDOMAIN:/ {nx=$3}
+       END {printf "%d\t%d\t%d\t%d\t%.2f\t%d\t%d\n", sent, sps, rep, rps, (sent ? 100 * rep / sent : 0), ok, nx}' "$1"
+}

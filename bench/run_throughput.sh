@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# End-to-end throughput: a load generator in a client namespace against each responder in turn in a server
+# namespace, over one veth pair: xgslb with XDP, xgslb's slow path alone, Knot DNS with its xdp
+# section, Knot DNS over plain UDP, NSD, and an XDP UDP echo as the ceiling of the harness
+# itself. Same zone (bench/fixtures/throughput.yaml, exported for Knot DNS and NSD), same query
+# mix (bench/fixtures/throughput_queries.txt: hot A/AAAA, NODATA, NXDOMAIN, mixed case, 10 of 16
+# with EDNS). Writes bench/results/throughput.md, throughput.tsv and two PNG plots.
+#
+# GENERATOR=kxdpgun (default: Knot's AF_XDP generator) or GENERATOR=xdp (tools/xdp_dns_loadgen:
+# BPF_PROG_TEST_RUN live frames, sent from inside the kernel; its files are throughput_xdp_loadgen.*).
+# bench/lib/load_generator.sh says why there are two.
+#
+#   sudo bench/run_throughput.sh [--smoke] [BUILD_DIR]     default build/
+#     RUNS=3 repetitions at RATE offered queries/s (1000000 for kxdpgun, 5000000 for xdp: more
+#     than either sends here, so each run is at the generator's maximum), DURATION=5 s each;
+#     servers alternate within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
+#     SERVERS="xgslb-xdp ..." picks a subset; OUT_DIR=bench/results.
+#   --smoke: DURATION=2, RUNS=1, RATE=20000, no sweep, OUT_DIR a temp dir unless set; checks
+#     only that each server answered (tests/integration/throughput_smoke_test.sh).
+#
+# Everything (servers, XDP attachments, pins, namespaces, the work dir) is removed on exit, on
+# error and on Ctrl-C. Load is bounded: the generator runs DURATION seconds under a timeout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GENERATOR=${GENERATOR:-kxdpgun}
+[[ $GENERATOR == kxdpgun || $GENERATOR == xdp ]] || { echo "run_throughput: GENERATOR is kxdpgun or xdp" >&2; exit 1; }
+smoke=0
+if [[ ${1:-} == --smoke ]]; then smoke=1; shift; fi
+BUILD=${1:-build}
+if ((smoke)); then
+  duration=${DURATION:-2} runs=${RUNS:-1} rate=${RATE:-20000} sweep=${SWEEP:-}
+  out_dir=${OUT_DIR:-$(mktemp -d /tmp/xgslb-throughput-smoke.XXXXXX)}
+else
+  duration=${DURATION:-5} runs=${RUNS:-3}
+  if [[ $GENERATOR == xdp ]]; then  # it reaches ~600k q/s here: offer more, sweep further
+    rate=${RATE:-5000000} sweep=${SWEEP-100000 200000 400000 800000 1600000}
+  else
+    rate=${RATE:-1000000} sweep=${SWEEP-25000 50000 100000 150000 200000 300000 500000}
+  fi
+  out_dir=${OUT_DIR:-bench/results}
+fi
+((duration > 0 && duration <= 30 && runs > 0 && runs <= 10 && rate > 0 && rate <= 10000000)) ||
+  { echo "run_throughput: DURATION 1-30, RUNS 1-10, RATE 1-10M" >&2; exit 1; }
+
+[[ $(id -u) == 0 ]] || { echo "run_throughput: needs root (namespaces, XDP)" >&2; exit 1; }
+name=throughput
+if [[ $GENERATOR == xdp ]]; then name=throughput_xdp_loadgen; fi
+for tool in $([[ $GENERATOR == kxdpgun ]] && echo kxdpgun) knotd nsd kdig jq gnuplot; do
+  command -v "$tool" >/dev/null || { echo "run_throughput: missing $tool (tools/install-deps.sh)" >&2; exit 1; }
+done
+[[ -f $BUILD/CMakeCache.txt ]] || cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_skel_gen \
+  $([[ $GENERATOR == xdp ]] && echo xdp_dns_loadgen) -j"$(nproc)" >/dev/null
+
+source tools/lib/netns.sh
+source bench/lib/throughput_servers.sh
+source bench/lib/load_generator.sh
+read -r -a servers <<<"${SERVERS:-${THROUGHPUT_SERVERS[*]}}"
+read -r -a sweep_rates <<<"$sweep"
+
+QUERIES=bench/fixtures/throughput_queries.txt
+PASS_OBJ=$BUILD/bpf/xdp_pass_skel/xdp_pass.bpf.o
+ECHO_OBJ=$BUILD/bpf/xdp_echo_udp_skel/xdp_echo_udp.bpf.o
+INSTANCE=bench-tp-$$-$RANDOM
+WORK=$(mktemp -d /tmp/xgslb-throughput.XXXXXX)
+mkdir -p "$out_dir"
+
+throughput_cleanup() {
+  server_stop
+  rm -rf "$WORK"
+}
+netns_on_exit throughput_cleanup
+netns_pair_create "$PASS_OBJ"
+# Where the smoke test looks for leftovers once this script has exited.
+if ((smoke)); then printf 'netns\t%s\t%s\ninstance\t%s\nwork\t%s\n' "$NS_SERVER" "$NS_CLIENT" "$INSTANCE" "$WORK" >"$out_dir/$name.resources"; fi
+SERVER_MAC=$(ip -n "$NS_SERVER" -j link show "$IF_SERVER" | jq -r '.[0].address')
+CLIENT_MAC=$(ip -n "$NS_CLIENT" -j link show "$IF_CLIENT" | jq -r '.[0].address')
+# Static neighbours: the kernel-stack servers must not have to resolve a client whose veth end
+# an AF_XDP program holds.
+ip -n "$NS_SERVER" neigh replace "$CLIENT_V4" lladdr "$CLIENT_MAC" dev "$IF_SERVER" nud permanent
+ip -n "$NS_CLIENT" neigh replace "$SERVER_V4" lladdr "$SERVER_MAC" dev "$IF_CLIENT" nud permanent
+# Frames the server end receives are checksummed by kxdpgun, and the replies of the kernel
+# stack servers carry complete checksums too (kxdpgun does not check them either way).
+in_server ethtool -K "$IF_SERVER" tx off >/dev/null
+# Frames the in-kernel generator sends arrive through veth's XDP transmit path, which needs NAPI
+# on the server end: an XDP program enables it, GRO does for the kernel-stack servers.
+if [[ $GENERATOR == xdp ]]; then in_server ethtool -K "$IF_SERVER" gro on >/dev/null; fi
+
+server_export_zone
+
+# ---- the runs ---------------------------------------------------------------------------------
+total=$(( ${#servers[@]} * (runs + ${#sweep_rates[@]}) ))
+step=0
+started=$SECONDS
+progress() {
+  step=$((step + 1))
+  local eta=$(( step > 1 ? (SECONDS - started) * (total - step + 1) / (step - 1) : 0 ))
+  printf '\rrun_throughput: %d/%d  %-10s %-22s  load %s  ~%ds left   ' "$step" "$total" "$1" "$2" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$eta" >&2
+}
+tsv=$out_dir/$name.tsv
+printf 'kind\tserver\trun\toffered\tsent\tsent_per_s\treplies\treplies_per_s\tanswered_pct\tnoerror\tnxdomain\n' >"$tsv"
+measure() {  # KIND SERVER RUN RATE
+  local raw=$WORK/gun.$1.$2.$3.$4.txt
+  gun_run "$4" "$duration" "$raw"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(gun_summary "$raw")" >>"$tsv"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for run in $(seq 1 "$runs"); do
+  # Alternate the order so slow drift in the machine's load does not favour one server.
+  order=("${servers[@]}")
+  if ((run % 2 == 0)); then mapfile -t order < <(printf '%s\n' "${servers[@]}" | tac); fi
+  for server in "${order[@]}"; do
+    progress "$server" "run $run of $runs"
+    server_start "$server"
+    measure max "$server" "$run" "$rate"
+    server_stop
+  done
+done
+for server in "${servers[@]}"; do
+  ((${#sweep_rates[@]})) || break
+  server_start "$server"
+  for r in "${sweep_rates[@]}"; do
+    progress "$server" "sweep $r q/s"
+    measure sweep "$server" 1 "$r"
+  done
+  server_stop
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+echo >&2
+
+LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke \
+  GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == xdp ]] && echo ' GENERATOR=xdp') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
+  bench/throughput_report.sh "$tsv" "$out_dir/$name"
+echo "run_throughput: wrote $out_dir/$name.md" >&2

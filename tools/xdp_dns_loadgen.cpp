@@ -1,0 +1,280 @@
+// xdp_dns_loadgen: a DNS load generator that sends from inside the kernel, for the throughput
+// harness (bench/run_throughput.sh, GENERATOR=xdp). kxdpgun sends through an AF_XDP socket, one
+// thread per queue; on a veth pair with one queue and two CPUs shared with the responder it
+// peaks below what an XDP responder can answer, so it measures itself. This one prebuilds up to
+// LOADGEN_FRAMES query frames from a kxdpgun-style query file ("name type [E]" per line), runs
+// bpf/xdp_dns_loadgen.bpf.c's `dns_loadgen` under BPF_PROG_TEST_RUN in live-frames mode (each
+// repetition: the next frame, XDP_TX out of the interface) at a paced rate, and counts replies
+// with `dns_replies` attached to the same interface. Run it inside the client's namespace.
+//
+//   xdp_dns_loadgen -I vc --src 10.77.0.1 --dst 10.77.0.2 --src-mac MAC --dst-mac MAC
+//                   -i queries.txt -Q RATE -t SECONDS
+// Prints kxdpgun's summary lines ("total queries: N (R pps)", "total replies: N (R pps) (P%)",
+// "responded RCODE: N"), so the harness reads both generators alike.
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "bpf/xdp_dns_loadgen.h"
+#include "userspace/dns_name.h"
+#include "userspace/error.h"
+#include "userspace/inet_checksum.h"
+#include "xdp_dns_loadgen.skel.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+volatile std::sig_atomic_t stop_requested = 0;
+
+struct Options {
+    std::string interface, queries, src_ip, dst_ip, src_mac, dst_mac;
+    uint64_t rate = 100000;
+    double seconds = 5;
+    uint16_t port = 53;
+};
+
+std::array<uint8_t, 6> parse_mac(const std::string& text) {
+    std::array<uint8_t, 6> mac{};
+    unsigned v[6];
+    if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+        throw xgslb::Error("bad MAC address '" + text + "'");
+    for (int i = 0; i < 6; ++i) mac[i] = static_cast<uint8_t>(v[i]);
+    return mac;
+}
+
+uint32_t parse_ipv4(const std::string& text) {
+    in_addr a{};
+    if (inet_pton(AF_INET, text.c_str(), &a) != 1) throw xgslb::Error("bad IPv4 address '" + text + "'");
+    return a.s_addr;  // network order
+}
+
+uint16_t qtype_code(const std::string& t) {
+    static const std::pair<const char*, uint16_t> known[] = {{"A", 1},   {"NS", 2},    {"CNAME", 5}, {"SOA", 6},
+                                                             {"TXT", 16}, {"AAAA", 28}, {"ANY", 255}};
+    for (const auto& [name, code] : known)
+        if (t == name) return code;
+    throw xgslb::Error("query type '" + t + "' not known to xdp_dns_loadgen");
+}
+
+void put16(std::vector<uint8_t>& f, size_t at, uint16_t v) {
+    f[at] = uint8_t(v >> 8);
+    f[at + 1] = uint8_t(v);
+}
+
+// One complete frame: Ethernet, IPv4 (no options), UDP from a port of its own, the DNS query.
+std::vector<uint8_t> build_frame(const Options& o, const std::string& name, uint16_t qtype, bool edns, uint16_t id,
+                                 uint16_t src_port) {
+    std::vector<uint8_t> dns = {uint8_t(id >> 8), uint8_t(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, uint8_t(edns)};
+    const xgslb::WireName wire = xgslb::name_to_wire(name);
+    dns.insert(dns.end(), wire.begin(), wire.end());
+    dns.insert(dns.end(), {uint8_t(qtype >> 8), uint8_t(qtype), 0, 1});
+    if (edns) dns.insert(dns.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});  // OPT, 1232 octets
+
+    std::vector<uint8_t> f(14 + 20 + 8);
+    const auto dst_mac = parse_mac(o.dst_mac), src_mac = parse_mac(o.src_mac);
+    std::copy(dst_mac.begin(), dst_mac.end(), f.begin());
+    std::copy(src_mac.begin(), src_mac.end(), f.begin() + 6);
+    put16(f, 12, 0x0800);
+    const size_t ip = 14, udp = 34;
+    const uint32_t src = parse_ipv4(o.src_ip), dst = parse_ipv4(o.dst_ip);
+    f[ip] = 0x45;
+    put16(f, ip + 2, uint16_t(20 + 8 + dns.size()));
+    f[ip + 8] = 64;
+    f[ip + 9] = 17;  // UDP
+    std::memcpy(&f[ip + 12], &src, 4);
+    std::memcpy(&f[ip + 16], &dst, 4);
+    put16(f, ip + 10, uint16_t(~xgslb::ones_complement_sum(&f[ip], 20)));
+    put16(f, udp, src_port);
+    put16(f, udp + 2, o.port);
+    put16(f, udp + 4, uint16_t(8 + dns.size()));
+    f.insert(f.end(), dns.begin(), dns.end());
+    // UDP checksum over the pseudo-header (addresses, protocol, length) and the datagram.
+    uint32_t pseudo = xgslb::ones_complement_sum(&f[ip + 12], 8) + 17 + uint32_t(8 + dns.size());
+    uint16_t sum = uint16_t(~xgslb::ones_complement_sum(&f[udp], f.size() - udp, pseudo));
+    put16(f, udp + 6, sum ? sum : 0xffff);
+    if (f.size() > LOADGEN_FRAME_MAX - 1) throw xgslb::Error("query for " + name + " too long for a frame");
+    return f;
+}
+
+// The query file in order, repeated to fill the table, each entry with its own ID and port so
+// that replies cannot be mistaken for each other by anything that tracks flows.
+std::vector<std::vector<uint8_t>> build_frames(const Options& o) {
+    std::ifstream in(o.queries);
+    if (!in) throw xgslb::Error("cannot read " + o.queries);
+    struct Line { std::string name; uint16_t qtype; bool edns; };
+    std::vector<Line> lines;
+    for (std::string text; std::getline(in, text);) {
+        std::istringstream fields(text);
+        std::string name, type, flags;
+        if (!(fields >> name >> type)) continue;
+        fields >> flags;
+        lines.push_back({name, qtype_code(type), flags.find('E') != std::string::npos});
+    }
+    if (lines.empty()) throw xgslb::Error(o.queries + " has no queries");
+    const size_t count = LOADGEN_FRAMES - LOADGEN_FRAMES % lines.size();  // whole rounds of the mix
+    std::vector<std::vector<uint8_t>> frames;
+    for (size_t i = 0; i < count; ++i) {
+        const Line& l = lines[i % lines.size()];
+        frames.push_back(build_frame(o, l.name, l.qtype, l.edns, uint16_t(i + 1), uint16_t(10000 + i)));
+    }
+    return frames;
+}
+
+uint64_t sum_counter(int map_fd, uint32_t index) {
+    const int cpus = libbpf_num_possible_cpus();
+    std::vector<uint64_t> values(static_cast<size_t>(cpus));
+    if (bpf_map_lookup_elem(map_fd, &index, values.data())) throw xgslb::Error("reading loadgen_stats failed");
+    uint64_t total = 0;
+    for (uint64_t v : values) total += v;
+    return total;
+}
+
+// Owns the loaded programs and the reply counter's attachment; detaches on every exit path.
+class Loadgen {
+public:
+    Loadgen(const Options& o, size_t frames) : ifindex_(if_nametoindex(o.interface.c_str())) {
+        if (!ifindex_) throw xgslb::Error("no interface " + o.interface + " in this namespace");
+        skel_ = xdp_dns_loadgen_bpf__open();
+        if (!skel_) throw xgslb::Error("opening the loadgen BPF object failed");
+        skel_->rodata->frame_count = static_cast<uint32_t>(frames);
+        skel_->rodata->server_port = htons(o.port);
+        if (xdp_dns_loadgen_bpf__load(skel_)) throw xgslb::Error("loading the loadgen BPF object failed");
+        if (bpf_xdp_attach(static_cast<int>(ifindex_), bpf_program__fd(skel_->progs.dns_replies), XDP_FLAGS_DRV_MODE, nullptr))
+            throw xgslb::Error("attaching dns_replies to " + o.interface + " failed (is another XDP program there?)");
+        attached_ = true;
+    }
+    ~Loadgen() {
+        if (attached_) bpf_xdp_detach(static_cast<int>(ifindex_), XDP_FLAGS_DRV_MODE, nullptr);
+        xdp_dns_loadgen_bpf__destroy(skel_);
+    }
+    Loadgen(const Loadgen&) = delete;
+    Loadgen& operator=(const Loadgen&) = delete;
+
+    void put_frame(uint32_t index, const std::vector<uint8_t>& frame) {
+        loadgen_frame value{};
+        value.len = static_cast<uint32_t>(frame.size());
+        std::copy(frame.begin(), frame.end(), value.data);
+        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.loadgen_frames), &index, &value, BPF_ANY))
+            throw xgslb::Error("writing loadgen_frames failed");
+    }
+
+    static constexpr uint32_t kBatch = 256;   // the kernel's largest live-frames batch
+    static constexpr uint32_t kCall = 65536;  // repetitions per call: ~10 ms of sending at most
+
+    // `count` repetitions of dns_loadgen in live-frames mode: each one frame sent.
+    void send(uint32_t count, const std::vector<uint8_t>& seed_frame) {
+        xdp_md ctx{};
+        ctx.ingress_ifindex = ifindex_;
+        ctx.data_end = static_cast<uint32_t>(seed_frame.size());  // the kernel insists it equals the input size
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = seed_frame.data(), .data_size_in = uint32_t(seed_frame.size()),
+                    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(count),
+                    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = kBatch);
+        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.dns_loadgen), &opts))
+            throw xgslb::Error("BPF_PROG_TEST_RUN (live frames) failed: " + std::string(std::strerror(errno)));
+    }
+
+    uint64_t counter(uint32_t index) const { return sum_counter(bpf_map__fd(skel_->maps.loadgen_stats), index); }
+
+private:
+    unsigned ifindex_;
+    xdp_dns_loadgen_bpf* skel_ = nullptr;
+    bool attached_ = false;
+};
+
+const char* rcode_name(unsigned rcode) {
+    static const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+    return rcode < std::size(names) ? names[rcode] : "OTHER";
+}
+
+int run(const Options& o) {
+    const auto frames = build_frames(o);
+    Loadgen gen(o, frames.size());
+    for (size_t i = 0; i < frames.size(); ++i) gen.put_frame(static_cast<uint32_t>(i), frames[i]);
+
+    // Paced in 100 ms slices: each slice sends its share in calls of up to kCall repetitions,
+    // then yields the CPU until the slice's end (not sleep: on a loaded machine a sleeping
+    // thread waits tens of ms to run again). Coarse on purpose: each call costs ~30 ms here
+    // whatever its size beyond one frame (measured with strace -T, kernel 6.18 on veth), so
+    // small calls cannot reach a high rate; within a slice the frames go out as fast as the
+    // kernel sends them, i.e. in bursts. A slice that overruns is not made up later, so the
+    // offered rate is an upper bound and the achieved one (sent) is what is reported.
+    const auto slice = std::chrono::milliseconds(100);
+    const double per_slice = double(o.rate) / 10.0;
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+    double owed = 0;
+    auto next = start;
+    while (!stop_requested && Clock::now() < end) {
+        owed += per_slice;
+        auto count = static_cast<uint64_t>(owed);
+        owed -= double(count);
+        while (count && !stop_requested && Clock::now() < end) {
+            const auto n = static_cast<uint32_t>(std::min<uint64_t>(count, Loadgen::kCall));
+            gen.send(n, frames[0]);
+            count -= n;
+        }
+        next += slice;
+        const auto now = Clock::now();
+        if (now < next) {
+            while (Clock::now() < next && Clock::now() < end) std::this_thread::yield();
+        } else {
+            next = now;
+            owed = 0;
+        }
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // replies still in flight
+
+    const uint64_t sent = gen.counter(LOADGEN_SENT), replies = gen.counter(LOADGEN_REPLIES);
+    std::printf("using interface %s, BPF_PROG_TEST_RUN live frames, UDP, %zu frames\n", o.interface.c_str(), frames.size());
+    std::printf("total queries:     %llu (%.0f pps)\n", (unsigned long long)sent, sent / elapsed);
+    std::printf("total replies:     %llu (%.0f pps) (%.2f%%)\n", (unsigned long long)replies, replies / elapsed,
+                sent ? 100.0 * double(replies) / double(sent) : 0.0);
+    for (unsigned rc = 0; rc < 16; ++rc)
+        if (uint64_t n = gen.counter(LOADGEN_RCODE + rc)) std::printf("responded %s: %llu\n", rcode_name(rc), (unsigned long long)n);
+    std::printf("duration: %.1f s\n", elapsed);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"DNS load generator: BPF_PROG_TEST_RUN live frames out of a (veth) interface"};
+    Options o;
+    app.add_option("-I,--interface", o.interface, "interface to send from and count replies on")->required();
+    app.add_option("-i,--infile", o.queries, "query file: 'name type [E]' per line")->required();
+    app.add_option("--src", o.src_ip, "our IPv4 address")->required();
+    app.add_option("--dst", o.dst_ip, "the responder's IPv4 address")->required();
+    app.add_option("--src-mac", o.src_mac, "our MAC address")->required();
+    app.add_option("--dst-mac", o.dst_mac, "the responder's MAC address")->required();
+    app.add_option("-p,--port", o.port, "the responder's UDP port");
+    app.add_option("-Q,--qps", o.rate, "offered queries per second")->check(CLI::Range(1ull, 20000000ull));
+    app.add_option("-t,--duration", o.seconds, "seconds of sending")->check(CLI::Range(0.1, 60.0));
+    CLI11_PARSE(app, argc, argv);
+    std::signal(SIGINT, [](int) { stop_requested = 1; });
+    std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    try {
+        return run(o);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "xdp_dns_loadgen: %s\n", e.what());
+        return 1;
+    }
+}
