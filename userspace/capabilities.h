@@ -12,6 +12,8 @@
 // CAP_NET_BIND_SERVICE (sockets are bound once; dns.listen changes need a restart anyway),
 // CAP_SYS_RESOURCE, CAP_DAC_OVERRIDE and the rest. The uid stays 0: the pins, the control
 // socket and /run/xgslb belong to root, and removing them on SIGTERM needs owner rights only.
+// Limitation: capset(2) acts on the calling thread only; threads started before the drop keep
+// their sets (README, Operations).
 #pragma once
 
 #include <string>
