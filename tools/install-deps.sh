@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libldns-dev liburing-dev libcurl4-openssl-dev libssl-dev libmaxminddb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcap-ng-dev  # xgslbd drops the capabilities it no longer needs after start
   # tests and demo
   iproute2 ethtool jq knot-dnsutils ldnsutils
   knot dnsperf  # Knot DNS to compare answers with (knot_compare_test.sh), and the slow-path benchmark

@@ -1,6 +1,7 @@
-// xgslbctl: inspect a running instance through its pinned maps (stats, records) or ask the
-// daemon itself over its control socket (zone export). Human output by default, `-o json` for
-// scripts.
+// xgslbctl: inspect a running instance through its pinned maps (stats, records), its loaded
+// program (lookup) or the daemon itself over its control socket (status, zone export); take a
+// stopped instance off its interfaces (detach). Human output by default, `-o json` for scripts.
+// The subcommands beyond stats and records live in tools/ctl_*.cpp.
 #include <arpa/inet.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "maps/pinned_maps.h"
+#include "tools/ctl_commands.h"
 #include "userspace/control_socket.h"
 #include "userspace/dns_name.h"
 #include "userspace/error.h"
@@ -127,6 +129,21 @@ int main(int argc, char** argv) {
     app.add_option("-i,--instance", instance, "instance (default: the only one pinned)");
     app.add_option("-o,--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
     auto* stats = app.add_subcommand("stats", "XDP counters summed over CPUs: seen, answered by kind, passed by reason");
+    bool watch = false;
+    double interval = 1;
+    unsigned count = 0;
+    stats->add_flag("-w,--watch", watch, "rates per second every interval, like top");
+    stats->add_option("--interval", interval, "seconds between samples (with --watch)")->check(CLI::Range(0.05, 3600.0));
+    stats->add_option("--count", count, "samples before exiting (with --watch; 0: until interrupted)");
+    auto* status = app.add_subcommand("status", "program, interfaces, XDP mode, map fill, last publish (asks the daemon)");
+    auto* lookup = app.add_subcommand("lookup", "what the loaded XDP program answers to a query (BPF_PROG_TEST_RUN)");
+    xgslb::ctl::LookupOptions lookup_options;
+    lookup->add_option("name", lookup_options.name, "query name")->required();
+    lookup->add_option("type", lookup_options.type, "query type (default A)");
+    lookup->add_option("--client", lookup_options.client, "source address of the query");
+    lookup->add_option("--ecs", lookup_options.ecs, "EDNS Client Subnet, e.g. 198.51.100.0/24");
+    lookup->add_option("--server", lookup_options.server, "destination address (default: the first one XDP answers for)");
+    auto* detach = app.add_subcommand("detach", "take a stopped instance's program off this namespace's interfaces, remove its pins");
     auto* records = app.add_subcommand("records", "what the maps hold: names, flags, A/AAAA sets");
     records->add_option("name", name, "only this name");
     auto* zone = app.add_subcommand("zone", "the zones as the daemon serves them");
@@ -140,7 +157,11 @@ int main(int argc, char** argv) {
     try {
         const bool as_json = output == "json";
         const std::string chosen = pick_instance(instance);
+        if (stats->parsed() && watch) return xgslb::ctl::watch_stats(chosen, as_json, interval, count);
         if (stats->parsed()) return show_stats(chosen, as_json);
+        if (status->parsed()) return xgslb::ctl::show_status(chosen, as_json);
+        if (lookup->parsed()) return xgslb::ctl::lookup(chosen, lookup_options, as_json);
+        if (detach->parsed()) return xgslb::ctl::detach(chosen, as_json);
         if (records->parsed()) return show_records(chosen, name, as_json);
         if (zone_export->parsed()) return export_zone(chosen, zone_name);
     } catch (const std::exception& e) {

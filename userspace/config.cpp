@@ -230,7 +230,8 @@ bool valid_instance(const std::string& s) {
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip", "source", "gslb", "rrl"});
+    check_keys(root, {"instance", "logLevel", "logFormat", "geoTag", "zones", "xdp", "dns", "records", "geoip",
+                      "source", "gslb", "rrl", "metrics"});
     Config c;
     c.source = source;
 
@@ -241,6 +242,8 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     if (!valid_instance(c.instance)) instance.fail(quoted(c.instance) + " must be 1-64 of [A-Za-z0-9._-]");
     if (auto n = root.child("logLevel"); n.present())
         c.log_level = get_choice(n, {"trace", "debug", "info", "warn", "error"});
+    if (auto n = root.child("logFormat"); n.present()) c.log_format = get_choice(n, {"text", "json"});
+    if (auto n = root.child("metrics"); n.present()) c.metrics = parse_metrics_config(n);
     if (auto n = root.child("geoTag"); n.present()) {
         c.geo_tag = get_string(n);
         // It becomes a DNS label of the cluster's NS name (gslb-ns-<geoTag>-...).

@@ -98,6 +98,11 @@ struct DnsConfig {
     std::vector<std::string> allow_transfer;  // tsig_keys names (canonical); empty: AXFR/IXFR refused
 };
 
+// The operations endpoint (userspace/daemon_metrics.h): /metrics, /healthz, /readyz.
+struct MetricsConfig {
+    std::optional<SocketAddress> listen;  // absent: no endpoint
+};
+
 // Where GSLB hosts come from besides static records (userspace/cluster/): a directory of
 // Kubernetes manifests, or the Kubernetes API.
 enum class SourceKind { None, Manifests, Kubernetes };
@@ -158,11 +163,13 @@ struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
     std::string log_level = "info"; // trace | debug | info | warn | error
+    std::string log_format = "text"; // text (key=value) | json, one object per line
     std::string geo_tag;            // this cluster's geo tag (k8gb clusterGeoTag); "" for a single node
     std::vector<ZoneConfig> zones;
     XdpConfig xdp;
     DnsConfig dns;
     std::vector<RecordConfig> records;
+    MetricsConfig metrics;
     GeoIpConfig geoip;
     SourceConfig cluster_source;  // `source:`
     std::optional<GslbConfig> gslb;  // absent: a single cluster, no peers, no edge updates

@@ -22,7 +22,7 @@ namespace xgslb {
 namespace {
 
 constexpr size_t kMaxCommand = 1024;
-constexpr const char* kCommands = "zone-export [ZONE]";
+constexpr const char* kCommands = "zone-export [ZONE], status";
 
 sockaddr_un unix_address(const std::string& path) {
     sockaddr_un addr{};
@@ -138,7 +138,16 @@ void ControlSocket::serve_one(int connection) {
         out = "error: expected one command line of at most " + std::to_string(kMaxCommand) + " octets ending in \\n\n";
     } else {
         line.resize(end);
-        out = reply(line, *view_.load());
+        std::lock_guard lock(status_mutex_);
+        if (line == "status" && status_source_) {
+            try {
+                out = "ok\n" + status_source_();
+            } catch (const std::exception& e) {
+                out = std::string("error: ") + e.what() + "\n";
+            }
+        } else {
+            out = reply(line, *view_.load());
+        }
     }
     if (!write_all(connection, out)) {
         spdlog::warn("control socket: the client left before the reply was sent");

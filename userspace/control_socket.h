@@ -6,6 +6,8 @@
 // the payload, and closes. Commands:
 //   zone-export [ZONE]   the current view as a master file (userspace/zone_export.h): every
 //                        zone, or only the one whose apex is ZONE
+//   status               one JSON object: program, interfaces, map fill, last publish
+//                        (userspace/daemon_metrics.h; the daemon sets the source)
 //
 // The socket is /run/xgslb/<instance>.sock, mode 0600 in a 0700 directory (root only: the
 // daemon's data is not secret, but nothing but root should hold the daemon's thread busy). It
@@ -13,7 +15,9 @@
 // next, which already holds the instance lock (daemon.cpp), so it never steals a live one's.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,6 +41,12 @@ public:
     // Replies from now on describe `view` (the daemon calls it with every publish).
     void publish(std::shared_ptr<const ZoneView> view) { view_.store(std::move(view)); }
 
+    // What "status" answers; called on the control thread. Unset: "status" is an error.
+    void set_status_source(std::function<std::string()> source) {
+        std::lock_guard lock(status_mutex_);
+        status_source_ = std::move(source);
+    }
+
     // One command line (without its "\n") to the whole reply, status line included.
     static std::string reply(std::string_view command, const ZoneView& view);
 
@@ -46,6 +56,8 @@ private:
 
     std::string path_;
     ViewHolder view_;
+    std::mutex status_mutex_;
+    std::function<std::string()> status_source_;
     int listen_fd_ = -1;
     int stop_fd_ = -1;  // eventfd: readable when the thread must stop
     std::thread thread_;

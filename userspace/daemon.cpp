@@ -11,10 +11,12 @@
 #include <cerrno>
 #include <chrono>
 
+#include "userspace/capabilities.h"
 #include "userspace/cluster/ingress_targets.h"
 #include "userspace/cluster/make_source.h"
 #include "maps/rrl_map_writer.h"
 #include "userspace/error.h"
+#include "userspace/log_format.h"
 #include "userspace/map_contents.h"
 #include "userspace/peers/static_gslb_hosts.h"
 #include "userspace/view_assembly.h"
@@ -89,7 +91,10 @@ constexpr std::chrono::seconds kFirstStateWait{10};
 
 }  // namespace
 
-Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), config_(load_config(config_path_)) {
+Daemon::Daemon(std::string config_path)
+    : config_path_(std::move(config_path)), config_(load_config(config_path_)),
+      metrics_(std::make_unique<DaemonMetrics>()) {
+    apply_log_format(config_.log_format);
     apply_log_level(config_.log_level);
 }
 
@@ -138,8 +143,12 @@ void Daemon::start() {
         server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
         control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
     }
+    metrics_->serve(*program_, *server_, config_.metrics);
+    control_->set_status_source([this, instance = config_.instance] { return metrics_->status_json(instance, *program_); });
     attach_interfaces(config_);
     start_peering();
+    drop_to_runtime_capabilities();
+    spdlog::info("capabilities dropped to CAP_BPF CAP_NET_ADMIN CAP_PERFMON cap_eff={}", effective_capabilities_hex());
 }
 
 // The peers' targets feed the model loop, which republishes; the loop's hosts (and the static
@@ -180,6 +189,8 @@ void Daemon::publish(std::shared_ptr<const ZoneView> view) {
     const MapContents contents = build_map_contents(*view, seed);
     const PublishStats stats = publisher_->publish(contents);
     view_ = std::move(view);
+    metrics_->record_publish(stats, contents, std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - started));
     if (server_) server_->publish(view_);
     if (control_) control_->publish(view_);
     const auto micros =
@@ -201,6 +212,7 @@ void Daemon::attach_interfaces(const Config& next) {
     if (shrank) program_->detach_all();
     for (const auto& ifname : next.xdp.interfaces)
         if (shrank || !program_->is_attached(ifname)) program_->attach(ifname, mode);
+    metrics_->record_attachments(program_->attachments());
 }
 
 void Daemon::reload() {
@@ -210,6 +222,7 @@ void Daemon::reload() {
         if (next.instance != config_.instance)
             throw Error(config_path_ + ": instance: changing the instance (" + config_.instance + " -> " +
                         next.instance + ") needs a restart");
+        apply_log_format(next.log_format);
         apply_log_level(next.log_level);
         warn_restart_only(config_.dns, next.dns);
         warn_source_restart_only(config_.cluster_source, next.cluster_source);
@@ -228,6 +241,7 @@ void Daemon::shut_down() {
     peering_.reset();  // stops polling and edge updates first: they may be mid-query
     model_.reset();    // stops the source and the loop: nothing publishes after this
     control_.reset();  // removes the socket
+    metrics_->stop_serving();  // before the server and program its collectors read go
     server_.reset();  // joins the workers
     if (!program_) return;
     if (config_.xdp.keep_attached) {

@@ -16,6 +16,7 @@
 #include "userspace/cluster/model_loop.h"
 #include "userspace/config.h"
 #include "userspace/control_socket.h"
+#include "userspace/daemon_metrics.h"
 #include "userspace/dns_server.h"
 #include "userspace/peers/cluster_peering.h"
 #include "userspace/publisher.h"
@@ -51,8 +52,9 @@ private:
     std::mutex publish_mutex_;  // the model loop's thread publishes; start/stop touch the sinks
     std::shared_ptr<const ZoneView> view_;
     std::unique_ptr<DnsServer> server_;
-    std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
-    std::unique_ptr<ModelLoop> model_;          // source -> controller -> view -> publish()
+    std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export, status)
+    std::unique_ptr<DaemonMetrics> metrics_;  // registry, /metrics /healthz /readyz, status
+    std::unique_ptr<ModelLoop> model_;        // source -> controller -> view -> publish()
     std::unique_ptr<ClusterPeering> peering_;  // gslb: peers and the edge delegation (issue 6)
 };
 

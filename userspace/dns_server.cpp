@@ -73,4 +73,10 @@ ServerCounters DnsServer::total() const {
     return sum;
 }
 
+QueryStats::Snapshot DnsServer::query_stats() const {
+    QueryStats::Snapshot sum;
+    for (const auto& w : workers_) sum += w->query_stats();
+    return sum;
+}
+
 }  // namespace xgslb

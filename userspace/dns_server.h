@@ -49,6 +49,7 @@ public:
     unsigned workers() const { return static_cast<unsigned>(workers_.size()); }
     std::vector<ServerCounters> counters() const;  // one per worker
     ServerCounters total() const;
+    QueryStats::Snapshot query_stats() const;  // every worker's, merged
 
 private:
     DnsServerOptions options_;

@@ -221,6 +221,7 @@ struct ServerWorker::Loop {
     LogLimiter log_;
     std::atomic<uint64_t> udp_queries{0}, udp_responses{0}, tcp_queries{0}, tcp_responses{0}, dropped{0},
         tcp_accepted{0}, tcp_refused{0}, tcp_open{0}, tcp_idle_closed{0}, errors{0};
+    QueryStats query_stats;  // responses by rcode and answer latency, for /metrics
 };
 
 ServerWorker::Loop::Loop(unsigned index_, WorkerSockets sockets, const ServerSettings& settings_,
@@ -536,7 +537,9 @@ void ServerWorker::Loop::answer_udp(const UdpSocket& s, std::span<const uint8_t>
     const uint64_t slot = free_sends.back();
     UdpSend& out = *sends[slot];
     // Into the slot's own buffer: its capacity from earlier responses is reused.
+    const auto started = Clock::now();
     if (!answerer.answer_into(query, context, view.current(), out.payload)) return bump(dropped);
+    query_stats.record(Transport::udp, out.payload.data(), out.payload.size(), Clock::now() - started);
     out.peer = peer;
     out.iov = {out.payload.data(), out.payload.size()};
     out.msg = {};
@@ -624,8 +627,10 @@ void ServerWorker::Loop::answer_tcp(Connection& c) {
     while (auto message = c.reader.next()) {
         bump(tcp_queries);
         // Several messages for a zone transfer (RFC 5936 2.2), queued back to back.
+        const auto started = Clock::now();
         const std::vector<std::vector<uint8_t>> responses = answerer.answer_all(*message, context, view.current());
         if (responses.empty()) bump(dropped);
+        else query_stats.record(Transport::tcp, responses[0].data(), responses[0].size(), Clock::now() - started);
         for (const std::vector<uint8_t>& response : responses) {
             if (response.size() > TcpResponseWriter::max_message) {
                 bump(dropped);
@@ -729,6 +734,8 @@ ServerWorker::~ServerWorker() = default;
 void ServerWorker::run() { loop_->run(); }
 
 void ServerWorker::request_stop() { loop_->request_stop(); }
+
+QueryStats::Snapshot ServerWorker::query_stats() const { return loop_->query_stats.snapshot(); }
 
 ServerCounters ServerWorker::counters() const {
     const Loop& l = *loop_;

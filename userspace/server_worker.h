@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "userspace/dns_answerer.h"
+#include "userspace/query_stats.h"
 #include "userspace/server_sockets.h"
 #include "userspace/view_holder.h"
 
@@ -57,6 +58,7 @@ public:
     void run();           // the thread's body: serves until request_stop(), then cancels and reaps
     void request_stop();  // from any thread
     ServerCounters counters() const;  // from any thread
+    QueryStats::Snapshot query_stats() const;  // from any thread
 
 private:
     struct Loop;

@@ -27,9 +27,10 @@
 namespace xgslb {
 namespace {
 
-// While our own object loads, libbpf's warnings (the verifier log) are what an operator needs
-// to see; at any other time they come from probes that fail on purpose (libxdp trying its
-// dispatcher, then falling back), so libbpf and libxdp messages are logged at debug.
+// libbpf and libxdp messages go to spdlog one level lower than the library says (WARN -> info,
+// INFO -> debug, DEBUG -> trace): most of their warnings come from probes that fail on purpose
+// (libxdp trying its dispatcher, then falling back). The exception: while our own object loads,
+// a warning is the verifier log, which is what an operator needs to see, so it is an error.
 thread_local bool loading_our_object = false;
 
 template <typename Level>
@@ -38,8 +39,15 @@ int forward_library_log(Level level, const char* library, const char* format, va
     vsnprintf(line, sizeof line, format, args);
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    const bool warning = static_cast<int>(level) == 0;  // LIBBPF_WARN / LIBXDP_WARN
-    spdlog::log(warning && loading_our_object ? spdlog::level::err : spdlog::level::debug, "{}: {}", library, text);
+    // libbpf starts its own lines with "libbpf: "; say the library once.
+    const std::string prefix = std::string(library) + ": ";
+    if (text.rfind(prefix, 0) == 0) text.erase(0, prefix.size());
+    // LIBBPF_WARN/INFO/DEBUG and LIBXDP_* share the values 0, 1, 2.
+    const int severity = static_cast<int>(level);
+    const spdlog::level::level_enum lower = severity == 0   ? (loading_our_object ? spdlog::level::err : spdlog::level::info)
+                                            : severity == 1 ? spdlog::level::debug
+                                                            : spdlog::level::trace;
+    spdlog::log(lower, "{}: {}", library, text);
     return 0;
 }
 
@@ -217,8 +225,15 @@ void XdpProgram::detach_all() {
     for (auto& a : attachments_) {
         const xdp_attach_mode xdp_mode = a.mode == AttachMode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB;
         // A program we swapped in ourselves (a.prog == nullptr) is detached the same way.
-        const int err = a.prog ? xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0)
-                               : bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode), nullptr);
+        int err = a.prog ? xdp_program__detach(a.prog, a.ifindex, xdp_mode, 0)
+                         : bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode), nullptr);
+        if (err && a.prog) {
+            // After the capability drop libxdp cannot look the attached program up by id (that
+            // takes CAP_SYS_ADMIN; it then reports ENOENT or EPERM). Netlink can detach it, and
+            // XDP_FLAGS_REPLACE makes sure it is still ours.
+            LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = prog_fd());
+            err = bpf_xdp_detach(a.ifindex, xdp_mode_flag(a.mode) | XDP_FLAGS_REPLACE, &opts);
+        }
         if (err)
             spdlog::warn("detaching from {} failed: {}", a.ifname, std::strerror(-err));
         else

@@ -45,6 +45,12 @@ public:
     AttachMode attach(const std::string& ifname, AttachMode mode);
     void detach_all();
     bool is_attached(const std::string& ifname) const;
+    // Interface name and mode of every attachment this program holds now.
+    std::vector<std::pair<std::string, AttachMode>> attachments() const {
+        std::vector<std::pair<std::string, AttachMode>> out;
+        for (const auto& a : attachments_) out.emplace_back(a.ifname, a.mode);
+        return out;
+    }
     std::string pin_dir() const { return pin_dir_; }
     void remove_pins();  // unlink maps and the pin directory (detach first)
 

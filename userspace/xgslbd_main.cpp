@@ -5,6 +5,7 @@
 
 #include "userspace/config.h"
 #include "userspace/daemon.h"
+#include "userspace/log_format.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"xgslbd: GSLB DNS answered by XDP"};
@@ -14,7 +15,7 @@ int main(int argc, char** argv) {
     app.add_flag("--check", check_only, "validate the configuration and exit");
     CLI11_PARSE(app, argc, argv);
 
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ xgslbd %v");
+    xgslb::apply_log_format("text");  // until the config says otherwise
     try {
         if (check_only) {
             const xgslb::Config config = xgslb::load_config(config_path);

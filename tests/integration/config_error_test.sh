@@ -96,6 +96,6 @@ write_config "$WORK_DIR/no-interface.yaml" 's/interfaces: \[vs\]/interfaces: [no
   's/172\.18\.0\.10\]/172.18.0.66]/'
 run_bad "$WORK_DIR/no-interface.yaml"
 ((STATUS != 0)) || fail "second start, interface nosuch0: exit status 0; output: $OUT"
-[[ $OUT == *" error xgslbd "* ]] || fail "second start, interface nosuch0: no error logged: $OUT"
+[[ $OUT == *" level=error "* ]] || fail "second start, interface nosuch0: no error logged: $OUT"
 check_running_untouched "second start on a missing interface"
-pass "second start failing on a missing interface: running instance untouched ($(grep ' error ' <<<"$OUT" | tail -n 1 | cut -d' ' -f4-))"
+pass "second start failing on a missing interface: running instance untouched ($(grep ' level=error ' <<<"$OUT" | tail -n 1 | sed 's/.* msg=//'))"

@@ -54,8 +54,8 @@ TEST(ControlSocketReply, ZoneExportAllOneAndErrors) {
     EXPECT_EQ(ControlSocket::reply("zone-export nope.example", *view),
               "error: no zone nope.example. is served (zones: cloud.example.com., example.org.)\n");
     EXPECT_EQ(ControlSocket::reply("zone-export a b", *view), "error: usage: zone-export [ZONE]\n");
-    EXPECT_EQ(ControlSocket::reply("reboot", *view), "error: unknown command 'reboot' (commands: zone-export [ZONE])\n");
-    EXPECT_EQ(ControlSocket::reply("", *view), "error: empty command (commands: zone-export [ZONE])\n");
+    EXPECT_EQ(ControlSocket::reply("reboot", *view), "error: unknown command 'reboot' (commands: zone-export [ZONE], status)\n");
+    EXPECT_EQ(ControlSocket::reply("", *view), "error: empty command (commands: zone-export [ZONE], status)\n");
 }
 
 TEST_F(ControlSocketTest, ServesTheCurrentViewAndCleansUp) {
