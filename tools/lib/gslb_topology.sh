@@ -113,10 +113,19 @@ EOF
 # ask TAG NAME: the A records cluster TAG answers for NAME, sorted, space-separated (from the
 # client namespace, straight to the cluster: what the cluster itself says).
 # No cookie option, so the query is one the XDP program answers (it passes EDNS options on).
-ask() { in_ns client dig +time=1 +tries=1 +nocookie +short @"${CLUSTER_DNS[$1]}" "$2" A 2>/dev/null | sort | xargs; }
+# An answer without records (a host with no healthy targets) is ""; no answer at all is "timeout".
+ask() {
+  local out
+  out=$(in_ns client dig +time=1 +tries=1 +nocookie +short @"${CLUSTER_DNS[$1]}" "$2" A 2>/dev/null) || { echo timeout; return; }
+  sort <<<"$out" | xargs
+}
 
 # resolve NAME: the same through the client's resolver (the edge's delegation, unbound's cache).
-resolve() { in_ns client dig +time=2 +tries=1 +short @127.0.0.1 "$1" A 2>/dev/null | sort | xargs; }
+resolve() {
+  local out
+  out=$(in_ns client dig +time=2 +tries=1 +short @127.0.0.1 "$1" A 2>/dev/null) || { echo timeout; return; }
+  sort <<<"$out" | xargs
+}
 
 # curl_region NAME: the region of the app that served http://NAME/, through getaddrinfo and unbound.
 curl_region() {
