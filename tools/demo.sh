@@ -109,8 +109,8 @@ if measure_switch us; then
 else
   bad "still not us ${SWITCH_LIMIT} s after the manifest was written"
 fi
-status_file="$work/eu/manifests/gslb-failover.yaml.status.json"
-[ -f "$status_file" ] && show jq -c . "$status_file"
+echo "  eu's Gslb demo/failover status (written by eu's controller):"
+gslb_status "$work/eu" failover | jq -c . 2>/dev/null | sed 's/^/    /' || true
 
 step "eu's endpoints are ready again -> back to eu"
 echo "  $ sed -i 's/ready: false/ready: true/' $work/eu/manifests/endpointslice-frontend-podinfo.yaml"

@@ -21,7 +21,7 @@ expect_within "$limit" "$eu" "eu resolves its own target" ask eu "$host"
 expect_within "$limit" "$us" "us resolves its own target" ask us "$host"
 
 endpoints_set_ready eu "$E2E_WORK/eu" false >/dev/null
-status() { jq -r ".serviceHealth[\"$host\"] // empty" "$E2E_WORK/eu/manifests/gslb-failover.yaml.status.json" 2>/dev/null || true; }
+status() { gslb_status "$E2E_WORK/eu" failover | jq -r ".serviceHealth[\"$host\"] // empty" 2>/dev/null || true; }
 expect_within "$limit" "Unhealthy" "eu's Gslb serviceHealth" status
 expect_within "$limit" "$us" "eu fails over to us" ask eu "$host"
 expect_stays 2 "$us" "us still returns its own" ask us "$host"

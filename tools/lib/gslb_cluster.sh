@@ -8,6 +8,7 @@
 #   cluster_stop TAG                                     # SIGTERM: detaches, unpins, stops answering
 #   app_start TAG ADDR DIR SRC                           # the region app on ADDR:80
 #   endpoints_set_ready TAG DIR true|false               # the EndpointSlice rewritten, atomically
+#   gslb_status DIR NAME                                 # the Gslb demo/NAME's status, as JSON
 #
 # Short timers on purpose: the peer poll interval (CLUSTER_POLL_MS) bounds how long a cluster
 # keeps answering with another cluster's stale targets; CLUSTER_DROP_MS how long a silent peer
@@ -83,3 +84,7 @@ endpoints_set_ready() {
   mv "$dir/endpointslice.tmp" "$file"
   date +%s.%N
 }
+
+# The status the manifests source writes for Gslb demo/NAME (the API source would PUT it to
+# the Gslb's /status): serviceHealth, healthyRecords, geoTag. Empty until written.
+gslb_status() { cat "$1/manifests/.status/demo.$2.json" 2>/dev/null || true; }
