@@ -80,7 +80,7 @@ if [[ -n ${seen[eu]:-} && -n ${seen[us]:-} ]]; then good "curl reached eu and us
 # measure_switch TO: polls curl through the resolver every 100 ms from the manifest write
 # ($changed) until the app of region TO answers; prints every change of answer on the way.
 measure_switch() {
-  local to=$1 last= region t
+  local to=$1 last='' region t
   while :; do
     region=$(curl_region failover.cloud.example.com)
     t=$(elapsed_since "$changed")
