@@ -100,27 +100,29 @@ for i in 1 2 3; do
 done
 show in_ns client dig +noall +answer @127.0.0.1 failover.cloud.example.com A
 
+# switch READY TO: eu's EndpointSlice manifest gets ready: READY, then the switch to TO is
+# timed; SWITCH_TIME holds it, empty when it did not happen.
+switch() {
+  local ready=$1 to=$2
+  echo "  $ sed -i 's/ready: $([[ $ready == true ]] && echo false || echo true)/ready: $ready/' $work/eu/manifests/endpointslice-frontend-podinfo.yaml"
+  changed=$(endpoints_set_ready eu "$work/eu" "$ready")
+  if measure_switch "$to"; then
+    good "$to answers ${SWITCH_TIME} s after the manifest was written"
+  else
+    SWITCH_TIME=
+    bad "still not $to ${SWITCH_LIMIT} s after the manifest was written"
+  fi
+  echo "  eu's Gslb demo/failover status (written by eu's controller):"
+  gslb_status "$work/eu" failover | jq -c . 2>/dev/null | sed 's/^/    /' || true
+}
+
 step "eu's app loses its ready endpoints (ready: false in eu's EndpointSlice manifest) -> us"
-echo "  $ sed -i 's/ready: true/ready: false/' $work/eu/manifests/endpointslice-frontend-podinfo.yaml"
-changed=$(endpoints_set_ready eu "$work/eu" false)
-if measure_switch us; then
-  good "switched to us ${SWITCH_TIME} s after the manifest was written"
-  DOWN_TIME=$SWITCH_TIME
-else
-  bad "still not us ${SWITCH_LIMIT} s after the manifest was written"
-fi
-echo "  eu's Gslb demo/failover status (written by eu's controller):"
-gslb_status "$work/eu" failover | jq -c . 2>/dev/null | sed 's/^/    /' || true
+switch false us
+DOWN_TIME=$SWITCH_TIME
 
 step "eu's endpoints are ready again -> back to eu"
-echo "  $ sed -i 's/ready: false/ready: true/' $work/eu/manifests/endpointslice-frontend-podinfo.yaml"
-changed=$(endpoints_set_ready eu "$work/eu" true)
-if measure_switch eu; then
-  good "back to eu ${SWITCH_TIME} s after the manifest was written"
-  UP_TIME=$SWITCH_TIME
-else
-  bad "still not eu ${SWITCH_LIMIT} s after the manifest was written"
-fi
+switch true eu
+UP_TIME=$SWITCH_TIME
 
 step "XDP counters: answered_* never left the kernel; pass_* went to the slow path"
 for tag in eu us; do

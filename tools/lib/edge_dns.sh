@@ -66,7 +66,7 @@ EOF
   named-checkconf "$dir/named.conf" >/dev/null
   named-checkzone -q "$zone" "$dir/$zone.zone"
   in_ns_bg "$member" "$dir/named.log" named -g -4 -n 1 -c "$dir/named.conf"
-  topo_wait 15 in_ns "$member" dig +time=1 +tries=1 +norecurse @"$addr" "$zone" SOA +short || {
+  wait_for 15 in_ns "$member" dig +time=1 +tries=1 +norecurse @"$addr" "$zone" SOA +short || {
     tail -20 "$dir/named.log" >&2
     return 1
   }

@@ -59,7 +59,7 @@ cluster_start() {
   topo_forget_pins "$(cluster_instance "$tag")"
   in_ns_bg "$tag" "$log" "$build/userspace/xgslbd" --config "$dir/xgslbd.yaml"
   CLUSTER_PID[$tag]=$TOPO_BG_PID
-  topo_wait 20 grep -q "xgslbd ready" "$log" || {
+  wait_for 20 grep -q "xgslbd ready" "$log" || {
     echo "cluster $tag: xgslbd not ready; its log:" >&2
     tail -30 "$log" >&2
     return 1
@@ -71,7 +71,7 @@ cluster_stop() { topo_stop_pid "${CLUSTER_PID[$1]}"; }
 app_start() {
   local tag=$1 addr=$2 dir=$3 src=$4
   in_ns_bg "$tag" "$dir/app.log" python3 "$src/tools/demo/region_app.py" --region "$tag" --listen "$addr" --port 80
-  topo_wait 10 grep -q "listening" "$dir/app.log"
+  wait_for 10 grep -q "listening" "$dir/app.log"
 }
 
 # Rewrites every `ready:` of the cluster's EndpointSlice manifest. Written beside and renamed

@@ -52,7 +52,7 @@ EOF
   unbound-checkconf "$dir/unbound.conf" >/dev/null
   printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >"$dir/resolv.conf"
   in_ns_bg "$member" "$dir/unbound.log" unbound -d -c "$dir/unbound.conf"
-  topo_wait 15 in_ns "$member" dig +time=1 +tries=1 @127.0.0.1 "$zone" SOA +short || {
+  wait_for 15 in_ns "$member" dig +time=1 +tries=1 @127.0.0.1 "$zone" SOA +short || {
     tail -20 "$dir/unbound.log" >&2
     return 1
   }

@@ -11,12 +11,16 @@
 #   topo_stop_pid PID                    # TERM, bounded wait, KILL
 #   topo_on_exit 'CMD'                   # runs first at clean-up, in the order registered
 #   topo_forget_pins INSTANCE            # its /sys/fs/bpf/xgslb/INSTANCE goes at clean-up
+#   wait_for SECONDS CMD...              # (tools/lib/netns.sh) until CMD succeeds
 #
 # Why a bridge in its own namespace, not veth pairs: every member (edge DNS, clusters, client)
 # reaches every other one, as on one network. Every hub port runs an XDP_PASS program, because a
 # frame an XDP program sends back with XDP_TX only arrives at a veth end that runs XDP. Every
 # member computes its own checksums (tx offload off): veth otherwise hands over partial UDP
 # checksums, and the XDP program's incremental update of one of those is garbage.
+
+# shellcheck source=tools/lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"  # wait_for
 
 TOPO_TAG="xg$$r$RANDOM"
 TOPO_HUB="$TOPO_TAG-hub"
@@ -94,14 +98,4 @@ topo_add_member() {
   ip -n "$TOPO_HUB" link set dev "$port" xdp obj "$TOPO_PASS_OBJ" sec xdp
   ip -n "$TOPO_HUB" link set "$port" up
   ip -n "$ns" link set lan0 up
-}
-
-# topo_wait SECONDS CMD...: until CMD succeeds, at most SECONDS.
-topo_wait() {
-  local seconds=$1; shift
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
 }
