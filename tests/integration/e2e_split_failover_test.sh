@@ -6,6 +6,7 @@
 # shellcheck source=tests/integration/e2e_lib.sh
 source "$(dirname "$0")/e2e_lib.sh"
 e2e_init "$1"
+e2e_require_multicluster
 manifests="$E2E_WORK/split-manifests"
 mkdir -p "$manifests"
 cp -r "$E2E_SRC/tools/demo/manifests/eu" "$E2E_SRC/tools/demo/manifests/us" "$manifests/"

@@ -129,7 +129,7 @@ resolve() {
 
 # curl_region NAME: the region of the app that served http://NAME/, through getaddrinfo and unbound.
 curl_region() {
-  in_client_resolving client "$GSLB_WORK/client" curl -4 -s --max-time 1 "http://$1/" 2>/dev/null | jq -r .region 2>/dev/null || true
+  in_client_resolving client "$GSLB_WORK/client" curl -4 -s --max-time 2 "http://$1/" 2>/dev/null | jq -r .region 2>/dev/null || true
 }
 
 # edge_delegation: the NS names the edge refers cloud.example.com to, sorted (a referral: they
