@@ -62,7 +62,7 @@ ZoneConfig parse_zone(const Field& f) {
 }
 
 RecordConfig parse_record(const Field& f) {
-    check_keys(f, {"name", "ttl", "a", "aaaa", "cname", "txt", "ns"});
+    check_keys(f, {"name", "ttl", "a", "aaaa", "cname", "txt", "ns", "strategy", "targets"});
     if (!f.child("name").present()) f.fail("missing key 'name'");
     RecordConfig r;
     r.name = get_name(f.child("name"), true);
@@ -78,7 +78,11 @@ RecordConfig parse_record(const Field& f) {
             if (r.txt.back().size() > 255) i.fail("a TXT string is at most 255 octets");
         });
     if (auto n = f.child("ns"); n.present()) r.ns = get_names(n);
-    const bool other_data = !r.a.empty() || !r.aaaa.empty() || !r.txt.empty() || !r.ns.empty();
+    parse_record_strategy(f, r);
+    if (r.strategy && (!r.a.empty() || !r.aaaa.empty() || !r.cname.empty()))
+        f.fail("a record with a strategy takes its addresses from 'targets', not a, aaaa or cname");
+    const bool other_data =
+        !r.a.empty() || !r.aaaa.empty() || !r.txt.empty() || !r.ns.empty() || r.strategy.has_value();
     if (!r.cname.empty() && other_data) f.fail("a CNAME cannot coexist with other data (RFC 1034 3.6.2)");
     if (r.cname.empty() && !other_data) f.fail("record has no data (a, aaaa, cname, txt or ns)");
     return r;
@@ -113,6 +117,14 @@ void check_records(const Field& records, const Config& c) {
         auto [it, fresh] = first_index.emplace(canonical_name(r.name), i);
         if (!fresh) name.fail(quoted(r.name) + " is already defined by records[" + std::to_string(it->second) + "]");
     }
+}
+
+// A geoip record needs regions to be decided from.
+void check_geoip_users(const Field& root, const Config& c) {
+    if (c.geoip.configured()) return;
+    for (size_t i = 0; i < c.records.size(); ++i)
+        if (c.records[i].strategy && c.records[i].strategy->type == StrategyType::GeoIp)
+            root.child("records").item(i).child("strategy").fail("type geoip needs a top-level 'geoip' section");
 }
 
 void check_zones(const Field& zones, const Config& c) {
@@ -226,7 +238,7 @@ bool valid_geo_tag(const std::string& s) {
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip"});
     Config c;
     c.source = source;
 
@@ -294,6 +306,8 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
         for_each_item(records, [&](const Field& r) { c.records.push_back(parse_record(r)); });
         check_records(records, c);
     }
+    if (auto geoip = root.child("geoip"); geoip.present()) c.geoip = parse_geoip(geoip);
+    check_geoip_users(root, c);
     check_default_glue(zones, c);
     return c;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "strategies/ip_prefix.h"
 #include "userspace/gslb_model.h"
 #include "userspace/ip_address.h"
 
@@ -60,6 +61,14 @@ struct RecordConfig {
     std::map<std::string, TargetSet> targets;  // geo tag -> addresses
 };
 
+// Where GeoIP regions come from (strategy geoip): CIDR lists, or a MaxMind DB's string field.
+struct GeoIpConfig {
+    std::map<std::string, std::vector<IpPrefix>> regions;  // region name -> prefixes
+    std::string mmdb_path;                                 // resolved against the config's directory
+    std::string mmdb_field = "datacenter";                 // k8gb's default
+    bool configured() const { return !regions.empty() || !mmdb_path.empty(); }
+};
+
 struct XdpConfig {
     std::vector<std::string> interfaces;
     std::string mode = "auto";      // "auto" | "native" | "generic" (see parse_attach_mode)
@@ -95,6 +104,7 @@ struct Config {
     XdpConfig xdp;
     DnsConfig dns;
     std::vector<RecordConfig> records;
+    GeoIpConfig geoip;
 };
 
 // Throws xgslb::Error naming the file, line and field of the first problem found.

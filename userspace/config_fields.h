@@ -68,4 +68,8 @@ std::vector<SocketAddress> get_socket_addresses(const Field& f);  // at least on
 Ipv4Address get_ipv4(const Field& f);
 Ipv6Address get_ipv6(const Field& f);
 
+// Sections parsed in their own files.
+GeoIpConfig parse_geoip(const Field& f);                  // config_geoip.cpp
+void parse_record_strategy(const Field& f, RecordConfig& r);  // config_geoip.cpp: strategy + targets
+
 }  // namespace xgslb::config_detail

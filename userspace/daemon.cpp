@@ -13,6 +13,7 @@
 
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
+#include "userspace/view_assembly.h"
 
 namespace xgslb {
 namespace {
@@ -86,7 +87,7 @@ void Daemon::start() {
 
 void Daemon::publish(const Config& config) {
     const auto started = std::chrono::steady_clock::now();
-    auto view = ZoneView::build(config);
+    auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
     const xgslb_settings settings = program_->settings();
     const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
     const MapContents contents = build_map_contents(*view, seed);

@@ -192,8 +192,46 @@ std::shared_ptr<const ZoneView> ZoneView::Builder::finish() {
     return out;
 }
 
+void ZoneView::Builder::add_selected(const WireName& owner, uint16_t type, uint32_t ttl, Selection selection,
+                                     std::vector<std::pair<RRsetGroup, std::vector<Rdata>>> groups) {
+    RRset set;
+    set.type = type;
+    set.ttl = ttl;
+    set.selection = selection;
+    for (auto& [meta, records] : groups) {
+        RRsetGroup g = meta;
+        g.first = static_cast<uint32_t>(set.rdata.size());
+        g.count = 0;
+        for (auto& rd : records)
+            if (std::find(set.rdata.begin(), set.rdata.end(), rd) == set.rdata.end()) {
+                set.rdata.push_back(std::move(rd));
+                ++g.count;
+            }
+        if (g.count) set.groups.push_back(g);
+    }
+    if (set.rdata.empty()) return;
+    if (selection == Selection::Fixed) set.groups.clear();
+    const Zone* found = view_->find_zone(owner);
+    if (!found) throw Error(wire_to_name(owner) + " is in no configured zone");
+    Zone& zone = const_cast<Zone&>(*found);  // the view is still private to this builder
+    const WireName key = lowercase(owner);
+    Node& node = zone.nodes_[key];
+    node.owner = key;
+    if (node.is_wildcard()) zone.has_wildcard_ = true;
+    if (!node.rrsets.try_emplace(type, std::move(set)).second)
+        throw Error(wire_to_name(owner) + " is defined twice (type " + std::to_string(type) + ")");
+}
+
+void ZoneView::Builder::set_geo(std::shared_ptr<const GeoRegions> geo) { view_->geo_ = std::move(geo); }
+
 std::shared_ptr<const ZoneView> ZoneView::build(const Config& config) {
     Builder b;
+    b.add_config(config);
+    return b.finish();
+}
+
+void ZoneView::Builder::add_config(const Config& config) {
+    Builder& b = *this;
     for (const auto& z : config.zones) {
         Soa soa;
         soa.mname = name_to_wire(z.soa.mname);
@@ -236,7 +274,6 @@ std::shared_ptr<const ZoneView> ZoneView::build(const Config& config) {
         }
     }
     b.set_answer_addresses(config.xdp.answer);
-    return b.finish();
 }
 
 }  // namespace xgslb

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "strategies/strategy.h"
 #include "userspace/config.h"
 #include "userspace/dns_name.h"
 
@@ -58,10 +59,22 @@ inline std::string_view parent_key(std::string_view key) {
     return key.substr(static_cast<uint8_t>(key[0]) + 1u);
 }
 
+// A strategy's group within an RRset: records [first, first + count) of rdata.
+struct RRsetGroup {
+    uint32_t first = 0, count = 0;
+    uint32_t weight = 0;  // Selection::Weighted: 0..1000
+    uint32_t region = 0;  // Selection::Geo: GeoRegions id, 0 for targets in no region
+    friend bool operator==(const RRsetGroup&, const RRsetGroup&) = default;
+};
+
 struct RRset {
     uint16_t type = 0;
     uint32_t ttl = 0;
     std::vector<Rdata> rdata;  // deduplicated, in the order first added
+    // What each query does with the records (strategies/strategy.h). Fixed sets have no groups;
+    // the others have groups covering rdata in order, without gaps.
+    Selection selection = Selection::Fixed;
+    std::vector<RRsetGroup> groups;
 };
 
 struct Node {
@@ -154,9 +167,12 @@ public:
     const Zone* find_zone(std::string_view key) const;  // by key (NameKey)
     // Addresses the XDP program answers for (xdp.answer, defaulting to dns.listen).
     const std::vector<SocketAddress>& answer_addresses() const { return answer_; }
+    // The regions Geo sets' groups refer to; null when no geoip section is configured.
+    const std::shared_ptr<const GeoRegions>& geo() const { return geo_; }
 
 private:
     Zones zones_;
+    std::shared_ptr<const GeoRegions> geo_;
     NameKeyMap<const Zone*> zone_index_;  // kept up to date by the Builder
     std::vector<SocketAddress> answer_;
 };
@@ -168,7 +184,15 @@ public:
     // Throws xgslb::Error when `owner` is in no zone. A repeated rdata is dropped; the first
     // TTL of a set wins (RFC 2181 5.2: one TTL per set).
     void add(const WireName& owner, uint16_t type, uint32_t ttl, Rdata rdata);
+    // A strategy's set: the groups' records in order (an rdata repeated in a later group is
+    // dropped from it; groups left empty are dropped). Throws xgslb::Error when `owner` already
+    // has a set of `type`. Nothing is added when every group is empty.
+    void add_selected(const WireName& owner, uint16_t type, uint32_t ttl, Selection selection,
+                      std::vector<std::pair<RRsetGroup, std::vector<Rdata>>> groups);
+    // Zones, their NS and glue, and the config's records without a strategy (ZoneView::build).
+    void add_config(const Config& config);
     void set_answer_addresses(std::vector<SocketAddress> addresses);
+    void set_geo(std::shared_ptr<const GeoRegions> geo);
     // Throws xgslb::Error when a zone has no NS at its apex.
     std::shared_ptr<const ZoneView> finish();
 
