@@ -238,7 +238,7 @@ bool valid_geo_tag(const std::string& s) {
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
-    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip"});
+    check_keys(root, {"instance", "logLevel", "geoTag", "zones", "xdp", "dns", "records", "geoip", "source"});
     Config c;
     c.source = source;
 
@@ -269,7 +269,9 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     parse_transfer(dns, c.dns);
 
     if (auto xdp = root.child("xdp"); xdp.present()) {
-        check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer"});
+        check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer", "maxNames", "maxRrsets"});
+        if (auto n = xdp.child("maxNames"); n.present()) c.xdp.max_names = get_uint(n, 1024, 1u << 24);
+        if (auto n = xdp.child("maxRrsets"); n.present()) c.xdp.max_rrsets = get_uint(n, 1024, 1u << 24);
         if (auto n = xdp.child("interfaces"); n.present())
             for_each_item(n, [&](const Field& i) {
                 c.xdp.interfaces.push_back(get_string(i));
@@ -309,6 +311,7 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     if (auto geoip = root.child("geoip"); geoip.present()) c.geoip = parse_geoip(geoip);
     check_geoip_users(root, c);
     check_default_glue(zones, c);
+    if (auto source = root.child("source"); source.present()) parse_source(source, c);
     return c;
 }
 

@@ -71,6 +71,8 @@ struct GeoIpConfig {
 
 struct XdpConfig {
     std::vector<std::string> interfaces;
+    uint32_t max_names = 65536;     // map capacities (XGSLB_DEFAULT_MAX_*); a restart applies them
+    uint32_t max_rrsets = 131072;
     std::string mode = "auto";      // "auto" | "native" | "generic" (see parse_attach_mode)
     bool keep_attached = false;
     std::vector<SocketAddress> answer;  // never wildcards; default: the specific dns.listen ones
@@ -95,6 +97,24 @@ struct DnsConfig {
     std::vector<std::string> allow_transfer;  // tsig_keys names (canonical); empty: AXFR/IXFR refused
 };
 
+// Where GSLB hosts come from besides static records (userspace/cluster/): a directory of
+// Kubernetes manifests, or the Kubernetes API.
+enum class SourceKind { None, Manifests, Kubernetes };
+
+struct KubernetesSourceConfig {
+    std::string kubeconfig;  // empty: in-cluster config (service account, KUBERNETES_SERVICE_HOST)
+    friend bool operator==(const KubernetesSourceConfig&, const KubernetesSourceConfig&) = default;
+};
+
+struct SourceConfig {
+    SourceKind kind = SourceKind::None;
+    std::string manifests;              // the directory, resolved against the config file's
+    KubernetesSourceConfig kubernetes;
+    bool health_all = false;            // healthPolicy: All (every backend service healthy); default Any
+    uint32_t resync_seconds = 300;      // the controller re-runs at least this often
+    friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
+};
+
 struct Config {
     std::string source;             // file the config came from, for later messages
     std::string instance;
@@ -105,6 +125,7 @@ struct Config {
     DnsConfig dns;
     std::vector<RecordConfig> records;
     GeoIpConfig geoip;
+    SourceConfig cluster_source;  // `source:`
 };
 
 // Throws xgslb::Error naming the file, line and field of the first problem found.

@@ -71,5 +71,7 @@ Ipv6Address get_ipv6(const Field& f);
 // Sections parsed in their own files.
 GeoIpConfig parse_geoip(const Field& f);                  // config_geoip.cpp
 void parse_record_strategy(const Field& f, RecordConfig& r);  // config_geoip.cpp: strategy + targets
+// `source:` (config_source.cpp): fills c.cluster_source; paths are relative to the config file.
+void parse_source(const Field& source, Config& c);
 
 }  // namespace xgslb::config_detail

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "userspace/cluster/ingress_targets.h"
+#include "userspace/cluster/make_source.h"
 #include "userspace/error.h"
 #include "userspace/map_contents.h"
 #include "userspace/view_assembly.h"
@@ -52,6 +54,37 @@ void warn_restart_only(const DnsConfig& running, const DnsConfig& next) {
                      "allowTransfer changes take effect at the next restart; the new data is published now");
 }
 
+// The source object is made once; its policy and resync period follow the config.
+void warn_source_restart_only(const SourceConfig& running, const SourceConfig& next) {
+    if (next.kind != running.kind || next.manifests != running.manifests || next.kubernetes != running.kubernetes)
+        spdlog::warn("source: a change of manifests/kubernetes takes effect at the next restart; healthPolicy and "
+                     "resyncSeconds apply now");
+}
+
+// The GeoIP regions of the config, read again only when the geoip section changes (an MMDB is
+// not re-read on every publish). Used from the model loop's builder only, one call at a time.
+class GeoCache {
+public:
+    std::shared_ptr<const GeoRegions> regions_for(const GeoIpConfig& config) {
+        if (!loaded_ || config.regions != key_.regions || config.mmdb_path != key_.mmdb_path ||
+            config.mmdb_field != key_.mmdb_field) {
+            regions_ = load_geo_regions(config);
+            key_ = config;
+            loaded_ = true;
+        }
+        return regions_;
+    }
+
+private:
+    bool loaded_ = false;
+    GeoIpConfig key_;
+    std::shared_ptr<const GeoRegions> regions_;
+};
+
+// How long start() waits for the cluster source's first snapshot before publishing without it:
+// publishing an empty cluster would erase the hosts a restarted daemon adopted from the maps.
+constexpr std::chrono::seconds kFirstStateWait{10};
+
 }  // namespace
 
 Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), config_(load_config(config_path_)) {
@@ -61,9 +94,13 @@ Daemon::Daemon(std::string config_path) : config_path_(std::move(config_path)), 
 Daemon::~Daemon() = default;
 
 void Daemon::start() {
+    // First, so a source that cannot be made fails before any BPF state is touched.
+    std::unique_ptr<ClusterSource> source = make_cluster_source(config_.cluster_source);
     XdpProgram::Options options;
     options.instance = config_.instance;
     options.udp_payload_size = config_.dns.udp_payload_size;
+    options.max_names = config_.xdp.max_names;
+    options.max_rrsets = config_.xdp.max_rrsets;
     program_ = std::make_unique<XdpProgram>(options);
     try {
         lock_instance(program_->pin_dir(), config_.instance);
@@ -79,15 +116,26 @@ void Daemon::start() {
     spdlog::info("instance={} maps={} program_fd={}", config_.instance, program_->pin_dir(), program_->prog_fd());
     // Publish before attaching, so the first packet the program sees finds the data, and start
     // the slow path on that same view before XDP begins passing queries up to it.
-    publish(config_);
-    server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
-    control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
+    model_ = std::make_unique<ModelLoop>(
+        config_, std::move(source),
+        [geo = GeoCache{}](const Config& c, const std::vector<GslbHost>& hosts,
+                           const std::vector<PeerTargets>& peers) mutable {
+            return build_view(c, hosts, peers, geo.regions_for(c.geoip));
+        },
+        [this](std::shared_ptr<const ZoneView> view) { publish(std::move(view)); },
+        std::make_shared<SystemHostnameResolver>());
+    model_->start(kFirstStateWait);  // the first publish happens here, on this thread
+    {
+        std::lock_guard lock(publish_mutex_);
+        server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
+        control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
+    }
     attach_interfaces(config_);
 }
 
-void Daemon::publish(const Config& config) {
+void Daemon::publish(std::shared_ptr<const ZoneView> view) {
+    std::lock_guard lock(publish_mutex_);
     const auto started = std::chrono::steady_clock::now();
-    auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
     const xgslb_settings settings = program_->settings();
     const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
     const MapContents contents = build_map_contents(*view, seed);
@@ -125,7 +173,8 @@ void Daemon::reload() {
                         next.instance + ") needs a restart");
         apply_log_level(next.log_level);
         warn_restart_only(config_.dns, next.dns);
-        publish(next);
+        warn_source_restart_only(config_.cluster_source, next.cluster_source);
+        model_->reload(next);
         attach_interfaces(next);
         config_ = std::move(next);
     } catch (const std::exception& e) {
@@ -134,6 +183,7 @@ void Daemon::reload() {
 }
 
 void Daemon::shut_down() {
+    model_.reset();  // stops the source and the loop: nothing publishes after this
     control_.reset();  // removes the socket
     server_.reset();  // joins the workers
     if (!program_) return;

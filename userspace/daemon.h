@@ -1,15 +1,18 @@
-// xgslbd's life cycle: load the config, load the XDP program, publish the ZoneView to its maps,
-// start the slow-path DNS server on the same view, attach; then follow signals: SIGHUP re-reads
-// the config, publishes only what changed and hands the server the new view, SIGTERM/SIGINT stop
+// xgslbd's life cycle: load the config, load the XDP program, start the model loop (the cluster
+// source, the controller, the peers' targets -> ZoneView; userspace/cluster/model_loop.h), which
+// publishes every view to the maps and to the slow-path DNS server; attach; then follow signals:
+// SIGHUP re-reads the config, publishes only what changed and hands the server the new view, SIGTERM/SIGINT stop
 // the server and detach (unless xdp.keepAttached) and exit. A config that fails to load at
 // start exits non-zero before any BPF state is touched; one that fails on SIGHUP is logged and
 // the last good data keeps being served.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "maps/bpf_map_writer.h"
+#include "userspace/cluster/model_loop.h"
 #include "userspace/config.h"
 #include "userspace/control_socket.h"
 #include "userspace/dns_server.h"
@@ -29,7 +32,8 @@ public:
 private:
     void start();
     void reload();
-    void publish(const Config& config);
+    // The model loop's sink: the maps (only differences), then the slow path and control socket.
+    void publish(std::shared_ptr<const ZoneView> view);
     void attach_interfaces(const Config& next);
     void shut_down();
 
@@ -38,9 +42,11 @@ private:
     std::unique_ptr<XdpProgram> program_;
     std::unique_ptr<BpfMapWriter> writer_;
     std::unique_ptr<Publisher> publisher_;
+    std::mutex publish_mutex_;  // the model loop's thread publishes; start/stop touch the sinks
     std::shared_ptr<const ZoneView> view_;
     std::unique_ptr<DnsServer> server_;
     std::unique_ptr<ControlSocket> control_;  // xgslbctl's channel (zone export)
+    std::unique_ptr<ModelLoop> model_;        // the peers engineer's set_peer_targets() goes here
 };
 
 }  // namespace xgslb

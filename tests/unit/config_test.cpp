@@ -217,7 +217,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"yaml_syntax", "instance: eu\nzones: [\n", "eu.yaml:3: YAML syntax: end of sequence flow not found"},
         BadConfig{"not_a_map", "- a\n- b\n", "eu.yaml:1: expected a mapping at the top level"},
         BadConfig{"unknown_top_key", kHead + kDns + "recrods: []\n",
-                  "eu.yaml:6: recrods: unknown key (expected one of: instance, logLevel, geoTag, zones, xdp, dns, records, geoip)"},
+                  "eu.yaml:6: recrods: unknown key (expected one of: instance, logLevel, geoTag, zones, xdp, dns, records, geoip, source)"},
         BadConfig{"unknown_dns_key", kHead + kDns + "  worker: 2\n",
                   "eu.yaml:6: dns.worker: unknown key (expected one of: listen, udpPayloadSize, workers, "
                   "tcpIdleTimeoutMs, tcpMaxConnections, tsigKeys, allowTransfer)"},

@@ -1,0 +1,73 @@
+// A ClusterSource over a directory of Kubernetes manifests: "a cluster in files". Every *.yaml,
+// *.yml or *.json file directly in the directory (hidden files skipped) is read as the objects
+// the API would list; inotify turns an edit into a change of the cluster:
+//   * IN_CLOSE_WRITE (not IN_MODIFY, which would read half-written files), IN_CREATE, IN_DELETE,
+//     IN_MOVED_FROM/TO (editors and `mv` of a temporary file), and an overflow rescans all;
+//   * events are debounced (a burst of writes is one change) and only changed files re-read;
+//   * a bad file is logged once, with file:line, and its last good version stays (fail-static).
+// Status goes to DIR/.status/<namespace>.<name>.json (written atomically); a created Gslb becomes
+// the file DIR/<namespace>.<name>.gslb.json, which the watch then reads like any other.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "userspace/cluster/cluster_source.h"
+#include "userspace/cluster/manifest_file.h"
+
+namespace xgslb {
+
+class ManifestsSource : public ClusterSource {
+public:
+    struct Options {
+        std::string dir;
+        std::chrono::milliseconds debounce{5};
+    };
+
+    // Throws xgslb::Error when the directory cannot be watched.
+    explicit ManifestsSource(Options options);
+    ~ManifestsSource() override;
+
+    void start(OnChange on_change) override;
+    void stop() override;
+    bool is_leader() const override { return true; }
+    void write_gslb_status(const std::string& ns, const std::string& name, const nlohmann::json& status) override;
+    void create_gslb(const nlohmann::json& gslb) override;
+    SourceHealth health() const override;
+
+    std::string status_path(const std::string& ns, const std::string& name) const;
+
+private:
+    struct FileState {
+        std::vector<ManifestObject> objects;  // the last good parse
+        std::string error;                    // the current problem, logged once
+    };
+
+    void run();
+    void rescan();  // every file, as at start and after an inotify overflow
+    // Re-reads one file (by name in dir); true when its objects changed.
+    bool reload(const std::string& name);
+    std::shared_ptr<const ClusterState> merge() const;
+    void update_health();
+
+    Options options_;
+    int inotify_fd_ = -1;
+    int stop_fd_ = -1;
+    OnChange on_change_;
+    std::thread thread_;
+    std::map<std::string, FileState> files_;  // by file name; only the thread touches it
+    mutable std::mutex health_mutex_;
+    SourceHealth health_;
+};
+
+// The file names the source reads: *.yaml, *.yml, *.json, not hidden.
+bool is_manifest_name(const std::string& name);
+
+}  // namespace xgslb

@@ -1,0 +1,233 @@
+#include "userspace/cluster/model_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "userspace/cluster/gslb_status.h"
+#include "userspace/dns_name.h"
+#include "userspace/error.h"
+
+namespace xgslb {
+
+namespace {
+
+ControllerSettings settings_of(const Config& c) {
+    return {c.geo_tag, c.cluster_source.health_all ? HealthPolicy::All : HealthPolicy::Any};
+}
+
+// A host outside every served zone cannot be answered; build_view would reject the whole view.
+std::vector<GslbHost> served_hosts(const Config& config, const std::vector<GslbHost>& hosts) {
+    std::vector<WireName> apexes;
+    for (const auto& z : config.zones) apexes.push_back(name_to_wire(z.zone));
+    std::vector<GslbHost> out;
+    out.reserve(hosts.size());
+    size_t outside = 0;
+    for (const auto& h : hosts) {
+        const WireName name = name_to_wire(h.name);
+        const bool inside = std::any_of(apexes.begin(), apexes.end(), [&](const WireName& a) { return is_subdomain(name, a); });
+        if (inside) {
+            out.push_back(h);
+        } else if (++outside <= 5) {
+            spdlog::warn("model: host {} (Gslb {}) is in no configured zone; not served", h.name, h.owner);
+        }
+    }
+    if (outside > 5) spdlog::warn("model: {} hosts in no configured zone in all", outside);
+    return out;
+}
+
+}  // namespace
+
+ModelLoop::ModelLoop(Config config, std::unique_ptr<ClusterSource> source, ViewBuilder build, Publish publish,
+                     std::shared_ptr<const HostnameResolver> resolver)
+    : source_(std::move(source)),
+      build_(std::move(build)),
+      publish_(std::move(publish)),
+      resolver_(std::move(resolver)),
+      config_(std::move(config)) {
+    resync_seconds_ = config_.cluster_source.resync_seconds;
+}
+
+ModelLoop::~ModelLoop() { stop(); }
+
+void ModelLoop::start(std::chrono::milliseconds first_state) {
+    if (source_) {
+        source_->start([this](std::shared_ptr<const ClusterState> state) {
+            std::lock_guard lock(inbox_mutex_);
+            pending_state_ = std::move(state);
+            wake_.notify_one();
+        });
+        std::unique_lock lock(inbox_mutex_);
+        if (!wake_.wait_for(lock, first_state, [&] { return pending_state_ != nullptr; }))
+            spdlog::warn("model: no state from the source within {} ms; publishing static records only until it comes",
+                         first_state.count());
+    }
+    {
+        std::lock_guard work(work_mutex_);
+        step(false);
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+void ModelLoop::stop() {
+    if (source_) source_->stop();  // no more on_change after this
+    {
+        std::lock_guard lock(inbox_mutex_);
+        stopping_ = true;
+        wake_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+}
+
+void ModelLoop::reload(const Config& next) {
+    std::lock_guard work(work_mutex_);
+    Config previous = std::move(config_);
+    config_ = next;
+    resync_seconds_ = next.cluster_source.resync_seconds;
+    try {
+        step(true);
+    } catch (...) {
+        config_ = std::move(previous);
+        resync_seconds_ = config_.cluster_source.resync_seconds;
+        throw;
+    }
+}
+
+void ModelLoop::set_peer_targets(std::vector<PeerTargets> peers) {
+    std::lock_guard lock(inbox_mutex_);
+    peers_ = std::move(peers);
+    peers_dirty_ = true;
+    wake_.notify_one();
+}
+
+void ModelLoop::on_hosts_changed(HostsChanged callback) {
+    std::lock_guard work(work_mutex_);
+    hosts_changed_ = std::move(callback);
+    if (hosts_changed_) hosts_changed_(host_names_);
+}
+
+std::vector<std::string> ModelLoop::host_names() const {
+    std::lock_guard work(work_mutex_);
+    return host_names_;
+}
+
+ModelLoop::Counters ModelLoop::counters() const {
+    std::lock_guard work(work_mutex_);
+    return counters_;
+}
+
+void ModelLoop::run() {
+    auto next_resync = std::chrono::steady_clock::now();
+    for (;;) {
+        bool resync = false;
+        {
+            std::unique_lock lock(inbox_mutex_);
+            const auto period = std::chrono::seconds(resync_seconds_.load());
+            if (next_resync <= std::chrono::steady_clock::now()) next_resync = std::chrono::steady_clock::now() + period;
+            wake_.wait_until(lock, next_resync, [&] { return stopping_ || pending_state_ || peers_dirty_; });
+            if (stopping_) return;
+            resync = !pending_state_ && !peers_dirty_;
+        }
+        std::lock_guard work(work_mutex_);
+        check_source_health();
+        try {
+            step(resync);
+        } catch (const std::exception& e) {
+            ++counters_.failures;
+            spdlog::error("model: {}; still serving the last published view", e.what());
+        }
+    }
+}
+
+// Called with work_mutex_ held (or before the loop thread exists).
+void ModelLoop::step(bool reconcile_again) {
+    std::shared_ptr<const ClusterState> fresh;
+    std::vector<PeerTargets> peers;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        fresh = std::move(pending_state_);
+        pending_state_.reset();
+        peers = peers_;
+        peers_dirty_ = false;
+    }
+    using Clock = std::chrono::steady_clock;
+    const auto us = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+    };
+    const auto t0 = Clock::now();
+    const bool changed = fresh != nullptr;
+    if (changed) state_ = std::move(fresh);
+    if (state_ && (changed || reconcile_again || counters_.controller_runs == 0)) {
+        result_ = reconcile(*state_, settings_of(config_), *resolver_);
+        ++counters_.controller_runs;
+        for (const auto& p : result_.problems) spdlog::warn("controller: {}", p);
+    }
+    hosts_ = served_hosts(config_, result_.hosts);
+    const auto t1 = Clock::now();
+    auto view = build_(config_, hosts_, peers);
+    const auto t2 = Clock::now();
+    publish_(view);
+    view_ = std::move(view);
+    ++counters_.publishes;
+    spdlog::info("model: hosts={} peers={} controller_us={} view_us={} publish_us={}", hosts_.size(), peers.size(),
+                 us(t0, t1), us(t1, t2), us(t2, Clock::now()));
+
+    std::vector<std::string> names;
+    names.reserve(hosts_.size());
+    for (const auto& h : hosts_) names.push_back(h.name);
+    if (names != host_names_) {
+        host_names_ = std::move(names);
+        if (hosts_changed_) hosts_changed_(host_names_);
+    }
+    write_back();
+}
+
+// Statuses and created Gslbs go to the API only from the leader, and a status only when it
+// differs from what we wrote last (or from what the object carries, after a restart).
+void ModelLoop::write_back() {
+    if (!source_ || !source_->is_leader() || !state_) return;
+    for (auto& update : result_.statuses) {
+        GslbStatusUpdate filled = update;
+        fill_healthy_records(filled, *view_);
+        const std::string key = filled.ns + "/" + filled.name;
+        auto it = written_status_.find(key);
+        if (it != written_status_.end() && it->second == filled.status) continue;
+        const nlohmann::json* current = state_->find(kKindGslb, filled.ns, filled.name);
+        if (it == written_status_.end() && current && current->contains("status") && (*current)["status"] == filled.status) {
+            written_status_[key] = filled.status;
+            continue;
+        }
+        try {
+            source_->write_gslb_status(filled.ns, filled.name, filled.status);
+            written_status_[key] = filled.status;
+            ++counters_.status_writes;
+        } catch (const std::exception& e) {
+            spdlog::error("model: writing the status of Gslb {}: {}", key, e.what());
+        }
+    }
+    for (const auto& gslb : result_.gslbs_to_create) {
+        const std::string key = gslb["metadata"]["namespace"].get<std::string>() + "/" +
+                                gslb["metadata"]["name"].get<std::string>();
+        if (!created_.insert(key).second) continue;  // asked once; the source's next state has it
+        try {
+            source_->create_gslb(gslb);
+            ++counters_.gslbs_created;
+            spdlog::info("model: created Gslb {} for its annotated Ingress", key);
+        } catch (const std::exception& e) {
+            spdlog::error("model: creating Gslb {}: {}", key, e.what());
+        }
+    }
+}
+
+void ModelLoop::check_source_health() {
+    if (!source_) return;
+    const SourceHealth h = source_->health();
+    const bool unhealthy = !h.synced || !h.last_error.empty();
+    if (unhealthy && !source_unhealthy_logged_)
+        spdlog::warn("model: source not current ({}); serving the last published data",
+                     h.last_error.empty() ? "not synced" : h.last_error);
+    if (!unhealthy && source_unhealthy_logged_) spdlog::info("model: source current again");
+    source_unhealthy_logged_ = unhealthy;
+}
+
+}  // namespace xgslb
