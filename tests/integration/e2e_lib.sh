@@ -90,6 +90,20 @@ expect_stays() {
   pass "$what: '$expected' for ${seconds}s"
 }
 
+# expect_curl_reaches_both HOST: repeated curl through the resolver (which rotates the cached
+# set; curl takes the first address) is served by both regions within 12 tries.
+expect_curl_reaches_both() {
+  local -A seen=()
+  local r
+  for _ in $(seq 12); do
+    r=$(curl_region "$1")
+    seen[${r:-none}]=1
+    [[ -n ${seen[eu]:-} && -n ${seen[us]:-} ]] && break
+  done
+  [[ -n ${seen[eu]:-} && -n ${seen[us]:-} ]] || fail "curl http://$1/ through the resolver reached only: ${!seen[*]}"
+  pass "curl http://$1/ through the resolver reached: ${!seen[*]}"
+}
+
 # Tears everything down now (not at exit), then checks: no namespace of this run, no process
 # it started, no pinned map of its instances.
 e2e_finish() {
