@@ -16,6 +16,7 @@ packages=(
   iproute2 ethtool jq knot-dnsutils ldnsutils
   knot dnsperf  # Knot DNS to compare answers with (knot_compare_test.sh), and the slow-path benchmark
   bind9 bind9-utils unbound nsd  # the demo's edge DNS and recursive resolver; NSD for the benchmarks
+  bind9-dnsutils  # dig and nsupdate: the demo shows the delegation and tests signed updates with them
   python3 python3-yaml mmdb-bin curl gnuplot-nox  # the API-server test double, MaxMind DB checks, plots
 )
 
