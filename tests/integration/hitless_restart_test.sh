@@ -11,6 +11,8 @@ it_init "${1:-}"
 RATE=2000
 SECONDS_OF_LOAD=6
 write_config "$WORK_DIR/c.yaml" 's/keepAttached: false/keepAttached: true/'
+# One client at RATE q/s is a flood to RRL's per-prefix default; this test is about restarts.
+echo 'rrl: {responsesPerSecond: 0}' >>"$WORK_DIR/c.yaml"
 start_daemon first "$WORK_DIR/c.yaml"
 wait_ready first
 first_prog=$(xdp_prog_ids)
