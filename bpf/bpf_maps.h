@@ -88,3 +88,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xgslb_rotation SEC(".maps");
+
+/* The published listen set (xgslb_listen's one inner map), or NULL before the first publish. */
+static __always_inline const struct xgslb_listen_set *published_listen_set(void)
+{
+	__u32 zero = 0;
+	void *inner = bpf_map_lookup_elem(&xgslb_listen, &zero);
+	if (!inner)
+		return 0;
+	return bpf_map_lookup_elem(inner, &zero);
+}
+

@@ -22,11 +22,7 @@
  * than hashing the key. No set published yet means nothing is answered. */
 static __always_inline int listening(const struct xgslb_listen_key *k)
 {
-	__u32 zero = 0;
-	void *inner = bpf_map_lookup_elem(&xgslb_listen, &zero);
-	if (!inner)
-		return 0;
-	const struct xgslb_listen_set *set = bpf_map_lookup_elem(inner, &zero);
+	const struct xgslb_listen_set *set = published_listen_set();
 	if (!set)
 		return 0;
 	const __u32 *want = (const __u32 *)k;

@@ -27,11 +27,7 @@ static __always_inline int reflection_port(__u16 port_host_order)
  * addresses, whatever the port. */
 static __always_inline int own_address(__u8 family, const __u32 addr[4])
 {
-	__u32 zero = 0;
-	void *inner = bpf_map_lookup_elem(&xgslb_listen, &zero);
-	if (!inner)
-		return 0;
-	const struct xgslb_listen_set *set = bpf_map_lookup_elem(inner, &zero);
+	const struct xgslb_listen_set *set = published_listen_set();
 	if (!set)
 		return 0;
 	__u32 count = set->count;
