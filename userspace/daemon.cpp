@@ -1,6 +1,7 @@
 #include "userspace/daemon.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
@@ -146,6 +147,11 @@ void Daemon::start() {
     metrics_->serve(*program_, *server_, config_.metrics);
     control_->set_status_source([this, instance = config_.instance] { return metrics_->status_json(instance, *program_); });
     attach_interfaces(config_);
+    watch_ = std::make_unique<DataPlaneWatch>(
+        *program_, [this] { metrics_->record_attachments(program_->attachments()); },
+        // The lock went with the removed directory: take it again on the new one.
+        [this] { lock_instance(program_->pin_dir(), config_.instance); });
+    watch_->set_interfaces(config_.xdp.interfaces, parse_attach_mode(config_.xdp.mode));
     start_peering();
     drop_to_runtime_capabilities();
     spdlog::info("capabilities dropped to CAP_BPF CAP_NET_ADMIN CAP_PERFMON cap_eff={}", effective_capabilities_hex());
@@ -231,13 +237,16 @@ void Daemon::reload() {
         model_->reload(next);
         publish_rrl(next);
         attach_interfaces(next);
+        watch_->set_interfaces(next.xdp.interfaces, parse_attach_mode(next.xdp.mode));
         config_ = std::move(next);
+        spdlog::info("reload: {} applied", config_path_);
     } catch (const std::exception& e) {
         spdlog::error("reload failed, still serving the last good configuration: {}", e.what());
     }
 }
 
 void Daemon::shut_down() {
+    watch_.reset();    // repairs nothing from here on: detaching and unpinning are ours
     peering_.reset();  // stops polling and edge updates first: they may be mid-query
     model_.reset();    // stops the source and the loop: nothing publishes after this
     control_.reset();  // removes the socket
@@ -268,7 +277,24 @@ int Daemon::run() {
         throw;
     }
     spdlog::info("xgslbd ready");
+    // Signals, link notifications, and the watch's periodic check about every second.
+    constexpr auto kWatchPeriod = std::chrono::seconds(1);
+    auto next_check = std::chrono::steady_clock::now() + kWatchPeriod;
     for (;;) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {watch_->fd(), POLLIN, 0}};
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_check - std::chrono::steady_clock::now());
+        const int ready = poll(fds, 2, static_cast<int>(std::max<long long>(0, wait.count())));
+        if (ready < 0 && errno != EINTR) throw_errno("poll", errno);
+        try {
+            if (ready > 0 && (fds[1].revents & POLLIN)) watch_->on_link_events();
+            if (std::chrono::steady_clock::now() >= next_check) {
+                next_check = std::chrono::steady_clock::now() + kWatchPeriod;
+                watch_->check();
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("data-plane watch: {}", e.what());  // serving goes on; the next check retries
+        }
+        if (ready <= 0 || !(fds[0].revents & POLLIN)) continue;
         signalfd_siginfo info{};
         const ssize_t n = read(fd, &info, sizeof info);
         if (n < 0 && errno == EINTR) continue;

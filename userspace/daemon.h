@@ -2,7 +2,8 @@
 // source, the controller, the peers' targets -> ZoneView; userspace/cluster/model_loop.h), which
 // publishes every view to the maps and to the slow-path DNS server; attach; then follow signals:
 // SIGHUP re-reads the config, publishes only what changed and hands the server the new view, SIGTERM/SIGINT stop
-// the server and detach (unless xdp.keepAttached) and exit. A config that fails to load at
+// the server and detach (unless xdp.keepAttached) and exit. Between signals the same loop lets
+// the DataPlaneWatch repair what changes outside (pins removed, interfaces re-created). A config that fails to load at
 // start exits non-zero before any BPF state is touched; one that fails on SIGHUP is logged and
 // the last good data keeps being served.
 #pragma once
@@ -16,6 +17,7 @@
 #include "userspace/cluster/model_loop.h"
 #include "userspace/config.h"
 #include "userspace/control_socket.h"
+#include "userspace/data_plane_watch.h"
 #include "userspace/daemon_metrics.h"
 #include "userspace/dns_server.h"
 #include "userspace/peers/cluster_peering.h"
@@ -56,6 +58,7 @@ private:
     std::unique_ptr<DaemonMetrics> metrics_;  // registry, /metrics /healthz /readyz, status
     std::unique_ptr<ModelLoop> model_;        // source -> controller -> view -> publish()
     std::unique_ptr<ClusterPeering> peering_;  // gslb: peers and the edge delegation (issue 6)
+    std::unique_ptr<DataPlaneWatch> watch_;    // pins and attachments repaired after outside changes
 };
 
 }  // namespace xgslb

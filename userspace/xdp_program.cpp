@@ -247,15 +247,62 @@ bool XdpProgram::is_attached(const std::string& ifname) const {
     return std::any_of(attachments_.begin(), attachments_.end(), [&](const Attachment& a) { return a.ifname == ifname; });
 }
 
+std::vector<bpf_map*> XdpProgram::all_maps() const {
+    auto& m = skel_->maps;
+    return {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones, m.xgslb_stats,
+            m.xgslb_scratch,  m.xgslb_geo,    m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl, m.xgslb_rrl_allow};
+}
+
 void XdpProgram::remove_pins() {
     if (pin_dir_.empty()) return;
-    auto& m = skel_->maps;
-    for (bpf_map* map : {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones,
-                         m.xgslb_stats, m.xgslb_scratch, m.xgslb_geo, m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl,
-                         m.xgslb_rrl_allow})
-        bpf_map__unpin(map, nullptr);
+    for (bpf_map* map : all_maps()) bpf_map__unpin(map, nullptr);
     std::error_code ignored;
     std::filesystem::remove(pin_dir_, ignored);
+}
+
+std::vector<std::string> XdpProgram::missing_pins() const {
+    std::vector<std::string> missing;
+    if (pin_dir_.empty()) return missing;
+    for (bpf_map* map : all_maps()) {
+        struct stat st {};
+        if (::stat(bpf_map__pin_path(map), &st) != 0) missing.emplace_back(bpf_map__name(map));
+    }
+    return missing;
+}
+
+void XdpProgram::pin_missing() {
+    if (pin_dir_.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(pin_dir_, ec);
+    if (ec) throw Error("cannot re-create " + pin_dir_ + ": " + ec.message());
+    for (bpf_map* map : all_maps()) {
+        const char* path = bpf_map__pin_path(map);
+        struct stat st {};
+        if (::stat(path, &st) == 0) continue;
+        // bpf_obj_pin, not bpf_map__pin: libbpf's marks the map pinned and would skip it.
+        if (bpf_obj_pin(bpf_map__fd(map), path) != 0) throw_errno(std::string("pinning ") + path, errno);
+    }
+}
+
+uint32_t XdpProgram::prog_id() const {
+    bpf_prog_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(prog_fd(), &info, &len) != 0) throw_errno("reading the program's info", errno);
+    return info.id;
+}
+
+int XdpProgram::attached_ifindex(const std::string& ifname) const {
+    for (const auto& a : attachments_)
+        if (a.ifname == ifname) return a.ifindex;
+    return 0;
+}
+
+void XdpProgram::forget_attachment(const std::string& ifname) {
+    std::erase_if(attachments_, [&](Attachment& a) {
+        if (a.ifname != ifname) return false;
+        if (a.prog) xdp_program__close(a.prog);
+        return true;
+    });
 }
 
 }  // namespace xgslb

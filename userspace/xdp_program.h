@@ -14,6 +14,7 @@
 
 struct xgslb_bpf;  // the generated skeleton (xgslb.skel.h in the build tree)
 struct xdp_program;
+struct bpf_map;
 
 namespace xgslb {
 
@@ -54,7 +55,21 @@ public:
     std::string pin_dir() const { return pin_dir_; }
     void remove_pins();  // unlink maps and the pin directory (detach first)
 
+    // Fault repair (userspace/data_plane_watch.h). The pinned maps someone removed from bpffs
+    // (the maps live on: the program and this process hold them), as file names; empty when all
+    // are in place or nothing is pinned.
+    std::vector<std::string> missing_pins() const;
+    // Pins those maps again (the directory too); throws xgslb::Error saying why it cannot.
+    void pin_missing();
+    uint32_t prog_id() const;  // the kernel's id of the loaded program
+    // The ifindex an attachment was made on, 0 when this program holds none on `ifname`.
+    int attached_ifindex(const std::string& ifname) const;
+    // The interface went away and its attachment with it: forget it without detaching.
+    void forget_attachment(const std::string& ifname);
+
 private:
+    std::vector<::bpf_map*> all_maps() const;
+
     Options options_;
     std::string pin_dir_;
     ::xgslb_bpf* skel_ = nullptr;

@@ -11,14 +11,13 @@ source "$(dirname "$0")/lib.sh"
 it_init "${1:-}"
 source "$(dirname "$0")/gslb_lib.sh"
 
-eu_secret=ZXUtc2VjcmV0LWV1LXNlY3JldC1ldS1zZWNyZXQtMzI=
-us_secret=dXMtc2VjcmV0LXVzLXNlY3JldC11cy1zZWNyZXQtMzI=
+eu_secret=$GSLB_EU_SECRET us_secret=$GSLB_US_SECRET
 wrong_secret=d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmc9PT0=
 
 gslb_topology edge:1 eu:2
-edge_named_key eu-key "$eu_secret" gslb-ns-eu-cloud.example.com
-edge_named_key us-key "$us_secret" gslb-ns-us-cloud.example.com
-edge_named_start edge "$WORK_DIR/named" || fail "named did not start"
+gslb_edge_key eu-key "$eu_secret" gslb-ns-eu-cloud.example.com
+gslb_edge_key us-key "$us_secret" gslb-ns-us-cloud.example.com
+gslb_edge_start "$WORK_DIR/named" || fail "named did not start"
 assert_eq "before: no delegation at the edge" "" "$(edge_dig +short NS cloud.example.com)"
 pass "edge: named answers for example.com, no delegation of cloud.example.com yet"
 
@@ -33,8 +32,8 @@ gslb_start eu eu "$WORK_DIR/eu.yaml"
 wait_log eu 'edge: delegation of cloud.example.com in place' 1 15
 took=$(($(now_ms) - started))
 assert_eq "NS RRset at the edge" "gslb-ns-eu-cloud.example.com. gslb-ns-us-cloud.example.com. " "$(edge_ns)"
-assert_eq "glue A at the edge" "$(bridge_v4 eu) " "$(edge_glue A)"
-assert_eq "glue AAAA at the edge" "$(bridge_v6 eu) " "$(edge_glue AAAA)"
+assert_eq "glue A at the edge" "$(member_v4 eu) " "$(edge_glue A)"
+assert_eq "glue AAAA at the edge" "$(member_v6 eu) " "$(edge_glue AAAA)"
 assert_eq "one UPDATE" 1 "$(grep -c 'edge: updated' "$WORK_DIR/eu.log")"
 grep -q "/key eu-key: updating zone 'example.com/IN': adding an RR at 'cloud.example.com' NS" "$WORK_DIR/named/named.log" ||
   fail "named logged no update signed with eu-key: $(tail -n 5 "$WORK_DIR/named/named.log")"

@@ -188,6 +188,25 @@ dns_expect_none() {
   fi
 }
 
+# answer_a @SERVER NAME [KDIG_FLAGS...]: the A set answered for NAME, sorted, space-separated
+# ("" for none), or "no response". With +tcp it is the slow path's answer (XDP passes TCP).
+answer_a() {
+  local r
+  r=$(dns_query "$@" A) || { echo "no response"; return 0; }
+  jq -r '[.answerRRs[]?.rdataA] | sort | join(" ")' <<<"$r"
+}
+
+# xdp_answer_a @SERVER NAME: the same, only if this run's XDP program answered it (its
+# answered_a counter moved by one), else "not by XDP: ...".
+xdp_answer_a() {
+  local before after r
+  before=$(stats_json)
+  r=$(dns_query "$@" A) || { echo "no response"; return 0; }
+  after=$(stats_json)
+  [[ $(counter_delta "$before" "$after" answered_a) == 1 ]] || { echo "not by XDP: $(jq -c .answerRRs <<<"$r")"; return 0; }
+  jq -r '[.answerRRs[]?.rdataA] | sort | join(" ")' <<<"$r"
+}
+
 # jq_check WHAT JSON FILTER EXPECTED: the filter's raw output must equal EXPECTED.
 jq_check() {
   local got

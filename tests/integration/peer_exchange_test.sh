@@ -11,15 +11,11 @@ source "$(dirname "$0")/lib.sh"
 it_init "${1:-}"
 source "$(dirname "$0")/gslb_lib.sh"
 
-eu_secret=ZXUtc2VjcmV0LWV1LXNlY3JldC1ldS1zZWNyZXQtMzI=
-us_secret=dXMtc2VjcmV0LXVzLXNlY3JldC11cy1zZWNyZXQtMzI=
+eu_secret=$GSLB_EU_SECRET us_secret=$GSLB_US_SECRET
 GSLB_POLL_MS=500 GSLB_TIMEOUT_MS=200 GSLB_DROP_MS=2000
 poll_ms=500 timeout_ms=200 drop_ms=2000
 
-gslb_topology edge:1 eu:2 us:3
-edge_named_key eu-key "$eu_secret" gslb-ns-eu-cloud.example.com
-edge_named_key us-key "$us_secret" gslb-ns-us-cloud.example.com
-edge_named_start edge "$WORK_DIR/named" || fail "named did not start"
+gslb_eu_us_up
 
 # Each cluster's GSLB hosts (static strategy records until the model loop feeds the daemon):
 # its own targets under its own tag; build_view publishes localtargets-<host> from them, and
@@ -41,13 +37,13 @@ pass "eu learned us's targets (solo: none there) and us learned eu's, through th
 
 # k8gb's query, answered by us's XDP program: localtargets-<host> A at the NS name's address.
 ns_us=$(edge_dig +short A gslb-ns-us-cloud.example.com)
-assert_eq "us's NS name at the edge" "$(bridge_v4 us)" "$ns_us"
+assert_eq "us's NS name at the edge" "$(member_v4 us)" "$ns_us"
 got=$(in_ns eu dig +norec +time=1 +tries=1 +short "@$ns_us" localtargets-app.cloud.example.com A | sort | tr '\n' ' ')
 assert_eq "localtargets-app A at us" "172.19.0.3 172.19.0.4 " "$got"
 pass "dig @gslb-ns-us-cloud.example.com ($ns_us) localtargets-app.cloud.example.com A: $got"
 
 # answers NAME TYPE MEMBER: the sorted addresses MEMBER's cluster answers (asked from the edge).
-answers() { in_ns edge dig +norec +time=1 +tries=1 +short "@$(bridge_v4 "$3")" "$1" "$2" | sort | tr '\n' ' '; }
+answers() { in_ns edge dig +norec +time=1 +tries=1 +short "@$(member_v4 "$3")" "$1" "$2" | sort | tr '\n' ' '; }
 answers_are() { [[ "$(answers "$1" "$2" "$3")" == "$4" ]]; }
 wait_for 5 answers_are app.cloud.example.com A eu "172.18.0.3 172.19.0.3 172.19.0.4 " ||
   fail "eu's answer for app A: expected both clusters' targets, got '$(answers app.cloud.example.com A eu)'"

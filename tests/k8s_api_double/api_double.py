@@ -468,13 +468,19 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--token", required=True)
     ap.add_argument("--port-file", required=True, help="the chosen ephemeral port is written here")
+    ap.add_argument("--port", type=int, default=0,
+                    help="a fixed port (0: ephemeral); a test that restarts the server needs the same one")
     ap.add_argument("--objects", action="append", default=[], help="a YAML file or directory to load")
     ap.add_argument("--history", type=int, default=1000, help="events kept for watches")
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
+    ap.add_argument("--start-resource-version", type=int, default=0,
+                    help="where the counter starts: a restarted server keeps counting up (etcd keeps "
+                         "it), and watches from before the restart are too old (410)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
     store = Store(args.history)
+    store.rv = store.oldest_rv = args.start_resource_version
     for source in args.objects:
         files = sorted(os.path.join(source, f) for f in os.listdir(source)) if os.path.isdir(source) else [source]
         for f in files:
@@ -486,7 +492,7 @@ def main():
                             if code >= 300:
                                 sys.exit(f"api_double: {f}: {body['message']}")
 
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", args.port), Handler)
     server.store, server.faults, server.token = store, Faults(), args.token
     server.requests, server.requests_lock = [], threading.Lock()
     server.bookmark_interval, server.verbose = args.bookmark_interval, args.verbose

@@ -53,6 +53,17 @@ TEST(DnsClient, RetriesTruncatedAnswersOverTcp) {
     EXPECT_EQ(server.tcp_queries.load(), 1);
 }
 
+// A server that answers only with wrong IDs is not a silent one: the error says so (the peer
+// fault is logged with it, tests/integration/fault_peer_garbage_test.sh).
+TEST(DnsClient, AServerSendingOnlyWrongIdsIsReportedAsSuch) {
+    test::FakeDnsServer server;
+    server.set("x.example.com", 1, {0, {"192.0.2.9"}});
+    server.wrong_id_only = true;
+    const AddressLookup a = lookup_addresses(at(server.port()), "x.example.com", 1, 200ms);
+    EXPECT_FALSE(a.answered);
+    EXPECT_EQ(a.error, "timeout; ignored 1 datagram(s) not matching the query (ID, QR or question)");
+}
+
 TEST(DnsClient, SilenceTimesOutAndStopEndsTheWaitEarly) {
     test::FakeDnsServer server;
     server.silent = true;

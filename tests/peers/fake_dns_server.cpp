@@ -65,10 +65,11 @@ void FakeDnsServer::run() {
             if (silent) continue;
             std::vector<uint8_t> out = respond({buf.begin(), buf.begin() + n}, true);
             if (out.empty()) continue;
-            if (wrong_id_first) {
+            if (wrong_id_first || wrong_id_only) {
                 std::vector<uint8_t> bad = out;
                 bad[1] ^= 0x5a;
                 sendto(udp_, bad.data(), bad.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+                if (wrong_id_only) continue;
             }
             sendto(udp_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
         }

@@ -1,6 +1,6 @@
 // A scripted authoritative server on 127.0.0.1 (UDP and TCP, ephemeral port) for the client and
 // poller tests: answers from a table, and can be told to stay silent, to truncate UDP answers,
-// or to send a reply with a wrong ID before the right one.
+// or to send a reply with a wrong ID before the right one (or instead of it).
 #pragma once
 
 #include <atomic>
@@ -30,6 +30,7 @@ public:
     std::atomic<bool> silent{false};
     std::atomic<bool> truncate_udp{false};
     std::atomic<bool> wrong_id_first{false};
+    std::atomic<bool> wrong_id_only{false};  // the reply with a wrong ID, never the right one
     std::atomic<int> udp_queries{0}, tcp_queries{0};
 
 private:

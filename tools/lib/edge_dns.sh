@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# Sourced after tools/lib/topology.sh: the "edge DNS" of the article — a real BIND (`named`)
+# Sourced after tools/lib/topology.sh (by the demo, the e2e tests and gslb_lib.sh): the "edge DNS" of the article — a real BIND (`named`)
 # authoritative for the parent zone, where the clusters keep the delegation of their zone by
 # RFC 2136 UPDATE signed with TSIG.
 #
 #   edge_key_new NAME DIR               # an hmac-sha256 key; DIR/NAME.secret holds the base64
+#   edge_key_add NAME SECRET DIR        # the same with a given secret
 #   edge_dns_start MEMBER ADDR DIR ZONE "POLICY" [EXTRA_ZONE_LINES]
 #   edge_update MEMBER ADDR KEY SECRET <<<"nsupdate commands"   # signed update from MEMBER
 #
@@ -15,6 +16,14 @@ EDGE_KEYS=()
 edge_key_new() {
   local name=$1 dir=$2
   head -c 32 /dev/urandom | base64 >"$dir/$name.secret"
+  chmod 600 "$dir/$name.secret"
+  EDGE_KEYS+=("$name")
+}
+
+# edge_key_add NAME SECRET DIR: a key with a given base64 secret (a test that needs it known).
+edge_key_add() {
+  local name=$1 secret=$2 dir=$3
+  printf '%s\n' "$secret" >"$dir/$name.secret"
   chmod 600 "$dir/$name.secret"
   EDGE_KEYS+=("$name")
 }

@@ -3,6 +3,7 @@
 #
 #   source tools/lib/netns.sh
 #   netns_pair_create          # sets NS_SERVER NS_CLIENT, IF_SERVER=vs IF_CLIENT=vc
+#   netns_pair_link PASS_OBJ   # the veth pair again, after a test deleted it
 #   in_server CMD...           # network namespace only: /sys/fs/bpf stays the host's, so pins
 #                              # and libxdp's bpffs are shared with the host
 #   in_client CMD...
@@ -48,12 +49,19 @@ netns_pair_create() {
   trap 'exit 130' INT TERM
   ip netns add "$NS_SERVER"
   ip netns add "$NS_CLIENT"
+  for ns in "$NS_SERVER" "$NS_CLIENT"; do ip -n "$ns" link set lo up; done
+  netns_pair_link "$pass_obj"
+}
+
+# The veth pair itself, with its addresses, offloads and the client's XDP_PASS: also for a test
+# that deletes the link and makes it again (an interface re-created under the same name).
+netns_pair_link() {
+  local pass_obj=$1
   ip link add "$IF_SERVER" netns "$NS_SERVER" type veth peer name "$IF_CLIENT" netns "$NS_CLIENT"
   ip -n "$NS_SERVER" addr add "$SERVER_V4/24" dev "$IF_SERVER"
   ip -n "$NS_CLIENT" addr add "$CLIENT_V4/24" dev "$IF_CLIENT"
   ip -n "$NS_SERVER" addr add "$SERVER_V6/64" dev "$IF_SERVER" nodad
   ip -n "$NS_CLIENT" addr add "$CLIENT_V6/64" dev "$IF_CLIENT" nodad
-  for ns in "$NS_SERVER" "$NS_CLIENT"; do ip -n "$ns" link set lo up; done
   ip -n "$NS_SERVER" link set "$IF_SERVER" up
   ip -n "$NS_CLIENT" link set "$IF_CLIENT" up
   in_client ethtool -K "$IF_CLIENT" tx off >/dev/null

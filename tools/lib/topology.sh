@@ -1,11 +1,12 @@
 # shellcheck shell=bash
-# Sourced by the multi-cluster demo and the e2e tests: a LAN of network namespaces on one bridge,
+# Sourced by the multi-cluster demo, the e2e tests and the integration tests' gslb_lib.sh: a LAN of network namespaces on one bridge,
 # named uniquely per run, and one clean-up for everything started in them — on exit, on failure
 # and on Ctrl-C.
 #
 #   source tools/lib/topology.sh
 #   topo_create PASS_OBJ                 # the hub namespace with bridge br0; installs the traps
 #   topo_add_member eu 10.80.1.2/16 ...  # namespace "$TOPO_TAG-eu", veth lan0 <-> hub port p-eu
+#                                        # (IPv6 addresses too, without duplicate detection)
 #   in_ns eu CMD...                      # network namespace only (/sys/fs/bpf stays the host's)
 #   in_ns_bg eu LOG CMD...               # background, output to LOG; TOPO_BG_PID is CMD's pid
 #   topo_stop_pid PID                    # TERM, bounded wait, KILL
@@ -20,7 +21,9 @@
 # checksums, and the XDP program's incremental update of one of those is garbage.
 
 # shellcheck source=tools/lib/netns.sh
-source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"  # wait_for
+# wait_for, and the EXIT trap's hook list. Not again when already sourced (the integration tests'
+# lib.sh does, and has its namespace pair's names and clean-up hooks in it by now).
+declare -F netns_on_exit >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
 TOPO_TAG="xg$$r$RANDOM"
 TOPO_HUB="$TOPO_TAG-hub"
@@ -76,7 +79,10 @@ topo_cleanup() {
 # $1: the XDP_PASS object for the hub ports (build/bpf/xdp_pass_skel/xdp_pass.bpf.o).
 topo_create() {
   TOPO_PASS_OBJ=$1
-  trap topo_cleanup EXIT
+  # One EXIT trap for everything: netns.sh's runs its hooks (an integration test's own clean-up
+  # first, then this one) and removes its namespace pair when there is one.
+  netns_on_exit topo_cleanup
+  trap netns_cleanup EXIT
   trap 'exit 130' INT TERM
   ip netns add "$TOPO_HUB"
   ip -n "$TOPO_HUB" link set lo up
@@ -92,7 +98,9 @@ topo_add_member() {
   TOPO_MEMBERS+=("$m")
   ip -n "$ns" link set lo up
   ip link add lan0 netns "$ns" type veth peer name "$port" netns "$TOPO_HUB"
-  for a in "$@"; do ip -n "$ns" addr add "$a" dev lan0; done
+  for a in "$@"; do
+    if [[ $a == *:* ]]; then ip -n "$ns" addr add "$a" dev lan0 nodad; else ip -n "$ns" addr add "$a" dev lan0; fi
+  done
   in_ns "$m" ethtool -K lan0 tx off >/dev/null
   ip -n "$TOPO_HUB" link set "$port" master br0
   ip -n "$TOPO_HUB" link set dev "$port" xdp obj "$TOPO_PASS_OBJ" sec xdp

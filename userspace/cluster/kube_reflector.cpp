@@ -127,12 +127,14 @@ void KubeReflector::run(StopSignal& stop) {
                 need_list = true;
                 continue;
             }
-            spdlog::warn("kubernetes: {} (serving the last state)", e.what());
+            // Debug only: every retry fails alike while the API server is down. The model loop
+            // logs the source's health once per outage (ModelLoop::check_source_health).
+            spdlog::debug("kubernetes: {} (serving the last state)", e.what());
             set_error(e.what());
         } catch (const Error& e) {
             count_restart();
             if (stop.requested()) break;
-            spdlog::warn("kubernetes: {} (serving the last state)", e.what());
+            spdlog::debug("kubernetes: {} (serving the last state)", e.what());
             set_error(e.what());
         } catch (const nlohmann::json::exception& e) {
             count_restart();

@@ -12,6 +12,8 @@ namespace xgslb {
 
 namespace {
 
+constexpr auto kHealthCheckPeriod = std::chrono::seconds(1);
+
 ControllerSettings settings_of(const Config& c) {
     return {c.geo_tag, c.cluster_source.health_all ? HealthPolicy::All : HealthPolicy::Any};
 }
@@ -123,9 +125,19 @@ void ModelLoop::run() {
         {
             std::unique_lock lock(inbox_mutex_);
             const auto period = std::chrono::seconds(resync_seconds_.load());
-            if (next_resync <= std::chrono::steady_clock::now()) next_resync = std::chrono::steady_clock::now() + period;
-            wake_.wait_until(lock, next_resync, [&] { return stopping_ || pending_state_ || peers_dirty_; });
+            const auto now = std::chrono::steady_clock::now();
+            if (next_resync <= now) next_resync = now + period;
+            // Woken at least every second to look at the source's health: an API server that
+            // went down delivers nothing that would wake the loop, and it must be said promptly.
+            const bool woken = wake_.wait_until(lock, std::min(next_resync, now + kHealthCheckPeriod),
+                                                [&] { return stopping_ || pending_state_ || peers_dirty_; });
             if (stopping_) return;
+            if (!woken && std::chrono::steady_clock::now() < next_resync) {
+                lock.unlock();
+                std::lock_guard work(work_mutex_);
+                check_source_health();
+                continue;
+            }
             resync = !pending_state_ && !peers_dirty_;
         }
         std::lock_guard work(work_mutex_);
@@ -224,8 +236,8 @@ void ModelLoop::check_source_health() {
     const SourceHealth h = source_->health();
     const bool unhealthy = !h.synced || !h.last_error.empty();
     if (unhealthy && !source_unhealthy_logged_)
-        spdlog::warn("model: source not current ({}); serving the last published data",
-                     h.last_error.empty() ? "not synced" : h.last_error);
+        spdlog::error("model: source not current ({}); serving the last published data",
+                      h.last_error.empty() ? "not synced" : h.last_error);
     if (!unhealthy && source_unhealthy_logged_) spdlog::info("model: source current again");
     source_unhealthy_logged_ = unhealthy;
 }

@@ -102,6 +102,7 @@ DnsExchangeOutcome over_udp(const SocketAddress& server, std::span<const uint8_t
         send(fd.get(), request.data(), request.size(), 0) != static_cast<ssize_t>(request.size()))
         return {std::nullopt, std::strerror(errno)};
     std::vector<uint8_t> buf(65535);
+    unsigned mismatched = 0;
     while (wait_fd(fd.get(), POLLIN, deadline, stop)) {
         const ssize_t n = recv(fd.get(), buf.data(), buf.size(), 0);
         if (n < 0) {
@@ -109,10 +110,18 @@ DnsExchangeOutcome over_udp(const SocketAddress& server, std::span<const uint8_t
             return {std::nullopt, std::strerror(errno)};  // e.g. ECONNREFUSED from an ICMP port unreachable
         }
         const std::span<const uint8_t> response(buf.data(), static_cast<size_t>(n));
-        if (!matches(request, response)) continue;  // a stray or spoofed datagram: keep waiting
+        if (!matches(request, response)) {  // a stray or spoofed datagram: keep waiting
+            ++mismatched;
+            continue;
+        }
         return {std::vector<uint8_t>(response.begin(), response.end()), {}};
     }
-    return {std::nullopt, stop && stop->load() ? "stopped" : "timeout"};
+    if (stop && stop->load()) return {std::nullopt, "stopped"};
+    // Say so when something did answer: a server sending garbage is not a silent one.
+    if (mismatched)
+        return {std::nullopt, "timeout; ignored " + std::to_string(mismatched) +
+                                  " datagram(s) not matching the query (ID, QR or question)"};
+    return {std::nullopt, "timeout"};
 }
 
 bool write_all(int fd, const uint8_t* p, size_t n, Clock::time_point deadline, const std::atomic<bool>* stop) {

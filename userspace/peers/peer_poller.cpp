@@ -116,8 +116,17 @@ void PeerPoller::poll_round(const std::vector<std::string>& hosts) {
         resolve(tag, peer);
         if (ask(tag, peer, hosts)) {
             if (!peer.present) spdlog::info("peer {}: reachable at {}", tag, describe(peer.addresses));
+            else if (peer.failing) spdlog::info("peer {}: answering again at {}", tag, describe(peer.addresses));
             peer.present = true;
+            peer.failing = false;
             peer.last_answer = Clock::now();
+        } else if (!peer.failing && !stop_) {
+            spdlog::error("peer {}: no usable answer from {} ({}); {}", tag, describe(peer.addresses),
+                          peer.addresses.empty() ? "its NS name has no address at the edge" : peer.error,
+                          peer.present ? "its last targets stand until peerDropAfterMs " +
+                                             std::to_string(options_.drop_after.count()) + " ms"
+                                       : std::string("it is not served until it answers"));
+            peer.failing = true;
         }
         expire(tag, peer, Clock::now());
     }
@@ -168,6 +177,7 @@ bool PeerPoller::ask(const std::string& tag, Peer& peer, const std::vector<std::
             if (last.answered) return last;
         }
         spdlog::debug("peer {}: {} {}: {}", tag, name, type, last.error);
+        peer.error = name + " " + (type == rrtype::A ? "A" : type == rrtype::AAAA ? "AAAA" : "SOA") + ": " + last.error;
         return last;
     };
     if (hosts.empty()) return query(options_.zone, rrtype::SOA).answered;  // liveness only

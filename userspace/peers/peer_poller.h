@@ -9,6 +9,9 @@
 // healthy targets for it (an empty TargetSet). A peer that has not answered for dropAfter is
 // dropped (absent from the result): the strategies then treat it as down. Results are handed to
 // the callback, on the poller's own thread, only when they differ from the last ones.
+// A peer that stops answering usefully (silent, refusing, or sending garbage: wrong IDs, malformed
+// or truncated messages) is logged once with the reason, and once when it answers again; until
+// dropAfter its last targets keep being served.
 #pragma once
 
 #include <atomic>
@@ -56,6 +59,8 @@ private:
         std::map<std::string, TargetSet> hosts;
         std::chrono::steady_clock::time_point last_answer{};
         bool present = false;
+        std::string error;     // why the last round got no usable answer
+        bool failing = false;  // that was logged; cleared (and logged) when it answers again
     };
 
     void run();

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Fault: the edge DNS down, then back with its data lost (a fresh zone: no delegation). While it
+# is down each cluster keeps serving (XDP and slow path) the last good data — eu keeps us's
+# targets, found through the NS address it resolved before — and logs one error saying the
+# delegation cannot be checked; no more lines while its retries back off. When named is back,
+# each cluster writes its delegation again by itself (TSIG-signed UPDATE) and logs that it is in
+# place; a change on us after that still reaches eu through the edge.
+#   bash tests/integration/fault_edge_down_test.sh BUILD_DIR
+source "$(dirname "$0")/lib.sh"
+it_init "${1:-}"
+source "$(dirname "$0")/gslb_lib.sh"
+
+GSLB_POLL_MS=300 GSLB_TIMEOUT_MS=200 GSLB_DROP_MS=60000
+
+gslb_eu_us_up
+named_pid=$TOPO_BG_PID
+
+gslb_app_config eu 172.18.0.3
+gslb_app_config us "172.19.0.3"
+gslb_start eu eu "$WORK_DIR/eu.yaml"
+gslb_start us us "$WORK_DIR/us.yaml"
+in_place='edge: delegation of cloud.example.com in place'
+not_in_place='edge: delegation of cloud.example.com not in place'
+wait_log eu "$in_place" 1 15
+wait_log us "$in_place" 1 15
+wait_log eu 'peers changed: us\{app.cloud.example.com: 172.19.0.3\}' 1 20
+
+edge_ns() { edge_dig NS cloud.example.com | awk '$4 == "NS" && $1 == "cloud.example.com." {print $5}' | sort | xargs; }
+xdp_answer() { gslb_app_answer us eu; }
+xdp_is() { [[ $(xdp_answer) == "$1" ]]; }
+slow_answer() { gslb_app_answer us eu +tcp; }
+good="172.18.0.3 172.19.0.3"
+wait_for 5 xdp_is "$good" || fail "eu's answer before the fault: '$(xdp_answer)'"
+assert_eq "delegation at the edge" "gslb-ns-eu-cloud.example.com. gslb-ns-us-cloud.example.com." "$(edge_ns)"
+pass "delegation in place, eu serves $good"
+
+declare -A mark
+for d in eu us; do mark[$d]=$(wc -l <"$WORK_DIR/$d.log"); done
+since_fault() { tail -n +"$((mark[$1] + 1))" "$WORK_DIR/$1.log"; }
+topo_stop_pid "$named_pid"
+end=$((SECONDS + 4))
+while ((SECONDS < end)); do
+  assert_eq "eu's XDP answer with the edge down" "$good" "$(xdp_answer)"
+  assert_eq "eu's slow-path answer with the edge down" "$good" "$(slow_answer)"
+  sleep 0.2
+done
+for d in eu us; do
+  assert_eq "$d: error lines with the edge down" 1 "$(since_fault "$d" | grep -c 'level=error' || true)"
+  assert_match "$d: the error says why" "$not_in_place: no edge server answered \(10\.78\.0\.1:53: " "$(since_fault "$d" | grep 'level=error')"
+done
+pass "edge down 4 s: eu served $good throughout; one error each: $(since_fault eu | grep -o 'not in place.*' | tr -d '"')"
+
+# named back with a fresh zone (its journal gone): the clusters must write the delegation again.
+rm -f "$WORK_DIR/named/example.com.zone.jnl"
+EDGE_KEYS=()
+gslb_edge_start "$WORK_DIR/named" || fail "named did not start again"
+assert_eq "the edge lost the delegation" "" "$(edge_ns)"
+restarted=$(now_ms)
+for d in eu us; do
+  wait_log "$d" 'edge: updated cloud.example.com' 1 40
+  wait_log "$d" "$in_place" 2 40
+done
+pass "edge back: delegation written again by both clusters after $(($(now_ms) - restarted)) ms (retries back off)"
+assert_eq "delegation at the edge again" "gslb-ns-eu-cloud.example.com. gslb-ns-us-cloud.example.com." "$(edge_ns)"
+assert_eq "us's glue again" "$(member_v4 us)" "$(edge_dig +short A gslb-ns-us-cloud.example.com)"
+for d in eu us; do assert_eq "$d: still one error line" 1 "$(since_fault "$d" | grep -c 'level=error' || true)"; done
+
+# A change after the recovery: us gets another target; eu learns it (through the edge's NS name).
+gslb_app_config us "172.19.0.7"
+kill -HUP "$(daemon_pid us)"
+wait_log eu 'peers changed: us\{app.cloud.example.com: 172.19.0.7\}' 1 15
+wait_for 5 xdp_is "172.18.0.3 172.19.0.7" || fail "eu's answer after the change: '$(xdp_answer)'"
+assert_eq "eu's slow-path answer after the change" "172.18.0.3 172.19.0.7" "$(slow_answer)"
+pass "a change on us after the recovery reaches eu: $(xdp_answer)"
