@@ -221,6 +221,26 @@ AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
     throw_errno("attaching the XDP program to " + ifname, last_error);
 }
 
+AttachMode XdpProgram::attach_direct(const std::string& ifname, AttachMode mode) {
+    const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+    if (ifindex == 0) throw Error("interface '" + ifname + "' not found");
+    std::vector<AttachMode> tries;
+    if (mode == AttachMode::automatic) tries = {AttachMode::native, AttachMode::generic};
+    else tries = {mode};
+    int last_error = 0;
+    for (AttachMode attempt : tries) {
+        // UPDATE_IF_NOEXIST: never replaces a program someone else attached meanwhile.
+        last_error = bpf_xdp_attach(ifindex, prog_fd(), xdp_mode_flag(attempt) | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+        if (last_error == 0) {
+            attachments_.push_back({ifindex, ifname, attempt, nullptr});
+            spdlog::info("attached XDP program to {} (ifindex {}) in {} mode", ifname, ifindex, to_string(attempt));
+            return attempt;
+        }
+        spdlog::warn("attaching to {} in {} mode failed: {}", ifname, to_string(attempt), std::strerror(-last_error));
+    }
+    throw_errno("attaching the XDP program to " + ifname, last_error);
+}
+
 void XdpProgram::detach_all() {
     for (auto& a : attachments_) {
         const xdp_attach_mode xdp_mode = a.mode == AttachMode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB;

@@ -44,6 +44,10 @@ public:
 
     // Attach to an interface through libxdp's dispatcher; returns the mode actually used.
     AttachMode attach(const std::string& ifname, AttachMode mode);
+    // Attach by netlink alone, not through libxdp: after the capability drop libxdp cannot read
+    // the program's BTF by id (CAP_SYS_ADMIN) and crashes on the way; the data-plane watch's
+    // re-attach uses this. Same result where the dispatcher is unavailable (this kernel).
+    AttachMode attach_direct(const std::string& ifname, AttachMode mode);
     void detach_all();
     bool is_attached(const std::string& ifname) const;
     // Interface name and mode of every attachment this program holds now.
