@@ -33,7 +33,8 @@ pass "eu serves both clusters' targets: $good"
 # The garbage server joins us's address (SO_REUSEPORT); it gets the queries once xgslbd is gone.
 mode=$WORK_DIR/garbage.mode
 echo wrong-id >"$mode"
-in_ns_bg us "$WORK_DIR/garbage.log" python3 "$IT_SOURCE_DIR/tests/integration/garbage_dns_server.py" "$(member_v4 us)" 53 "$mode"
+in_ns_bg us "$WORK_DIR/garbage.log" python3 "$IT_SOURCE_DIR/tests/integration/garbage_dns_server.py" "$mode" 53 \
+  "$(member_v4 us)" "$(member_v6 us)"
 garbage_pid=$TOPO_BG_PID
 wait_for 5 grep -q listening "$WORK_DIR/garbage.log" || fail "the garbage server did not start: $(cat "$WORK_DIR/garbage.log")"
 log_mark=$(wc -l <"$WORK_DIR/eu.log")
@@ -51,7 +52,7 @@ for kind in wrong-id malformed truncated random; do
 done
 errors=$(since_fault | grep 'level=error' || true)
 assert_eq "error lines during the fault" 1 "$(grep -c . <<<"$errors")"
-assert_match "the error names the peer and the garbage" 'peer us: no usable answer from 10\.78\.0\.3:53 .*(ignored [0-9]+ datagram|unparsable)' "$errors"
+assert_match "the error names the peer and the garbage" 'peer us: no usable answer \(localtargets-app\.cloud\.example\.com A: 10\.78\.0\.3:53: timeout; ignored [0-9]+ datagram.*\[fd78::3\]:53: timeout; ignored' "$errors"
 assert_eq "no peers change during the fault" 0 "$(since_fault | grep -c 'peers changed' || true)"
 pass "8 s of wrong IDs, malformed, truncated and random answers from us: eu kept serving $good; one error: $(sed 's/.*msg=//' <<<"$errors")"
 

@@ -13,9 +13,10 @@ It binds with SO_REUSEPORT, so it can be started beside a running xgslbd on the 
 and takes over the moment that one stops: no gap of plain silence between good and garbage.
 Prints "listening" once bound.
 
-  garbage_dns_server.py ADDRESS PORT MODE_FILE
+  garbage_dns_server.py MODE_FILE PORT ADDRESS...
 """
 import os
+import select
 import socket
 import struct
 import sys
@@ -44,21 +45,25 @@ def respond(q, mode):
 
 
 def main():
-    address, port, mode_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    s = socket.socket(family, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    s.bind((address, port))
+    mode_file, port, addresses = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    sockets = []
+    for address in addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind((address, port))
+        sockets.append(s)
     print("listening", flush=True)
     while True:
-        q, client = s.recvfrom(4096)
-        if len(q) < 12:
-            continue
-        with open(mode_file) as f:
-            mode = f.read().strip()
-        r = respond(q, mode)
-        if r is not None:
-            s.sendto(r, client)
+        for s in select.select(sockets, [], [])[0]:
+            q, client = s.recvfrom(4096)
+            if len(q) < 12:
+                continue
+            with open(mode_file) as f:
+                mode = f.read().strip()
+            r = respond(q, mode)
+            if r is not None:
+                s.sendto(r, client)
 
 
 if __name__ == "__main__":

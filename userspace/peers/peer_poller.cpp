@@ -121,7 +121,7 @@ void PeerPoller::poll_round(const std::vector<std::string>& hosts) {
             peer.failing = false;
             peer.last_answer = Clock::now();
         } else if (!peer.failing && !stop_) {
-            spdlog::error("peer {}: no usable answer from {} ({}); {}", tag, describe(peer.addresses),
+            spdlog::error("peer {}: no usable answer ({}); {}", tag,
                           peer.addresses.empty() ? "its NS name has no address at the edge" : peer.error,
                           peer.present ? "its last targets stand until peerDropAfterMs " +
                                              std::to_string(options_.drop_after.count()) + " ms"
@@ -171,13 +171,15 @@ bool PeerPoller::ask(const std::string& tag, Peer& peer, const std::vector<std::
     if (peer.addresses.empty()) return false;
     auto query = [&](const std::string& name, uint16_t type) -> AddressLookup {
         AddressLookup last;
+        std::string errors;  // every address's, for the one line that reports the peer failing
         for (const SocketAddress& server : peer.addresses) {
             if (stop_) break;
             last = lookup_addresses(server, name, type, options_.timeout, &stop_);
             if (last.answered) return last;
+            errors += (errors.empty() ? "" : ", ") + server.to_string() + ": " + last.error;
         }
-        spdlog::debug("peer {}: {} {}: {}", tag, name, type, last.error);
-        peer.error = name + " " + (type == rrtype::A ? "A" : type == rrtype::AAAA ? "AAAA" : "SOA") + ": " + last.error;
+        peer.error = name + " " + (type == rrtype::A ? "A" : type == rrtype::AAAA ? "AAAA" : "SOA") + ": " + errors;
+        spdlog::debug("peer {}: {}", tag, peer.error);
         return last;
     };
     if (hosts.empty()) return query(options_.zone, rrtype::SOA).answered;  // liveness only
