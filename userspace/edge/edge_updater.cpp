@@ -135,9 +135,22 @@ void EdgeUpdater::set_leader(bool leader) {
     wake_.notify_all();
 }
 
+namespace {
+// What kind of failure a state is: its text before the details in parentheses. An edge that is
+// down answers "Connection refused" to one retry and nothing to the next (ICMP is rate
+// limited): the same fault, logged once; a rejection after that is another one.
+std::string failure_kind(const std::string& state) { return state.substr(0, state.find(" (")); }
+}  // namespace
+
 void EdgeUpdater::report(const std::string& state) {
     if (state == last_state_) return;
+    const bool same_fault = !state.empty() && !last_state_.empty() && last_state_ != "(none)" &&
+                            failure_kind(state) == failure_kind(last_state_);
     last_state_ = state;
+    if (same_fault) {
+        spdlog::debug("edge: delegation of {} still not in place: {}", options_.names.zone, state);
+        return;
+    }
     if (state.empty())
         spdlog::info("edge: delegation of {} in place: {}", options_.names.zone, describe(options_.wanted));
     else

@@ -121,11 +121,14 @@ void PeerPoller::poll_round(const std::vector<std::string>& hosts) {
             peer.failing = false;
             peer.last_answer = Clock::now();
         } else if (!peer.failing && !stop_) {
-            spdlog::error("peer {}: no usable answer ({}); {}", tag,
-                          peer.addresses.empty() ? "its NS name has no address at the edge" : peer.error,
-                          peer.present ? "its last targets stand until peerDropAfterMs " +
-                                             std::to_string(options_.drop_after.count()) + " ms"
-                                       : std::string("it is not served until it answers"));
+            const std::string why = peer.addresses.empty() ? "its NS name has no address at the edge" : peer.error;
+            // A peer never seen yet is a cluster still starting (or not there): worth a warning.
+            // One that answered before and stopped is the fault the operator must hear about.
+            if (peer.present)
+                spdlog::error("peer {}: no usable answer ({}); its last targets stand until peerDropAfterMs {} ms",
+                              tag, why, options_.drop_after.count());
+            else
+                spdlog::warn("peer {}: not reachable yet ({}); not served until it answers", tag, why);
             peer.failing = true;
         }
         expire(tag, peer, Clock::now());
@@ -155,6 +158,14 @@ void PeerPoller::resolve(const std::string& tag, Peer& peer) {
                 found.push_back(s);
             }
             for (const auto& v6 : aaaa.aaaa) found.push_back(SocketAddress{AF_INET6, v6, options_.peer_port});
+            // An edge that lost the glue (restored from an old backup, the peer's update not yet
+            // redone) must not cut us off from a peer that still answers: keep asking the last
+            // addresses. A peer that is really gone stops answering there and is dropped.
+            if (found.empty() && !peer.addresses.empty()) {
+                spdlog::debug("peer {}: the edge has no address for {}; using the last ones: {}", tag, peer.ns_name,
+                              describe(peer.addresses));
+                return;
+            }
             if (found != peer.addresses)
                 spdlog::info("peer {}: {} is at {} (edge {})", tag, peer.ns_name, describe(found), edge.to_string());
             peer.addresses = std::move(found);
