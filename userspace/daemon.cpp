@@ -145,6 +145,13 @@ void Daemon::start() {
         control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
     }
     metrics_->serve(*program_, *server_, config_.metrics);
+    // Fail-static shows here: /readyz stays 200 while the last view is served, and this gauge
+    // says whether that view still follows the cluster.
+    // (Read from the scrape thread: an atomic the signal loop refreshes every second.)
+    metrics_->registry().add_collector([this](MetricsSnapshot& s) {
+        s.gauge("xgslb_source_synced", "1 while the cluster source is current, 0 while it is not (API server "
+                "unreachable or failing: the last published view is served)", {}, source_synced_.load());
+    });
     control_->set_status_source([this, instance = config_.instance] { return metrics_->status_json(instance, *program_); });
     attach_interfaces(config_);
     watch_ = std::make_unique<DataPlaneWatch>(
@@ -290,6 +297,8 @@ int Daemon::run() {
             if (std::chrono::steady_clock::now() >= next_check) {
                 next_check = std::chrono::steady_clock::now() + kWatchPeriod;
                 watch_->check();
+                const SourceHealth health = model_->source_health();
+                source_synced_ = health.synced && health.last_error.empty() ? 1 : 0;
             }
         } catch (const std::exception& e) {
             spdlog::error("data-plane watch: {}", e.what());  // serving goes on; the next check retries
