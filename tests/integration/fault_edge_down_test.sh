@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fault: the edge DNS down, then back with its data lost (a fresh zone: no delegation). While it
+# Fault: the edge DNS down, then back with its data lost (a fresh zone: no delegation); then the
+# edge rejecting a cluster's TSIG key, until it is given the right secret again. While it
 # is down each cluster keeps serving (XDP and slow path) the last good data — eu keeps us's
 # targets, found through the NS address it resolved before — and logs one error saying the
 # delegation cannot be checked; no more lines while its retries back off. When named is back,
@@ -54,6 +55,7 @@ pass "edge down 4 s: eu served $good throughout; one error each: $(since_fault e
 rm -f "$WORK_DIR/named/example.com.zone.jnl"
 EDGE_KEYS=()
 gslb_edge_start "$WORK_DIR/named" || fail "named did not start again"
+named_pid=$TOPO_BG_PID
 assert_eq "the edge lost the delegation" "" "$(edge_ns)"
 restarted=$(now_ms)
 for d in eu us; do
@@ -72,3 +74,36 @@ wait_log eu 'peers changed: us\{app.cloud.example.com: 172.19.0.7\}' 1 15
 wait_for 5 xdp_is "172.18.0.3 172.19.0.7" || fail "eu's answer after the change: '$(xdp_answer)'"
 assert_eq "eu's slow-path answer after the change" "172.18.0.3 172.19.0.7" "$(slow_answer)"
 pass "a change on us after the recovery reaches eu: $(xdp_answer)"
+
+# ---- the edge rejecting us's TSIG key ---------------------------------------------------------
+# The edge's secret for us-key changes (named.conf, SIGHUP: no restart, so nothing else fails),
+# and us's glue is removed there: us's UPDATE is refused (BADSIG), reported once; eu keeps us's
+# last address (the edge has no glue now) and answers as before. The edge gets the right secret
+# back: us writes its glue by itself at its next retry and logs that the delegation is in place.
+for d in eu us; do mark[$d]=$(wc -l <"$WORK_DIR/$d.log"); done
+conf=$WORK_DIR/named/named.conf
+other_secret=$(head -c 32 /dev/urandom | base64)
+sed -i "s|^key \"us-key\" { algorithm hmac-sha256; secret \"$GSLB_US_SECRET\"; };|key \"us-key\" { algorithm hmac-sha256; secret \"$other_secret\"; };|" "$conf"
+grep -q "$other_secret" "$conf" || fail "could not change us-key's secret in $conf"
+kill -HUP "$named_pid"
+changed() { edge_update edge "$(member_v4 edge)" us-key "$other_secret" <<<"update delete gslb-ns-us-cloud.example.com. A" >/dev/null 2>&1; }
+wait_for 5 changed || fail "named did not take the new secret for us-key"
+wait_log us 'not in place: UPDATE to 10\.78\.0\.1:53 rejected: NOTAUTH, TSIG error BADSIG' 1 20
+end=$((SECONDS + 3))
+while ((SECONDS < end)); do
+  assert_eq "eu's XDP answer while the edge refuses us's key" "172.18.0.3 172.19.0.7" "$(xdp_answer)"
+  assert_eq "eu's slow-path answer while the edge refuses us's key" "172.18.0.3 172.19.0.7" "$(slow_answer)"
+  sleep 0.2
+done
+assert_eq "us: one error line for the refused key" 1 "$(since_fault us | grep -c 'level=error' || true)"
+assert_eq "eu: no error line" 0 "$(since_fault eu | grep -c 'level=error' || true)"
+assert_eq "us's glue not written with the wrong key" "" "$(edge_dig +short A gslb-ns-us-cloud.example.com)"
+pass "edge refuses us's key: one error ($(since_fault us | grep -o 'rejected: [A-Z]*, TSIG error [A-Z]*' | head -1)), eu kept serving us's target"
+
+sed -i "s|$other_secret|$GSLB_US_SECRET|" "$conf"
+kill -HUP "$named_pid"
+fixed=$(now_ms)
+wait_log us "$in_place" 3 40
+assert_eq "us's glue written again" "$(member_v4 us)" "$(edge_dig +short A gslb-ns-us-cloud.example.com)"
+assert_eq "us: still one error line" 1 "$(since_fault us | grep -c 'level=error' || true)"
+pass "right secret back at the edge: us wrote its glue by itself $(($(now_ms) - fixed)) ms later (its retry backoff)"
