@@ -82,6 +82,20 @@ gslb_app_answer() {
   in_ns "$from" dig +norec +nocookie +time=1 +tries=1 +short "$@" "@$(member_v4 "$tag")" app.cloud.example.com A | sort | xargs
 }
 
+# gslb_app_is FROM TAG EXPECTED: TAG's XDP answer for app is EXPECTED (for wait_for).
+gslb_app_is() { [[ $(gslb_app_answer "$1" "$2") == "$3" ]]; }
+
+# gslb_app_stays SECONDS FROM TAG EXPECTED WHAT: TAG's app answer, from XDP and from the slow
+# path, is EXPECTED every time it is asked for SECONDS (a fault must not change it).
+gslb_app_stays() {
+  local end=$((SECONDS + $1)) from=$2 tag=$3 expected=$4 what=$5
+  while ((SECONDS < end)); do
+    assert_eq "$tag's XDP answer $what" "$expected" "$(gslb_app_answer "$from" "$tag")"
+    assert_eq "$tag's slow-path answer $what" "$expected" "$(gslb_app_answer "$from" "$tag" +tcp)"
+    sleep 0.2
+  done
+}
+
 # dig at the edge, non-recursive, short timeouts, from the edge's own namespace.
 edge_dig() { in_ns edge dig +norec +time=1 +tries=2 "@$(member_v4 edge)" "$@"; }
 
