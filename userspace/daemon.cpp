@@ -223,8 +223,13 @@ void Daemon::attach_interfaces(const Config& next) {
     const bool shrank = std::any_of(config_.xdp.interfaces.begin(), config_.xdp.interfaces.end(),
                                     [&](const std::string& i) { return !contains(next.xdp.interfaces, i); });
     if (shrank) program_->detach_all();
-    for (const auto& ifname : next.xdp.interfaces)
-        if (shrank || !program_->is_attached(ifname)) program_->attach(ifname, mode);
+    for (const auto& ifname : next.xdp.interfaces) {
+        if (!shrank && program_->is_attached(ifname)) continue;
+        // Once running (a reload) the capabilities are dropped, and libxdp then crashes reading
+        // the program's BTF: attach by netlink. At start libxdp may adopt a program left attached.
+        if (watch_) program_->attach_direct(ifname, mode);
+        else program_->attach(ifname, mode);
+    }
     metrics_->record_attachments(program_->attachments());
 }
 

@@ -3,7 +3,9 @@
 # name. Down: XDP stays attached (the kernel keeps it), the daemon logs it once; up: XDP answers
 # again, logged once. Deleted: the attachment goes with the interface; the daemon hears it
 # (rtnetlink link notifications), logs it once, and attaches its program to the new interface
-# as soon as it appears; XDP answers there, and a change published after that reaches it.
+# as soon as it appears; XDP answers there, and a change published after that reaches it. An
+# interface added to the config on SIGHUP is attached too (by netlink: after the capability drop
+# libxdp crashes reading the program's BTF).
 #   bash tests/integration/fault_interface_test.sh BUILD_DIR
 source "$(dirname "$0")/lib.sh"
 it_init "${1:-}"
@@ -60,6 +62,19 @@ wait_log main 'reload: .* applied' 1 10
 assert_eq "XDP after a change" 172.18.0.11 "$(xdp_a failover.cloud.example.com)"
 assert_eq "slow path after a change" 172.18.0.11 "$(slow_a failover.cloud.example.com)"
 pass "a change published after the re-attach is answered by XDP on the new interface"
+
+# An interface added on SIGHUP (after the capability drop: attached by netlink, not libxdp).
+ip -n "$NS_SERVER" link add extra0 type veth peer name extra1
+ip -n "$NS_SERVER" link set extra0 up
+ip -n "$NS_SERVER" link set extra1 up
+write_config "$config" 's/172\.18\.0\.10\]/172.18.0.11]/' "s/interfaces: \[vs\]/interfaces: [vs, extra0]/"
+kill -HUP "$(daemon_pid main)"
+wait_log main 'reload: .* applied' 2 10
+wait_log main 'attached XDP program to extra0' 1 5
+extra_prog=$(ip -n "$NS_SERVER" -d link show dev extra0 | grep -oE 'prog/xdp id [0-9]+' | awk '{print $3}')
+assert_eq "our program on the interface added by SIGHUP" "$prog" "$extra_prog"
+assert_eq "XDP still answers on vs" 172.18.0.11 "$(xdp_a failover.cloud.example.com)"
+pass "an interface added on SIGHUP gets program $prog; the daemon keeps serving"
 
 # A clean stop detaches from the new interface too.
 it_stop_pid "$(daemon_pid main)"
