@@ -3,8 +3,11 @@
 // reports only changes, keeps polling when the edge goes quiet, and drops a silent peer within
 // dropAfter + one interval.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <sstream>
 #include <condition_variable>
 #include <mutex>
 
@@ -132,6 +135,47 @@ TEST_F(PeerPollerTest, AnUnregisteredPeerIsAbsent) {
     poller.set_hosts({"app.cloud.example.com"});
     EXPECT_TRUE(got_.wait_for(1s, [](const auto& p) { return p.empty(); }));
     EXPECT_EQ(peer_.udp_queries.load(), 0);
+}
+
+// An edge restored without the peer's glue (NXDOMAIN for its NS name) must not cut off a peer
+// that still answers: the last addresses are kept (tests/integration/fault_edge_down_test.sh).
+TEST_F(PeerPollerTest, KeepsTheLastAddressesWhenTheEdgeLosesTheGlue) {
+    PeerPoller poller(options_, [&](std::vector<PeerTargets> p) { got_.push(std::move(p)); });
+    poller.set_hosts({"app.cloud.example.com"});
+    ASSERT_TRUE(got_.wait_for(2s, [](const auto& p) { return !app_a(p).empty(); }));
+    edge_.set("gslb-ns-us-cloud.example.com", 1, {3, {}});
+    peer_.set("localtargets-app.cloud.example.com", 1, {0, {"10.2.0.8"}});
+    EXPECT_TRUE(got_.wait_for(2s, [](const auto& p) { return app_a(p) == std::vector<Ipv4Address>{{10, 2, 0, 8}}; }));
+}
+
+// A peer answering only garbage (wrong IDs) keeps its last targets until dropAfter, and is
+// logged once — not once per round — with what is wrong, then once when it answers again.
+TEST_F(PeerPollerTest, AGarbageAnsweringPeerIsLoggedOnceAndKeptUntilDropAfter) {
+    std::ostringstream log;
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+    options_.drop_after = 5000ms;
+    {
+        PeerPoller poller(options_, [&](std::vector<PeerTargets> p) { got_.push(std::move(p)); });
+        poller.set_hosts({"app.cloud.example.com"});
+        ASSERT_TRUE(got_.wait_for(2s, [](const auto& p) { return !app_a(p).empty(); }));
+        const size_t delivered = got_.count();
+        peer_.wrong_id_only = true;
+        std::this_thread::sleep_for(800ms);  // several rounds
+        EXPECT_EQ(got_.count(), delivered) << "the peer's targets changed while it sent garbage";
+        peer_.wrong_id_only = false;
+        peer_.set("localtargets-app.cloud.example.com", 1, {0, {"10.2.0.6"}});
+        EXPECT_TRUE(got_.wait_for(2s, [](const auto& p) { return app_a(p) == std::vector<Ipv4Address>{{10, 2, 0, 6}}; }));
+    }
+    spdlog::set_default_logger(previous);
+    const std::string text = log.str();
+    size_t failures = 0;
+    for (size_t at = text.find("no usable answer"); at != std::string::npos; at = text.find("no usable answer", at + 1))
+        ++failures;
+    EXPECT_EQ(failures, 1u) << text;
+    EXPECT_NE(text.find("ignored 1 datagram(s) not matching the query"), std::string::npos) << text;
+    EXPECT_NE(text.find("peer us: answering again"), std::string::npos) << text;
 }
 
 TEST_F(PeerPollerTest, StopsPromptly) {
