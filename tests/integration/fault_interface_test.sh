@@ -63,6 +63,13 @@ assert_eq "XDP after a change" 172.18.0.11 "$(xdp_a failover.cloud.example.com)"
 assert_eq "slow path after a change" 172.18.0.11 "$(slow_a failover.cloud.example.com)"
 pass "a change published after the re-attach is answered by XDP on the new interface"
 
+# Our program detached from outside (ip link set ... xdp off): attached again at the next check.
+ip -n "$NS_SERVER" link set dev "$IF_SERVER" xdp off
+wait_log main "interface $IF_SERVER: our XDP program was detached from outside; attaching it again" 1 5
+wait_for 5 xdp_is failover.cloud.example.com 172.18.0.11 || fail "XDP after the outside detach: $(xdp_a failover.cloud.example.com)"
+assert_eq "our program back on $IF_SERVER" "$prog" "$(xdp_prog_ids)"
+pass "detached from outside: program $prog attached again, XDP answers"
+
 # An interface added on SIGHUP (after the capability drop: attached by netlink, not libxdp).
 ip -n "$NS_SERVER" link add extra0 type veth peer name extra1
 ip -n "$NS_SERVER" link set extra0 up
