@@ -1,5 +1,6 @@
 #include "bench/xdp_bench_instance.h"
 
+#include <bpf/bpf.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,9 +47,18 @@ VariantProgram::VariantProgram(const std::string& object_path, const MapFds& map
     try {
         bpf_map* map;
         bpf_object__for_each_map(map, object_) {
-            for (const auto& [name, fd] : by_name)
-                if (std::strcmp(bpf_map__name(map), name) == 0 && fd >= 0)
-                    if (int err = bpf_map__reuse_fd(map, fd)) throw_errno(std::string("reusing ") + name, -err);
+            for (const auto& [name, fd] : by_name) {
+                if (std::strcmp(bpf_map__name(map), name) != 0 || fd < 0) continue;
+                // A map whose layout differs between the builds (e.g. an older build measured
+                // for comparison) stays the variant's own: sharing it would misread it.
+                bpf_map_info info{};
+                __u32 len = sizeof info;
+                if (int err = bpf_obj_get_info_by_fd(fd, &info, &len)) throw_errno(std::string("reading ") + name, -err);
+                if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+                    info.value_size != bpf_map__value_size(map))
+                    continue;
+                if (int err = bpf_map__reuse_fd(map, fd)) throw_errno(std::string("reusing ") + name, -err);
+            }
         }
         if (int err = bpf_object__load(object_)) throw_errno("loading " + object_path, -err);
         bpf_program* prog = bpf_object__find_program_by_name(object_, XGSLB_PROG_NAME);

@@ -24,8 +24,9 @@ struct BenchInstance {
 };
 
 // The xgslb_xdp program of another build of bpf/xgslb.bpf.c (e.g. with a stage compiled out by
-// a -D flag, bench/profile_xdp_stages.sh), its maps replaced by `maps` so it answers from the
-// same published data. Owns the loaded object.
+// a -D flag, bench/profile_xdp_stages.sh, or an older commit's build for a before/after), its
+// maps replaced by `maps` so it answers from the same published data; a map whose type or sizes
+// differ stays the variant's own (an older RRL bucket map, say). Owns the loaded object.
 class VariantProgram {
 public:
     VariantProgram(const std::string& object_path, const MapFds& maps);
