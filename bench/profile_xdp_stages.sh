@@ -2,7 +2,8 @@
 # Where the XDP program's time goes, stage by stage: builds bpf/xgslb.bpf.c once per stage with
 # -DXGSLB_PROFILE_STOP_AFTER=N (the program ends after stage N with XDP_PASS; bpf/profile_stage.h)
 # and once in full, then times all the builds interleaved in one process on the same published
-# maps (bench/xdp_stage_cost) and prints the net cost up to each stage and each stage alone.
+# maps (bench/xdp_stage_cost) and prints the net cost up to each stage and (the difference to
+# the row above) each stage alone.
 # Needs root; run from anywhere.
 #
 #   bench/profile_xdp_stages.sh [BUILD_DIR] [xdp_stage_cost flags, e.g. --rrl-rate 0 --no-edns]

@@ -1,9 +1,10 @@
-// Where the XDP program's time goes: several builds of bpf/xgslb.bpf.c (each ending after a
-// different stage, -DXGSLB_PROFILE_STOP_AFTER=N; see bench/profile_xdp_stages.sh, which makes
-// them) loaded on the maps of one published instance and timed on one query frame, interleaved
-// block by block with the empty XDP_PASS program in one process on one pinned CPU, so that the
-// differences between consecutive builds are the costs of the stages. Interleaving in one
-// process matters on a shared machine: separate runs differ by more than a stage costs.
+// Several builds of bpf/xgslb.bpf.c loaded on the maps of one published instance and timed on
+// the headline query, interleaved block by block with the empty XDP_PASS program in one process
+// on one pinned CPU. Two uses: where the time goes (builds ending after each stage,
+// -DXGSLB_PROFILE_STOP_AFTER=N, made by bench/profile_xdp_stages.sh: the difference between
+// consecutive rows is a stage's cost), and before/after (an older commit's build beside the
+// current one, bench/run_xdp_cost.sh with BASE_REF). Interleaving in one process matters on a
+// shared machine: separate runs differ by more than a stage costs.
 //
 //   sudo build/bench/xdp_stage_cost [--case a4_edns|a4] [--rrl-rate N] OBJECT[=LABEL]...   from the source root
 #include <bpf/libbpf.h>
@@ -91,7 +92,7 @@ int run_main(int argc, char** argv) {
         }
 
     const int64_t base = median(timed.front().ns);
-    std::printf("| stage (build ending after it) | net ns up to its end | the stage alone |\n|---|---:|---:|\n");
+    std::printf("| build | net ns | difference to the row above |\n|---|---:|---:|\n");
     int64_t previous = 0;
     for (size_t i = 1; i < timed.size(); ++i) {
         const int64_t net = static_cast<int64_t>(median(timed[i].ns)) - base;
