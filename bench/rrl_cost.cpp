@@ -6,10 +6,8 @@
 // action is checked (a benchmark of the wrong path would be meaningless).
 //
 //   sudo build/bench/rrl_cost [--rounds N] [--block N] [--cpu N]     from the source root
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,16 +19,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "maps/bpf_map_writer.h"
-#include "maps/rrl_map_writer.h"
+#include "bench/xdp_bench_instance.h"
+#include "bench/xdp_test_run_timer.h"
 #include "tests/bpf/frame_builder.h"
-#include "userspace/config.h"
 #include "userspace/error.h"
-#include "userspace/map_contents.h"
-#include "userspace/publisher.h"
-#include "userspace/rrl_contents.h"
-#include "userspace/xdp_program.h"
-#include "userspace/zone_view.h"
 #include "xdp_pass.skel.h"
 
 namespace xgslb::bench {
@@ -39,33 +31,10 @@ namespace {
 struct Variant {
     std::string name;
     uint32_t per_second, slip, action;
-    std::unique_ptr<XdpProgram> program;
+    std::unique_ptr<BenchInstance> instance;
     int fd = -1;
     std::vector<uint32_t> ns;
 };
-
-std::unique_ptr<XdpProgram> load(const Config& config, const ZoneView& view, const RrlConfig& rrl, int serial) {
-    XdpProgram::Options options;
-    options.instance = "rrl-cost-" + std::to_string(getpid()) + "-" + std::to_string(serial);
-    options.pin = false;
-    options.udp_payload_size = config.dns.udp_payload_size;
-    auto program = std::make_unique<XdpProgram>(options);
-    const xgslb_settings settings = program->settings();
-    const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
-    BpfMapWriter writer(program->maps());
-    Publisher(writer).publish(build_map_contents(view, seed));
-    write_rrl_maps(program->maps(), build_rrl_contents(rrl));
-    return program;
-}
-
-uint32_t run_once(int fd, const test::Bytes& frame, test::Bytes& out, uint32_t& duration) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-                .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(out.size()),
-                .repeat = 1);
-    if (int err = bpf_prog_test_run_opts(fd, &opts)) throw_errno("BPF_PROG_TEST_RUN", -err);
-    duration = opts.duration;
-    return opts.retval;
-}
 
 uint32_t median(std::vector<uint32_t> v) {
     std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
@@ -74,20 +43,15 @@ uint32_t median(std::vector<uint32_t> v) {
 
 int run_main(int argc, char** argv) {
     uint64_t rounds = 300, block = 100;
-    int cpu = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) - 1;
+    int cpu = -2;
     CLI::App app{"rrl_cost: per-query cost of response rate limiting in the XDP program"};
     app.add_option("--rounds", rounds);
     app.add_option("--block", block);
-    app.add_option("--cpu", cpu, "CPU to pin to: the buckets are per CPU");
+    app.add_option("--cpu", cpu, "CPU to pin to: the buckets are per CPU (default: the last online one)");
     CLI11_PARSE(app, argc, argv);
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set)) throw_errno("pinning", errno);
+    cpu = pin_to_cpu(cpu);
     libbpf_set_print(nullptr);
 
-    const Config config = load_config("bench/fixtures/bench.yaml");
-    const auto view = ZoneView::build(config);
     test::FrameBuilder q;
     q.eth_src({0x02, 0xc1, 0x1e, 0, 0, 1}).eth_dst({0x02, 0x5e, 0x4f, 0, 0, 2}).ipv4("10.77.0.1", "10.77.0.2")
         .udp_ports(40053, 53).id(0x5a17).rd().qname("checkout-eu.cloud.example.com").qtype(1).edns(test::Edns{});
@@ -103,24 +67,23 @@ int run_main(int argc, char** argv) {
         RrlConfig rrl;
         rrl.responses_per_second = v.per_second;
         rrl.slip = v.slip;
-        v.program = load(config, *view, rrl, serial++);
-        v.fd = v.program->prog_fd();
+        v.instance = std::make_unique<BenchInstance>("bench/fixtures/bench.yaml", "rrl-cost-" + std::to_string(serial++), rrl);
+        v.fd = v.instance->program->prog_fd();
     }
     auto empty = std::unique_ptr<xdp_pass_bpf, void (*)(xdp_pass_bpf*)>(xdp_pass_bpf__open_and_load(), xdp_pass_bpf__destroy);
     if (!empty) throw_errno("loading xdp_pass", errno);
     variants.push_back({"empty XDP_PASS program", 0, 0, XDP_PASS, nullptr, bpf_program__fd(empty->progs.xdp_pass), {}});
 
     test::Bytes out(4096);
-    uint32_t d = 0;
     // The over-limit instances spend their one token first.
-    for (auto& v : variants) run_once(v.fd, frame, out, d);
+    for (auto& v : variants) timed_test_run(v.fd, frame, out);
     for (uint64_t round = 0; round < rounds + 10; ++round)
         for (size_t k = 0; k < variants.size(); ++k) {
             Variant& v = variants[(round + k) % variants.size()];
             for (uint64_t i = 0; i < block; ++i) {
-                const uint32_t action = run_once(v.fd, frame, out, d);
-                if (action != v.action) throw Error(v.name + ": action " + std::to_string(action));
-                if (round >= 10) v.ns.push_back(d);
+                const TimedRun run = timed_test_run(v.fd, frame, out);
+                if (run.action != v.action) throw Error(v.name + ": action " + std::to_string(run.action));
+                if (round >= 10) v.ns.push_back(run.kernel_ns);
             }
         }
     const uint32_t base = median(variants.back().ns);
@@ -131,14 +94,9 @@ int run_main(int argc, char** argv) {
         std::printf("%-28s %10u %10d %+14d\n", v.name.c_str(), m, static_cast<int>(m) - static_cast<int>(base),
                     static_cast<int>(m) - static_cast<int>(off));
     }
-    std::printf("(%llu rounds x %llu calls per variant, CPU %d; load average: ", static_cast<unsigned long long>(rounds),
-                static_cast<unsigned long long>(block), cpu);
-    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-        char line[64] = {};
-        if (std::fgets(line, sizeof line, f)) std::printf("%.14s", line);
-        std::fclose(f);
-    }
-    std::printf(")\n");
+    std::printf("(%llu rounds x %llu calls per variant, CPU %d; load average: %s)\n",
+                static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(block), cpu,
+                load_average().c_str());
     return 0;
 }
 

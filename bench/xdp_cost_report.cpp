@@ -51,7 +51,8 @@ std::string markdown(const RunResult& run) {
     const auto& e = run.empty_pooled;
     out << "Fixed cost of one `BPF_PROG_TEST_RUN` call (empty `XDP_PASS` program, all cases pooled): **" << e.median
         << " ns** kernel-reported (p10 " << e.p10 << ", p90 " << e.p90 << "). " << run.rounds * run.block
-        << " calls per program and case, interleaved in blocks of " << run.block << ".\n\n";
+        << " calls per program and case, interleaved in blocks of " << run.block << ". RRL: "
+        << (run.rrl.empty() ? "off" : run.rrl) << ".\n\n";
     out << "| case | octets in → out | xgslb ns/call, median (p10–p90) | **net ns** | MAC-swap net ns "
            "| net ÷ MAC-swap net | wall-clock net ns |\n";
     out << "|---|---:|---:|---:|---:|---:|---:|\n";
@@ -150,6 +151,7 @@ nlohmann::json to_json(const RunResult& run) {
               {"pinned_cpu", run.machine.pinned_cpu}}},
             {"programs", programs},
             {"rounds", run.rounds},
+            {"rrl", run.rrl},
             {"block", run.block},
             {"target_net_ns", run.target_net_ns},
             {"fixed_cost_ns", dist_json(run.empty_pooled)},
@@ -164,6 +166,7 @@ RunResult run_from_json(const nlohmann::json& j) {
         run.programs.push_back(ProgramSize{p.at("name"), p.at("xlated_octets"), p.at("jited_octets")});
     run.rounds = j.at("rounds");
     run.block = j.at("block");
+    run.rrl = j.value("rrl", "");
     run.target_net_ns = j.at("target_net_ns");
     run.empty_pooled = dist_from(j.at("fixed_cost_ns"));
     for (const auto& c : j.at("cases")) {

@@ -51,6 +51,7 @@ struct RunResult {
     Machine machine;
     std::vector<ProgramSize> programs;
     uint64_t rounds = 0, block = 0;  // calls per (case, program) = rounds * block
+    std::string rrl;                 // response rate limiting of the measured instance
     int64_t target_net_ns = 100;
     std::vector<CaseResult> cases;
     Distribution empty_pooled;       // the fixed cost of a call, all cases together

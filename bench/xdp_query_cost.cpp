@@ -21,13 +21,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-#include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -37,19 +35,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench/xdp_bench_instance.h"
 #include "bench/xdp_cost_report.h"
-#include "maps/bpf_map_writer.h"
+#include "bench/xdp_test_run_timer.h"
 #include "maps/pinned_maps.h"
 #include "tests/bpf/dns_frame_decoder.h"
 #include "tests/bpf/frame_builder.h"
 #include "tests/bpf/xdp_test_run.h"
-#include "userspace/config.h"
 #include "userspace/error.h"
-#include "userspace/map_contents.h"
-#include "userspace/publisher.h"
-#include "userspace/view_assembly.h"
-#include "userspace/xdp_program.h"
-#include "userspace/zone_view.h"
 #include "xdp_pass.skel.h"
 #include "xdp_reflect.skel.h"
 
@@ -129,28 +122,6 @@ std::vector<BenchCase> bench_cases() {
 
 // ---- the programs -----------------------------------------------------------------------------
 
-// The xgslb program with bench.yaml published through the real controller path, exactly as
-// tests/bpf/packet_test_support.cpp does it: load_config -> ZoneView::build ->
-// build_map_contents -> Publisher(BpfMapWriter).
-struct XgslbUnderTest {
-    Config config;
-    std::unique_ptr<XdpProgram> program;
-
-    explicit XgslbUnderTest(const std::string& fixture) : config(load_config(fixture)) {
-        auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
-        XdpProgram::Options options;
-        options.instance = "bench-" + std::to_string(getpid());
-        options.pin = false;
-        options.udp_payload_size = config.dns.udp_payload_size;
-        program = std::make_unique<XdpProgram>(options);
-        const xgslb_settings settings = program->settings();
-        const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
-        auto contents = build_map_contents(*view, seed);
-        BpfMapWriter writer(program->maps());
-        Publisher(writer).publish(contents);
-    }
-};
-
 template <typename Skel>
 using SkelPtr = std::unique_ptr<Skel, void (*)(Skel*)>;
 
@@ -172,27 +143,6 @@ ProgramSize program_size(const Program& p) {
     __u32 len = sizeof info;
     if (int err = bpf_obj_get_info_by_fd(p.fd, &info, &len)) throw_errno("reading the info of " + p.name, -err);
     return ProgramSize{p.name, info.xlated_prog_len, info.jited_prog_len};
-}
-
-// ---- one call -----------------------------------------------------------------------------------
-
-struct Call {
-    uint32_t action = 0, kernel_ns = 0, wall_ns = 0, out_size = 0;
-};
-
-// bpf_prog_test_run_opts directly rather than test::run_xdp: it needs the kernel's duration,
-// and must not allocate per call (the wall-clock time would include it).
-Call timed_call(int fd, const Bytes& frame, Bytes& out) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-                .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(out.size()),
-                .repeat = 1);
-    const auto t0 = std::chrono::steady_clock::now();
-    const int err = bpf_prog_test_run_opts(fd, &opts);
-    const auto t1 = std::chrono::steady_clock::now();
-    if (err) throw_errno("BPF_PROG_TEST_RUN", -err);
-    return Call{opts.retval, opts.duration,
-                static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()),
-                opts.data_size_out};
 }
 
 // ---- checking what xgslb answered ---------------------------------------------------------------
@@ -232,7 +182,7 @@ Bytes verified_response(const BenchCase& c, int xgslb_fd) {
     return got.output;
 }
 
-void check_call(const BenchCase& c, const Call& call, const Bytes& out, const Bytes& reference) {
+void check_call(const BenchCase& c, const TimedRun& call, const Bytes& out, const Bytes& reference) {
     const size_t dns = dns_offset(c);
     if (call.action != XDP_TX) fail(c, "a timed call returned " + test::xdp_action_name(call.action));
     if (call.out_size != reference.size() ||
@@ -271,7 +221,19 @@ struct Options {
     std::string json;
     std::vector<std::string> spread;
     std::vector<std::string> only;  // case ids; empty: all
+    // Per prefix and CPU; 0: off. The default config has RRL on; the rate is raised so that
+    // every timed call stays within the limit, the common case (over the limit: bench/rrl_cost).
+    uint32_t rrl_rate = 100000000;
+    std::string object;             // profiling: measure this build of xgslb.bpf.c instead
+    std::string expect = "tx";      // what --object's program returns (a stage variant may pass)
 };
+
+uint32_t action_named(const std::string& name) {
+    if (name == "tx") return XDP_TX;
+    if (name == "pass") return XDP_PASS;
+    if (name == "drop") return XDP_DROP;
+    throw Error("--expect: tx, pass or drop, not " + name);
+}
 
 Machine describe_machine(int pinned_cpu, const std::string& command) {
     Machine m;
@@ -293,26 +255,21 @@ Machine describe_machine(int pinned_cpu, const std::string& command) {
     return m;
 }
 
-// Pinned, so a run does not migrate between the noisy cores halfway through a block.
-int pin_cpu(int requested) {
-    if (requested == -1) return -1;
-    const int cpu = requested == -2 ? static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) - 1 : requested;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set)) throw_errno("pinning to CPU " + std::to_string(cpu), errno);
-    return cpu;
-}
-
 RunResult measure(const Options& o, const std::string& command) {
-    const int cpu = pin_cpu(o.cpu);
+    const int cpu = pin_to_cpu(o.cpu);
     libbpf_set_print(nullptr);  // the skeletons load cleanly; errors reach us as errno
-    XgslbUnderTest xgslb(o.fixture);
+    RrlConfig rrl;
+    rrl.responses_per_second = o.rrl_rate;
+    BenchInstance xgslb(o.fixture, "bench", rrl);
+    std::unique_ptr<VariantProgram> variant;
+    if (!o.object.empty()) variant = std::make_unique<VariantProgram>(o.object, xgslb.program->maps());
+    const uint32_t xgslb_action = variant ? action_named(o.expect) : static_cast<uint32_t>(XDP_TX);
+    const bool check_answers = xgslb_action == XDP_TX;  // a variant that passes has no answer to check
     auto empty = load_skeleton(xdp_pass_bpf__open_and_load, xdp_pass_bpf__destroy, "xdp_pass");
     auto reflect = load_skeleton(xdp_reflect_bpf__open_and_load, xdp_reflect_bpf__destroy, "xdp_reflect");
     const Program programs[3] = {{"xdp_pass", bpf_program__fd(empty->progs.xdp_pass), XDP_PASS},
                                  {"xdp_reflect", bpf_program__fd(reflect->progs.xdp_reflect), XDP_TX},
-                                 {"xgslb", xgslb.program->prog_fd(), XDP_TX}};
+                                 {"xgslb", variant ? variant->fd() : xgslb.program->prog_fd(), xgslb_action}};
     constexpr size_t kXgslb = 2;
 
     std::vector<BenchCase> cases = bench_cases();
@@ -323,7 +280,7 @@ RunResult measure(const Options& o, const std::string& command) {
     std::vector<Bytes> frames, references;
     for (const auto& c : cases) {
         frames.push_back(c.query.build());
-        references.push_back(verified_response(c, programs[kXgslb].fd));
+        references.push_back(check_answers ? verified_response(c, programs[kXgslb].fd) : Bytes{});
     }
 
     // samples[case][program]
@@ -344,8 +301,8 @@ RunResult measure(const Options& o, const std::string& command) {
                 const size_t pi = (round + ci + k) % 3;  // every program goes first, second, third in turn
                 const Program& p = programs[pi];
                 for (uint64_t i = 0; i < o.block; ++i) {
-                    const Call call = timed_call(p.fd, frames[ci], out);
-                    if (pi == kXgslb)
+                    const TimedRun call = timed_test_run(p.fd, frames[ci], out);
+                    if (pi == kXgslb && check_answers)
                         check_call(cases[ci], call, out, references[ci]);
                     else if (call.action != p.action)
                         fail(cases[ci], p.name + " returned " + test::xdp_action_name(call.action));
@@ -358,10 +315,12 @@ RunResult measure(const Options& o, const std::string& command) {
             }
         }
     }
-    check_counters(before_timed, read_stats(xgslb.program->maps().stats), expected);
+    if (check_answers) check_counters(before_timed, read_stats(xgslb.program->maps().stats), expected);
 
     RunResult run;
     run.machine = describe_machine(cpu, command);
+    run.rrl = o.rrl_rate ? "on (" + std::to_string(o.rrl_rate) + "/s per prefix and CPU: every call within the limit)" : "off";
+    if (variant) run.rrl += "; program: " + o.object + " (a profiling variant)";
     for (const auto& p : programs) run.programs.push_back(program_size(p));
     run.rounds = o.rounds;
     run.block = o.block;
@@ -393,6 +352,9 @@ int run_main(int argc, char** argv) {
     app.add_option("--warmup", o.warmup_rounds, "rounds run first and not counted");
     app.add_option("--cpu", o.cpu, "CPU to pin to (-1: do not pin; default: the last online CPU)");
     app.add_option("--case", o.only, "run only these cases (ids as in the JSON), e.g. to profile one with perf");
+    app.add_option("--rrl-rate", o.rrl_rate, "RRL responses per second per prefix and CPU (0: RRL off)");
+    app.add_option("--object", o.object, "profiling: a variant build of xgslb.bpf.c to measure on the same maps");
+    app.add_option("--expect", o.expect, "with --object: the action its program returns (tx, pass, drop)");
     app.add_option("--json", o.json, "also write the results here, for --spread and plots");
     app.add_option("--spread", o.spread, "print the spread across these JSON results instead of measuring");
     CLI11_PARSE(app, argc, argv);

@@ -28,12 +28,18 @@ static __always_inline __u16 csum_at_offset(__u16 even_sum, __u32 offset)
 	return (offset & 1) ? (__u16)((even_sum << 8) | (even_sum >> 8)) : even_sum;
 }
 
-/* Sum of a 12-octet buffer (an OPT record is 11; the 12th octet is zero padding). */
-static __always_inline __u16 csum_12(const __u8 b[12])
+/* Sum of `words` 32-bit words of a 4-octet-aligned buffer, as if taken in 16-bit words in
+ * network order: summed in the CPU's little-endian order, which is the byte-swapped sum (RFC
+ * 1071 2(B)), and swapped once: a third of the instructions of summing octet pairs. */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "csum_words assumes a little-endian target (bpfel)"
+#endif
+static __always_inline __u16 csum_words(const __u32 *w, int words)
 {
 	__u64 sum = 0;
 #pragma unroll
-	for (int i = 0; i < 12; i += 2)
-		sum += ((__u32)b[i] << 8) | b[i + 1];
-	return csum_fold(sum);
+	for (int i = 0; i < words; i++)
+		sum += w[i];
+	__u16 le = csum_fold(sum);
+	return (__u16)((le << 8) | (le >> 8));
 }

@@ -56,10 +56,10 @@ struct dns_query {
 	__u8  dnssec_ok;
 	__u8  family;
 	__u8  l3_off;
-	__u8  old_opt[12];   /* the query's OPT as it was, for the checksum update */
+	__u8  old_opt[12] __attribute__((aligned(4))); /* the query's OPT as it was (+ a zero), summed in words */
 	__u8  ecs_len;       /* octets of the query's ECS option (code and length included), 0: none */
 	__u8  pad[3];
-	__u8  ecs[XGSLB_ECS_MAX_LEN]; /* the ECS option as sent, zero-padded; echoed with our scope */
+	__u8  ecs[XGSLB_ECS_MAX_LEN] __attribute__((aligned(4))); /* the ECS option as sent, zero-padded; echoed with our scope */
 	struct xgslb_name_hash hash;
 };
 
@@ -145,6 +145,9 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 	if (!h || len == 0 || len > XGSLB_NAME_WIRE_MAX)
 		return -1;
 	const __u8 *name = data + bounded(off, 0x3ff);
+	/* A local copy stays in registers through the loop; through `h` every word would be a
+	 * load and a store of both states. */
+	struct xgslb_name_hash state = *h;
 	for (__u32 i = 0; i < WORDS_PER_NAME; i++) {
 		__u32 word_off = i * 8;
 		if (word_off >= len)
@@ -158,9 +161,10 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 		} else {
 			return -1;
 		}
-		xgslb_hash_word(h, xgslb_keep_octets(xgslb_lower8(word), len - word_off));
+		xgslb_hash_word(&state, xgslb_keep_octets(xgslb_lower8(word), len - word_off));
 	}
-	xgslb_hash_finish(h, len);
+	xgslb_hash_finish(&state, len);
+	*h = state;
 	return 0;
 }
 
@@ -230,8 +234,11 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		q->max_response = client < ours ? client : ours;
 		q->has_opt = 1;
 		q->dnssec_ok = (opt[7] & (EDNS_FLAG_DO >> 8)) != 0;
-		__builtin_memcpy(q->old_opt, opt, XGSLB_OPT_RR_LEN);
-		q->old_opt[11] = 0;
+		/* In words, not octet by octet (the packet's alignment does not matter to loads). */
+		__u32 *old = (__u32 *)q->old_opt;
+		old[0] = *(__u32 *)opt;
+		old[1] = *(__u32 *)(opt + 4);
+		old[2] = *(__u16 *)(opt + 8) | (__u32)opt[10] << 16;
 	}
 
 	if (qclass != XGSLB_DNS_CLASS_IN)

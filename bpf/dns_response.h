@@ -36,32 +36,39 @@ struct dns_answer {
 	__u16 ecs_scope;    /* echoed in the query's ECS option: 0 unless a Geo set matched */
 };
 
-static __always_inline void build_opt(__u8 opt[12], __u16 payload_size, __u8 dnssec_ok, __u8 rdlen)
+/* Sum of our OPT record (owner root, TYPE 41, CLASS = payload size, TTL = 0 | 0 | DO flag,
+ * RDLENGTH) as its 11 octets and a zero pad octet would sum at an even offset: the 16-bit words
+ * are 0x0000, 0x29 | size high, size low | 0, 0x00 | DO, 0x0000, RDLENGTH low | 0. */
+static __always_inline __u16 csum_our_opt(__u16 payload_size, __u8 dnssec_ok, __u8 rdlen)
 {
-	__builtin_memset(opt, 0, 12);
-	opt[2] = XGSLB_DNS_TYPE_OPT;
-	opt[3] = payload_size >> 8;
-	opt[4] = payload_size & 0xff;
-	opt[7] = dnssec_ok ? (EDNS_FLAG_DO >> 8) : 0;
-	opt[10] = rdlen;
-}
-
-/* Sum of the zero-padded ECS buffer. */
-static __always_inline __u16 csum_ecs(const __u8 b[XGSLB_ECS_MAX_LEN])
-{
-	__u64 sum = 0;
-#pragma unroll
-	for (int i = 0; i < XGSLB_ECS_MAX_LEN; i += 2)
-		sum += ((__u32)b[i] << 8) | b[i + 1];
+	__u32 sum = (XGSLB_DNS_TYPE_OPT << 8) + (payload_size >> 8) + ((payload_size & 0xff) << 8) +
+		    (dnssec_ok ? (EDNS_FLAG_DO >> 8) : 0) + ((__u32)rdlen << 8);
 	return csum_fold(sum);
 }
 
+/* Our OPT record, written into the packet at `dst` (11 octets, checked by the caller) with
+ * 16-bit stores instead of a byte-wise copy from a stack buffer. */
+static __always_inline void store_our_opt(__u8 *dst, __u16 payload_size, __u8 dnssec_ok, __u8 rdlen)
+{
+	dst[0] = 0;
+	*(__be16 *)(dst + 1) = bpf_htons(XGSLB_DNS_TYPE_OPT);
+	*(__be16 *)(dst + 3) = bpf_htons(payload_size);
+	*(__be16 *)(dst + 5) = 0; /* extended RCODE, version */
+	*(__be16 *)(dst + 7) = bpf_htons(dnssec_ok ? EDNS_FLAG_DO : 0);
+	*(__be16 *)(dst + 9) = bpf_htons(rdlen);
+}
+
+/* Destination and source MAC addresses swapped, 16 bits at a time. */
 static __always_inline void swap_mac(struct ethhdr *eth)
 {
-	__u8 tmp[ETH_ALEN];
-	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
+	__u16 *w = (__u16 *)eth;
+	__u16 d0 = w[0], d1 = w[1], d2 = w[2];
+	w[0] = w[3];
+	w[1] = w[4];
+	w[2] = w[5];
+	w[3] = d0;
+	w[4] = d1;
+	w[5] = d2;
 }
 
 /* After bpf_xdp_adjust_head(-grow), moves the first `len` octets (headers and question) from
@@ -97,15 +104,11 @@ static __always_inline int move_prefix_to_front(struct xdp_md *ctx, __u32 grow, 
 	return 0;
 }
 
+/* The header checksum to store, summed in 32-bit words (the header is 20 octets). */
 static __always_inline __u16 ipv4_header_checksum(struct iphdr *ip)
 {
-	__u16 *words = (__u16 *)ip;
-	__u64 sum = 0;
 	ip->check = 0;
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(*ip) / 2); i++)
-		sum += bpf_ntohs(words[i]);
-	return bpf_htons((__u16)~csum_fold(sum));
+	return bpf_htons((__u16)~csum_words((const __u32 *)ip, sizeof(*ip) / 4));
 }
 
 /* Frame offset where the section goes. */
@@ -204,12 +207,12 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	dns->nscount = bpf_htons(a->nscount);
 	dns->arcount = bpf_htons(arcount);
 
-	__u8 opt[12];
-	build_opt(opt, a->udp_payload_size, q->dnssec_ok, ecs_len);
-	__u8 ecs[XGSLB_ECS_MAX_LEN];
-	__builtin_memcpy(ecs, q->ecs, XGSLB_ECS_MAX_LEN);
-	if (ecs_len)
+	__u32 ecs_words[XGSLB_ECS_MAX_LEN / 4];
+	__u8 *ecs = (__u8 *)ecs_words;
+	if (ecs_len) {
+		__builtin_memcpy(ecs, q->ecs, XGSLB_ECS_MAX_LEN);
 		ecs[7] = a->ecs_scope;
+	}
 	/* Offsets relative to the UDP header decide which octet of a checksum word a byte is. */
 	__u32 section_at = sizeof(struct udphdr) + q->question_end;
 	__u32 opt_at = section_at + owner_len + a->section_len;
@@ -223,18 +226,19 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		sum = csum_sub(sum, q->flags);
 		sum = csum_sub(sum, q->arcount);
 		if (q->has_opt)
-			sum = csum_sub(sum, csum_at_offset(csum_12(q->old_opt), section_at));
+			sum = csum_sub(sum, csum_at_offset(csum_words((const __u32 *)q->old_opt, 3), section_at));
 		if (ecs_len)
-			sum = csum_sub(sum, csum_at_offset(csum_ecs(q->ecs), section_at + XGSLB_OPT_RR_LEN));
+			sum = csum_sub(sum, csum_at_offset(csum_words((const __u32 *)q->ecs, XGSLB_ECS_MAX_LEN / 4),
+							   section_at + XGSLB_OPT_RR_LEN));
 		sum += udp_len;
 		sum += udp_len;
 		sum += flags;
 		sum += a->ancount + a->nscount + arcount;
 		sum += csum_at_offset(a->section_csum, section_at);
 		if (q->has_opt)
-			sum += csum_at_offset(csum_12(opt), opt_at);
+			sum += csum_at_offset(csum_our_opt(a->udp_payload_size, q->dnssec_ok, ecs_len), opt_at);
 		if (ecs_len)
-			sum += csum_at_offset(csum_ecs(ecs), opt_at + XGSLB_OPT_RR_LEN);
+			sum += csum_at_offset(csum_words(ecs_words, XGSLB_ECS_MAX_LEN / 4), opt_at + XGSLB_OPT_RR_LEN);
 		__u16 csum = ~csum_fold(sum);
 		udp->check = bpf_htons(csum ? csum : 0xffff);
 	}
@@ -252,7 +256,7 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		__u8 *dst = data + bounded(q->dns_off + opt_at - sizeof(struct udphdr), 0x7ff);
 		if ((void *)(dst + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_dropped;
-		__builtin_memcpy(dst, opt, XGSLB_OPT_RR_LEN);
+		store_our_opt(dst, a->udp_payload_size, q->dnssec_ok, ecs_len);
 		if (ecs_len && bpf_xdp_store_bytes(ctx, bounded(q->dns_off + opt_at - sizeof(struct udphdr) + XGSLB_OPT_RR_LEN, 0x7ff),
 						   ecs, ecs_len))
 			return XGSLB_C_dropped;

@@ -18,7 +18,9 @@
 #include "bpf/bpf_maps.h"
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
+#include "bpf/profile_stage.h"
 #include "bpf/reflection.h"
+#include "maps/rrl_bucket_index.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -27,19 +29,20 @@ struct {
 	__type(value, struct xgslb_rrl_config);
 } xgslb_rrl_conf SEC(".maps");
 
-/* Per-CPU buckets (LRU_PERCPU_HASH), not one shared bucket per prefix: the check runs for every
- * query, and a shared bucket needs an atomic read-modify-write of a cache line that every CPU
- * taking the flood writes (BPF cannot update the clock and the slip count together without a
- * spin lock, which would serialise those CPUs): contention exactly when the limiter matters.
- * The price is accuracy: the limit holds per CPU, so a prefix whose queries the NIC spreads
- * over k receive queues (RSS hashes the 4-tuple, and spoofed floods vary the source port) gets
- * up to k x responsesPerSecond; a real resolver reusing few ports mostly stays on one queue.
- * LRU, so a flood of spoofed prefixes evicts idle buckets instead of failing to insert (an
- * evicted bucket comes back full: at worst one burst more for that prefix). */
+/* Per-CPU buckets, not one shared bucket per prefix: the check runs for every query, and a
+ * shared bucket needs an atomic read-modify-write of a cache line that every CPU taking the
+ * flood writes (BPF cannot update the clock and the slip count together without a spin lock,
+ * which would serialise those CPUs): contention exactly when the limiter matters. The price is
+ * accuracy: the limit holds per CPU, so a prefix whose queries the NIC spreads over k receive
+ * queues (RSS hashes the 4-tuple, and spoofed floods vary the source port) gets up to
+ * k x responsesPerSecond; a real resolver reusing few ports mostly stays on one queue.
+ * An array indexed by a keyed hash of the prefix (maps/rrl_bucket_index.h), not a hash map
+ * keyed by the prefix: the lookup is inlined, and a flood of spoofed prefixes has nothing to
+ * fill or evict. Prefixes that share a slot share its bucket: stricter, never looser. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, XGSLB_RRL_MAX_CLIENTS);
-	__type(key, struct xgslb_rrl_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XGSLB_RRL_BUCKETS);
+	__type(key, __u32);
 	__type(value, struct xgslb_rrl_bucket);
 } xgslb_rrl SEC(".maps");
 
@@ -94,6 +97,7 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 	}
 	if (reflection_port(bpf_ntohs(udp->source)) || own_address(q->family, addr))
 		return XGSLB_C_dropped_reflection;
+	PROFILE_STAGE(41);
 
 	__u32 zero = 0;
 	const struct xgslb_rrl_config *cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
@@ -110,14 +114,14 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 		masked[3] &= cfg->ipv6_mask[3];
 	}
 
-	__u64 now = bpf_ktime_get_ns();
-	__u64 interval = cfg->interval_ns;
-	struct xgslb_rrl_bucket *bucket = bpf_map_lookup_elem(&xgslb_rrl, &prefix);
-	if (!bucket) {
-		struct xgslb_rrl_bucket fresh = { .tat_ns = now + interval };
-		bpf_map_update_elem(&xgslb_rrl, &prefix, &fresh, BPF_ANY);
+	__u32 slot = xgslb_rrl_bucket_index(q->family, masked, settings->hash_seed);
+	struct xgslb_rrl_bucket *bucket = bpf_map_lookup_elem(&xgslb_rrl, &slot);
+	if (!bucket)
 		return RRL_GO_ON;
-	}
+	PROFILE_STAGE(42);
+	__u64 now = bpf_ktime_get_ns();
+	PROFILE_STAGE(43);
+	__u64 interval = cfg->interval_ns;
 	__u64 tat = bucket->tat_ns > now ? bucket->tat_ns : now;
 	if (tat + interval - now <= cfg->burst_ns) {
 		bucket->tat_ns = tat + interval;

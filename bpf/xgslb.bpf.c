@@ -12,6 +12,7 @@
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
 #include "bpf/packet_headers.h"
+#include "bpf/profile_stage.h"
 #include "bpf/strategy_select.h"
 #include "bpf/rrl.h"
 
@@ -57,6 +58,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	struct selected_records sel;
 	if (select_records(ctx, q, rrset, &sel))
 		return XGSLB_C_pass_name_flags;
+	PROFILE_STAGE(6);
 	__u32 len = READ_SCRATCH(sel.len);
 	if (len == 0 || len > XGSLB_RRSET_WIRE_MAX)
 		return XGSLB_C_pass_name_flags;
@@ -70,6 +72,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
 		return verdict;
+	PROFILE_STAGE(7);
 	__u32 at = section_offset(q, &a);
 	if (sel.positive_end ? store_weighted(ctx, at, rrset, sel.off, sel.positive_end)
 			     : store_records(ctx, at, rrset, sel.off, len))
@@ -135,25 +138,32 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	if (!scratch || !settings)
 		return XGSLB_C_pass_not_ip;
 
+	PROFILE_STAGE(0);
 	enum xgslb_counter verdict = parse_headers(ctx, scratch);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
+	PROFILE_STAGE(1);
 	verdict = walk_question_name(ctx, scratch);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
+	PROFILE_STAGE(2);
 	struct dns_query q;
 	verdict = read_question(ctx, scratch, settings, &q);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
+	PROFILE_STAGE(3);
 	verdict = limit_response(ctx, settings, &q);
 	if (verdict != RRL_GO_ON)
 		return verdict;
+	PROFILE_STAGE(4);
 
 	if (q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA) {
 		struct xgslb_rrset_key key = { .name_hash = q.hash.hash, .qtype = q.qtype };
 		struct xgslb_rrset *rrset = bpf_map_lookup_elem(&xgslb_rrsets, &key);
-		if (rrset)
+		if (rrset) {
+			PROFILE_STAGE(5);
 			return answer_rrset(ctx, settings, &q, rrset);
+		}
 	}
 	struct xgslb_name_key key = { .hash = q.hash.hash };
 	struct xgslb_name *name = bpf_map_lookup_elem(&xgslb_names, &key);

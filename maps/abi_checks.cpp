@@ -31,4 +31,5 @@ static_assert(sizeof(xgslb_rrl_config) == 48 && offsetof(xgslb_rrl_config, ipv6_
 static_assert(offsetof(xgslb_rrl_config, allow_count) == 40);
 static_assert(sizeof(xgslb_rrl_key) == 20 && offsetof(xgslb_rrl_key, addr) == 4);
 static_assert(sizeof(xgslb_rrl_bucket) == 16);
+static_assert((XGSLB_RRL_BUCKETS & (XGSLB_RRL_BUCKETS - 1)) == 0, "the bucket index is a hash masked to the size");
 static_assert(sizeof(xgslb_rrl_allow_key) == 24 && offsetof(xgslb_rrl_allow_key, addr) == 5);

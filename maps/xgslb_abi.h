@@ -258,14 +258,16 @@ struct xgslb_scratch {
  *   1. Never reflect: a query from a source port in XGSLB_REFLECTION_PORTS or from one of our
  *      listen addresses is dropped (userspace/reflection_guard.h applies the same list).
  *   2. Rate limit: one token bucket per client prefix (the source address masked to
- *      ipv4_prefix / ipv6_prefix bits) and CPU. Over the limit, every slip-th query gets a
- *      TC=1 response holding only the question (and OPT), so a real client retries over TCP;
- *      the others are dropped. Prefixes in xgslb_rrl_allow are never limited.
+ *      ipv4_prefix / ipv6_prefix bits) and CPU, in the slot of xgslb_rrl that a keyed hash of
+ *      the prefix names (maps/rrl_bucket_index.h: prefixes sharing a slot share its bucket,
+ *      which is only ever stricter). Over the limit, every slip-th query gets a TC=1 response
+ *      holding only the question (and OPT), so a real client retries over TCP; the others are
+ *      dropped. Prefixes in xgslb_rrl_allow are never limited.
  */
 #define XGSLB_MAP_RRL_CONFIG "xgslb_rrl_conf"  /* ARRAY[1] of xgslb_rrl_config */
-#define XGSLB_MAP_RRL        "xgslb_rrl"       /* LRU_PERCPU_HASH xgslb_rrl_key -> xgslb_rrl_bucket */
+#define XGSLB_MAP_RRL        "xgslb_rrl"       /* PERCPU_ARRAY[XGSLB_RRL_BUCKETS] of xgslb_rrl_bucket */
 #define XGSLB_MAP_RRL_ALLOW  "xgslb_rrl_allow" /* LPM_TRIE xgslb_rrl_allow_key -> __u32 */
-#define XGSLB_RRL_MAX_CLIENTS 65536 /* client prefixes tracked at once (least recently used go) */
+#define XGSLB_RRL_BUCKETS     65536 /* a power of two; 16 octets each, per CPU: 1 MiB per CPU */
 #define XGSLB_RRL_MAX_ALLOW   1024
 
 /*
@@ -309,7 +311,7 @@ struct xgslb_rrl_config {
 	__u8  pad[2];
 };
 
-/* A client prefix: the masked source address. */
+/* A client address or prefix (masked), as the program handles it. */
 struct xgslb_rrl_key {
 	__u8  family;             /* XGSLB_FAMILY_* */
 	__u8  pad[3];
@@ -320,7 +322,7 @@ struct xgslb_rrl_key {
  * time): a response is allowed when tat_ns + interval_ns - now <= burst_ns, and then moves
  * tat_ns on by interval_ns. One 64-bit clock instead of a token count and a timestamp. */
 struct xgslb_rrl_bucket {
-	__u64 tat_ns;             /* bpf_ktime_get_ns() clock; 0 (a fresh CPU slot): full */
+	__u64 tat_ns;             /* bpf_ktime_get_ns() clock; 0 (never used): full */
 	__u32 over_limit;         /* over-limit queries since the last slip */
 	__u32 pad;
 };

@@ -8,6 +8,7 @@
 #include <sched.h>
 
 #include <memory>
+#include <string>
 
 #include "tests/bpf/packet_test_support.h"
 #include "userspace/config.h"
@@ -22,7 +23,9 @@ public:
     RrlWorld& operator=(const RrlWorld&) = delete;
 
     void configure(const RrlConfig& rrl);
-    void forget_clients();  // every bucket erased: the next query of each prefix starts full
+    void forget_clients();  // every bucket emptied: the next query of each prefix starts full
+    // The xgslb_rrl slot of a client address (textual IPv4 or IPv6) under the current config.
+    uint32_t bucket_of(const std::string& client) const;
     XdpRunResult run(const Bytes& frame) const { return run_xdp(program_->prog_fd(), frame); }
     xgslb_stats stats() const;
     const XdpProgram& program() const { return *program_; }

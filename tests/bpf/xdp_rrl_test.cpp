@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "tests/bpf/rrl_test_world.h"
@@ -181,10 +182,45 @@ TEST_F(XdpRrl, PrefixesHaveIndependentBuckets) {
         for (int i = 0; i < n; ++i) answered += world.run(from4(client).build()).action == XDP_TX;
         return answered;
     };
+    // Buckets are slots of an array picked by a keyed hash: with this instance's random seeds
+    // two of these prefixes share one with probability about 3 / XGSLB_RRL_BUCKETS.
+    ASSERT_NE(world.bucket_of("10.1.1.1"), world.bucket_of("10.1.2.1"));
+    ASSERT_NE(world.bucket_of("10.1.1.1"), world.bucket_of("192.0.2.1"));
+    ASSERT_NE(world.bucket_of("10.1.2.1"), world.bucket_of("192.0.2.1"));
+    ASSERT_EQ(world.bucket_of("10.1.1.1"), world.bucket_of("10.1.1.200"));
     EXPECT_EQ(count("10.1.1.1", 20), 5);
     EXPECT_EQ(count("10.1.1.200", 5), 0);  // the same /24
     EXPECT_EQ(count("10.1.2.1", 20), 5);   // the next /24: its own bucket
     EXPECT_EQ(count("192.0.2.1", 20), 5);
+}
+
+// Two prefixes whose keyed hashes pick the same slot share its bucket: the limit gets
+// stricter for both (one budget for two), never looser. Found by trying /24s until two collide
+// (about 320 for 65536 slots).
+TEST_F(XdpRrl, PrefixesSharingASlotShareOneBucket) {
+    world.configure(rrl_config(5, 0));
+    std::map<uint32_t, std::string> seen;
+    std::string first, second;
+    for (uint32_t n = 0; n < 65536 && second.empty(); ++n) {
+        const std::string client = "10." + std::to_string(n >> 8) + "." + std::to_string(n & 0xff) + ".7";
+        const auto [it, fresh] = seen.emplace(world.bucket_of(client), client);
+        if (!fresh) first = it->second, second = client;
+    }
+    ASSERT_FALSE(second.empty()) << "no two of 65536 /24s share a slot";
+    std::string other;  // a prefix in a slot of its own
+    for (uint32_t n = 0; n < 256 && other.empty(); ++n) {
+        const std::string client = "192.0." + std::to_string(n) + ".1";
+        if (world.bucket_of(client) != world.bucket_of(first)) other = client;
+    }
+    auto count = [&](const std::string& client, int n) {
+        int answered = 0;
+        for (int i = 0; i < n; ++i) answered += world.run(from4(client).build()).action == XDP_TX;
+        return answered;
+    };
+    EXPECT_EQ(count(first, 3), 3);
+    EXPECT_EQ(count(second, 10), 2) << first << " and " << second << " share a bucket of 5";
+    EXPECT_EQ(count(first, 5), 0);
+    EXPECT_EQ(count(other, 10), 5) << other << " has its own bucket";
 }
 
 TEST_F(XdpRrl, Ipv6ClientsAreGroupedBySlash56) {

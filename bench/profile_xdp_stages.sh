@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Where the XDP program's time goes, stage by stage: builds bpf/xgslb.bpf.c once per stage with
+# -DXGSLB_PROFILE_STOP_AFTER=N (the program ends after stage N with XDP_PASS; bpf/profile_stage.h)
+# and once in full, then times all the builds interleaved in one process on the same published
+# maps (bench/xdp_stage_cost) and prints the net cost up to each stage and (the difference to
+# the row above) each stage alone.
+# Needs root; run from anywhere.
+#
+#   bench/profile_xdp_stages.sh [BUILD_DIR] [xdp_stage_cost flags, e.g. --rrl-rate 0 --no-edns]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=${1:-build}
+shift || true
+[[ $(id -u) == 0 ]] || { echo "profile_xdp_stages: BPF_PROG_TEST_RUN needs root" >&2; exit 1; }
+cmake --build "$build" --target xdp_stage_cost -j"$(nproc)" >/dev/null
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+stages=(0 1 2 3 41 42 43 4 5 6 7 full)
+names=("entry: stats, scratch and settings lookups"
+       "parse_headers: Ethernet, VLAN, IP, UDP, listen set"
+       "walk_question_name: label walk, suffix offsets"
+       "read_question: QTYPE/QCLASS, OPT, name hash"
+       "limit_response: never-reflect rules (source port, own addresses)"
+       "limit_response: RRL config, prefix, bucket slot"
+       "limit_response: bpf_ktime_get_ns"
+       "limit_response: the token bucket (GCRA)"
+       "rrset lookup (xgslb_rrsets)"
+       "select_records: the strategy"
+       "write_response: resize, headers, checksums, OPT"
+       "store_records: the answer section; XDP_TX")
+multiarch=$(gcc -print-multiarch)
+args=()
+for i in "${!stages[@]}"; do
+  s=${stages[$i]}
+  define=()
+  [[ $s == full ]] || define=(-DXGSLB_PROFILE_STOP_AFTER="$s")
+  clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Werror "${define[@]}" -I. \
+    -idirafter "/usr/include/$multiarch" -idirafter /usr/include -c bpf/xgslb.bpf.c -o "$tmp/stage_$s.o"
+  args+=("$tmp/stage_$s.o=${names[$i]}")
+done
+"$build/bench/xdp_stage_cost" "$@" "${args[@]}"
