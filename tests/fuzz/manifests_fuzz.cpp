@@ -2,7 +2,7 @@
 // as YAML and as JSON. Every input gives objects or throws xgslb::Error located "path:line: ";
 // anything else escaping (a yaml-cpp or JSON exception, std::out_of_range from a number), a
 // crash, a hang, a leak or UB is a finding. Objects must be watched kinds with a name, filed
-// under their own namespace/name.
+// under their own namespace/name, and serializable as JSON again.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -19,6 +19,13 @@ void parse_as(const std::string& text, const std::string& path) {
             if (o.kind.empty() || o.key != xgslb::object_key(o.object) || xgslb::object_name(o.object).empty())
                 std::abort();
             if (xgslb::json_string(o.object, {"kind"}) != o.kind || o.line < 1) std::abort();
+            // The sources write objects back (a created Gslb, statuses naming services): each
+            // must serialize (dump throws on invalid UTF-8).
+            try {
+                (void)o.object.dump();
+            } catch (const nlohmann::json::exception&) {
+                std::abort();
+            }
         }
     } catch (const xgslb::Error& e) {
         if (std::string(e.what()).rfind(path + ":", 0) != 0) std::abort();  // every message is located

@@ -58,6 +58,45 @@ spec: {n: 42, neg: -3, f: 1.5, t: true, no: false, nil: ~, q: "42", word: yes-no
     EXPECT_EQ(o["v6"], "::1");
 }
 
+// Found by tests/fuzz/manifests_fuzz.cpp's review: numbers out of range, signs, long scalars.
+TEST(ManifestFile, ScalarsAtTheEdgesOfTheCoreSchema) {
+    const auto o = parse_manifest_text(R"(
+kind: Service
+metadata: {name: s}
+spec: {huge: 1e999, tiny: -1e999, big: 99999999999999999999, plus: +7, signs: +-5, dot: .5, exp: 2E3, bare: .}
+)", "x.yaml")[0].object["spec"];
+    EXPECT_EQ(o["huge"], "1e999");  // no infinity in JSON: kept as text, not std::out_of_range
+    EXPECT_EQ(o["tiny"], "-1e999");
+    EXPECT_EQ(o["big"], 1e20);
+    EXPECT_EQ(o["plus"], 7);
+    EXPECT_EQ(o["signs"], "+-5");
+    EXPECT_EQ(o["dot"], 0.5);
+    EXPECT_EQ(o["exp"], 2000.0);
+    EXPECT_EQ(o["bare"], ".");
+    // A scalar of 200k digits: matched without recursion (std::regex overflowed the stack).
+    const std::string digits(200000, '7');
+    const auto d = parse_manifest_text("kind: Service\nmetadata: {name: s}\nspec: {n: " + digits + ".5}\n", "x.yaml");
+    EXPECT_TRUE(d[0].object["spec"]["n"].is_number_float());
+}
+
+TEST(ManifestFile, AliasBombIsAnErrorNotAHang) {
+    // Each level is ten aliases of the one before: 10^12 nodes from a few hundred octets.
+    std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 12; ++i) {
+        const std::string prev = "*a" + std::to_string(i - 1);
+        text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+        for (int k = 1; k < 10; ++k) text += ", " + prev;
+        text += "]\n";
+    }
+    text += "kind: Service\nmetadata: {name: s}\n";
+    try {
+        parse_manifest_text(text, "bomb.yaml");
+        ADD_FAILURE() << "10^12 nodes accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("bomb.yaml:1: more than 1000000 nodes"), std::string::npos) << e.what();
+    }
+}
+
 void expect_error(const std::string& text, const std::string& expected) {
     try {
         parse_manifest_text(text, "bad.yaml");

@@ -6,7 +6,8 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "userspace/cluster/cluster_source.h"
@@ -21,26 +22,64 @@ bool is_watched(const std::string& kind) {
     return kind == kKindGslb || kind == kKindIngress || kind == kKindService || kind == kKindEndpointSlice;
 }
 
+// YAML 1.2 core schema's int ([-+]?[0-9]+) and float ([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?),
+// matched by hand: std::regex recurses per character and overflows the stack on long scalars.
+bool digits(const std::string& s, size_t& i) {
+    const size_t start = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    return i > start;
+}
+
+bool is_core_float(const std::string& s) {
+    size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        if (!digits(s, i)) return false;
+    } else {
+        if (!digits(s, i)) return false;
+        if (i < s.size() && s[i] == '.') {
+            ++i;
+            digits(s, i);
+        }
+    }
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+        if (!digits(s, i)) return false;
+    }
+    return i == s.size();
+}
+
 nlohmann::json plain_scalar(const std::string& s) {
     if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
+    if (!is_core_float(s)) return s;  // every core int is a core float too
     int64_t i = 0;
+    // from_chars takes '-' but not '+'.
     const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
     if (auto [end, ec] = std::from_chars(begin, s.data() + s.size(), i); ec == std::errc() && end == s.data() + s.size())
         return i;
-    static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    const char c = s[0];
-    if ((std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.') && std::regex_match(s, kFloat))
-        return std::stod(s);
-    return s;
+    // A float, or an int too large for int64 (as JSON decoders read it). Out of double's range
+    // (1e999) it stays the text it was: JSON has no infinity, and the typed readers downstream
+    // reject a string where they want a number, with the field's name.
+    errno = 0;
+    char* end = nullptr;
+    const double d = std::strtod(s.c_str(), &end);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) return s;
+    return d;
 }
 
 void add_object(const YAML::Node& node, const std::string& path, std::vector<ManifestObject>& out) {
     const int line = node.Mark().is_null() ? 1 : node.Mark().line + 1;
     const std::string where = path + ":" + std::to_string(line);
     if (!node.IsMap()) throw Error(where + ": expected a Kubernetes object (a mapping with kind and metadata)");
-    nlohmann::json object = yaml_to_json(node);
+    nlohmann::json object;
+    try {
+        object = yaml_to_json(node);
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+    }
     const std::string kind = json_string(object, {"kind"});
     if (kind.empty()) throw Error(where + ": object without kind");
     if (kind == "List") {
@@ -58,7 +97,15 @@ void add_object(const YAML::Node& node, const std::string& path, std::vector<Man
 
 }  // namespace
 
-nlohmann::json yaml_to_json(const YAML::Node& node) {
+namespace {
+
+// An alias is the node it names, so a few kilobytes of anchors nesting aliases ("billion
+// laughs") expand to billions of nodes. Kubernetes' YAML reader refuses such documents too.
+constexpr size_t kMaxExpandedNodes = 1000000;
+
+nlohmann::json to_json(const YAML::Node& node, size_t& budget) {
+    if (budget == 0) throw Error("more than " + std::to_string(kMaxExpandedNodes) + " nodes once aliases are expanded");
+    --budget;
     switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return nullptr;
@@ -67,16 +114,23 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
         return node.Tag() == "?" ? plain_scalar(node.Scalar()) : nlohmann::json(node.Scalar());
     case YAML::NodeType::Sequence: {
         nlohmann::json a = nlohmann::json::array();
-        for (const auto& item : node) a.push_back(yaml_to_json(item));
+        for (const auto& item : node) a.push_back(to_json(item, budget));
         return a;
     }
     case YAML::NodeType::Map: {
         nlohmann::json o = nlohmann::json::object();
-        for (const auto& kv : node) o[kv.first.Scalar()] = yaml_to_json(kv.second);
+        for (const auto& kv : node) o[kv.first.Scalar()] = to_json(kv.second, budget);
         return o;
     }
     }
     return nullptr;
+}
+
+}  // namespace
+
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+    size_t budget = kMaxExpandedNodes;
+    return to_json(node, budget);
 }
 
 namespace {
