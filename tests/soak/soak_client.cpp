@@ -2,8 +2,8 @@
 // the answer reduced by soak_dns.h), then each answer checked against the churn writer's log
 // of published versions (soak_checker.h). kxdpgun and dnsperf count answers; this one reads them.
 //
-//   soak_client --server 10.77.0.2 --names h0.cloud.example.com,... --rate 10000 --seconds 40 \
-//               --cookie-every 4 --versions versions.log --lag-ms 200 --report report.txt
+//   soak_client --server 10.77.0.2 --names h0.cloud.example.com,... --rate 10000 --seconds 40
+//               --cookie-every 4 --versions versions.log --lag-ms 250 --report report.txt
 //
 // Exit status: 0 when every answer checked is correct and some were checked; 1 otherwise.
 #include <arpa/inet.h>
@@ -20,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
