@@ -37,8 +37,9 @@ republished $SOAK_HOSTS hosts (Gslb + Ingress + Service + EndpointSlice per host
 each, renamed over) every $SOAK_INTERVAL_MS ms: targets changed (1–6 A records), hosts removed and
 added back. \`tests/soak/soak_client\` sent $rate queries/s from the client namespace (every
 ${SOAK_COOKIE_EVERY}th round with an EDNS COOKIE, which XDP passes to the slow path) and checked every
-answer against the versions written: equal to one current while the query was in flight, or
-to the one replaced at most $SOAK_LAG_MS ms (one publish) before it was sent.
+answer against the versions written and xgslbd's publishes (\`tests/soak/soak_checker.h\`): equal
+to a version current while the query was in flight, or to one the daemon could still serve —
+read by its last publish before the send or the one before that (one publish behind).
 
 | what | value |
 |---|---|
@@ -46,12 +47,12 @@ to the one replaced at most $SOAK_LAG_MS ms (one publish) before it was sent.
 | queries sent | $(v sent) ($(v sent_rate)/s; $(v send_errors) refused by the socket) |
 | **answers checked** | **$checked** |
 | **errors** (mixed, truncated, stale beyond one publish, from the future) | **$(v errors)** (stale $(v stale), future $(v future), unpublished $(v unpublished)) |
-| answered with the current version / one publish behind | $(v current) / $(v within_lag) (max $(v max_staleness_ms) ms behind) |
+| answered with the current version / one publish behind | $(v current) / $(v within_lag) (max $(v max_staleness_ms) ms behind the write) |
 | unanswered (lost) | $(v unanswered) |
 | answered by XDP | $SOAK_XDP_ANSWERS ($xdp_pct %) |
 | answered by the slow path (COOKIE queries; XDP passed $SOAK_PASS_EDNS for EDNS) | $(v answers_with_cookie) |
 | versions written (churn writer) | $(v versions) — $SOAK_CHURN |
-| publishes by xgslbd | $SOAK_PUBLISHES |
+| publishes by xgslbd | $SOAK_PUBLISHES (longest pause between two: $(v max_publish_gap_ms) ms) |
 | slowest answer | $(v max_rtt_ms) ms |
 MD
 cat "$out"

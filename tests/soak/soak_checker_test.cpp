@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
 #include <sstream>
 
 #include "tests/soak/soak_dns.h"
@@ -78,6 +79,49 @@ TEST(SoakChecker, AVersionWrittenAfterTheAnswerArrivedIsFlagged) {
     const AnswerChecker c(log, 100 * kMs);
     EXPECT_EQ(c.check({"h1.example.com", "10.1.0.4", 3500 * kMs, 3600 * kMs}), Verdict::Future);
     EXPECT_EQ(c.check({"h2.example.com", "10.2.0.1", 900 * kMs, 950 * kMs}), Verdict::Future);
+}
+
+TEST(SoakChecker, TheDaemonsPublishesDecideHowStaleAnAnswerMayBe) {
+    const VersionLog log = sample_log();
+    const AnswerChecker c(log, std::vector<int64_t>{1900 * kMs, 2500 * kMs, 3100 * kMs, 3200 * kMs});
+    // Sent at 3150 ms: the last publish was logged at 3100, the one before at 2500 (its data
+    // read after 1900): versions current after 1900 may still be served.
+    EXPECT_EQ(c.oldest_allowed(3150 * kMs), 1900 * kMs);
+    EXPECT_EQ(c.check({"h1.example.com", "10.1.0.2,172.16.0.2,172.16.0.3", 3150 * kMs, 3151 * kMs}),
+              Verdict::WithinLag);
+    EXPECT_EQ(c.check({"h1.example.com", "10.1.0.1,172.16.0.1", 3150 * kMs, 3151 * kMs}), Verdict::WithinLag);
+    // Sent at 3250 ms: v1, replaced at 2000, before the 2500 publish: stale beyond one publish.
+    EXPECT_EQ(c.oldest_allowed(3250 * kMs), 2500 * kMs);
+    EXPECT_EQ(c.check({"h1.example.com", "10.1.0.1,172.16.0.1", 3250 * kMs, 3251 * kMs}), Verdict::Stale);
+    EXPECT_EQ(c.check({"h1.example.com", "10.1.0.2,172.16.0.2,172.16.0.3", 3250 * kMs, 3251 * kMs}),
+              Verdict::WithinLag);
+    // Mixed stays mixed, whatever the publishes.
+    EXPECT_EQ(c.check({"h1.example.com", "10.1.0.1,172.16.0.2,172.16.0.3", 3250 * kMs, 3251 * kMs}),
+              Verdict::Unpublished);
+    // Before the third publish anything published so far may be served.
+    EXPECT_EQ(c.oldest_allowed(3000 * kMs), INT64_MIN);
+}
+
+TEST(SoakChecker, AnOldRemovalIsStaleNotFuture) {
+    // h1 removed at 3000 ms and, in this log, again at 5000 ms.
+    std::istringstream in(
+        "1000000000 h1.example.com 10.1.0.1\n3000000000 h1.example.com NXDOMAIN\n"
+        "4000000000 h1.example.com 10.1.0.4\n5000000000 h1.example.com NXDOMAIN\n");
+    const VersionLog log = read_version_log(in);
+    const AnswerChecker c(log, 100 * kMs);
+    EXPECT_EQ(c.check({"h1.example.com", "NXDOMAIN", 4500 * kMs, 4501 * kMs}), Verdict::Stale);
+}
+
+TEST(SoakChecker, ReadsPublishTimesFromTheDaemonLog) {
+    std::istringstream in(
+        "ts=2026-11-27T02:21:20.220838Z level=info tid=1 msg=\"published zones=1 names=26 took_us=191\"\n"
+        "ts=2026-11-27T02:21:20.220895Z level=info tid=1 msg=\"model: hosts=12 peers=0\"\n"
+        "garbage published zones=\n"
+        "ts=2026-11-27T02:21:19.000001Z level=info tid=1 msg=\"published zones=1 names=20 took_us=9\"\n");
+    const auto times = read_publish_times(in);
+    ASSERT_EQ(times.size(), 2u);
+    EXPECT_EQ(times[0], int64_t{1795746079} * 1000000000 + 1000);
+    EXPECT_EQ(times[1], int64_t{1795746080} * 1000000000 + 220838000);
 }
 
 TEST(SoakChecker, ExplainsAnErrorWithTheVersionsAround) {

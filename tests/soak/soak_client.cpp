@@ -64,7 +64,8 @@ struct Options {
     double seconds = 10;
     unsigned cookie_every = 4;
     std::string versions;
-    double lag_ms = 200;
+    double lag_ms = 250;
+    std::string publish_log;
     double timeout_ms = 1000;
     std::string report;
 };
@@ -215,7 +216,9 @@ int main(int argc, char** argv) {
     app.add_option("--cookie-every", o.cookie_every,
                    "every Nth round over the names carries an EDNS COOKIE (the slow path); 0: never");
     app.add_option("--versions", o.versions, "the churn writer's log of published versions")->required();
-    app.add_option("--lag-ms", o.lag_ms, "one publish: how long a replaced version may still be served");
+    app.add_option("--publish-log", o.publish_log,
+                   "the daemon's log: its publish times bound how stale an answer may be (soak_checker.h)");
+    app.add_option("--lag-ms", o.lag_ms, "without --publish-log: how long a replaced version may still be served");
     app.add_option("--timeout-ms", o.timeout_ms, "how long to wait for the last answers");
     app.add_option("--report", o.report, "also write the summary (key=value lines) to this file");
     CLI11_PARSE(app, argc, argv);
@@ -229,7 +232,24 @@ int main(int argc, char** argv) {
         std::ifstream in(o.versions);
         if (!in) throw std::runtime_error("cannot read " + o.versions);
         const VersionLog log = read_version_log(in);
-        const AnswerChecker checker(log, static_cast<int64_t>(o.lag_ms * 1e6));
+        std::vector<int64_t> publishes;
+        if (!o.publish_log.empty()) {
+            std::ifstream daemon_log(o.publish_log);
+            if (!daemon_log) throw std::runtime_error("cannot read " + o.publish_log);
+            publishes = read_publish_times(daemon_log);
+        }
+        // Publishes during the load, and the longest pause between two: what "one publish" was.
+        int64_t max_publish_gap = 0;
+        uint64_t publishes_during = 0;
+        const int64_t load_start = load.records_.empty() ? 0 : load.records_.front().send_ns;
+        const int64_t load_end = load_start + load.elapsed_ns_;
+        for (size_t i = 0; i < publishes.size(); ++i) {
+            if (publishes[i] < load_start || publishes[i] > load_end) continue;
+            ++publishes_during;
+            if (i && publishes[i - 1] >= load_start) max_publish_gap = std::max(max_publish_gap, publishes[i] - publishes[i - 1]);
+        }
+        const AnswerChecker checker = publishes.empty() ? AnswerChecker(log, static_cast<int64_t>(o.lag_ms * 1e6))
+                                                        : AnswerChecker(log, publishes);
         std::map<Verdict, uint64_t> verdicts;
         uint64_t cookie_answers = 0, max_rtt_us = 0;
         int64_t max_stale_ns = 0;
@@ -267,6 +287,8 @@ int main(int argc, char** argv) {
           << "unpublished=" << verdicts[Verdict::Unpublished] << "\n"
           << "errors=" << errors << "\n"
           << "versions=" << log.versions << "\n"
+          << "publishes=" << publishes_during << "\n"
+          << "max_publish_gap_ms=" << static_cast<double>(max_publish_gap) / 1e6 << "\n"
           << "distinct_answers=" << load.answers_.size() << "\n"
           << "max_rtt_ms=" << static_cast<double>(max_rtt_us) / 1e3 << "\n";
         std::cout << s.str();

@@ -8,15 +8,12 @@
 # While churn_manifests.py republishes the hosts every SOAK_INTERVAL_MS through the manifests
 # source, soak_client sends RATE queries/s from the client namespace (one round in
 # SOAK_COOKIE_EVERY with an EDNS COOKIE, which XDP passes to the slow path) and checks every
-# answer against the versions the writer logged (tests/soak/soak_checker.h).
+# answer against the versions the writer logged and the publishes xgslbd logged
+# (tests/soak/soak_checker.h: no answer mixed, cut, or stale beyond one publish).
 SOAK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SOAK_HOSTS=${SOAK_HOSTS:-16}
 SOAK_INTERVAL_MS=${SOAK_INTERVAL_MS:-5}
 SOAK_COOKIE_EVERY=${SOAK_COOKIE_EVERY:-4}
-# One publish: the manifests source applies a burst of writes after 5 ms of quiet or, when the
-# writes never pause, after 100 ms (20 x its 5 ms debounce); then the view is built and the
-# maps written. A replaced version may be served that long after the write, plus margin.
-SOAK_LAG_MS=${SOAK_LAG_MS:-250}
 
 soak_names() {
   local i names=()
@@ -70,7 +67,7 @@ soak_run() {
   netns_on_exit soak_stop_churn
   SOAK_STATUS=0
   in_client "$SOAK_CLIENT" --server "$SERVER_V4" --names "$(soak_names)" --rate "$rate" --seconds "$seconds" \
-    --cookie-every "$SOAK_COOKIE_EVERY" --versions "$SOAK_VERSIONS" --lag-ms "$SOAK_LAG_MS" \
+    --cookie-every "$SOAK_COOKIE_EVERY" --versions "$SOAK_VERSIONS" --publish-log "$(daemon_log main)" \
     --report "$SOAK_REPORT" >"$WORK_DIR/soak_client.out" 2>&1 || SOAK_STATUS=$?
   local churn_status=0
   wait "$SOAK_CHURN_PID" || churn_status=$?
@@ -83,6 +80,10 @@ soak_run() {
     $(counter_delta "$before" "$after" answered_nodata)))
   SOAK_PASS_EDNS=$(counter_delta "$before" "$after" pass_edns)
   cat "$WORK_DIR/soak_client.out"
+  if [[ -n ${SOAK_KEEP_DIR:-} ]]; then  # for a look after the run: the logs go with the work dir
+    mkdir -p "$SOAK_KEEP_DIR"
+    cp "$(daemon_log main)" "$SOAK_VERSIONS" "$WORK_DIR/soak_client.out" "$SOAK_KEEP_DIR/"
+  fi
 }
 
 SOAK_CHURN_PID=
