@@ -97,6 +97,7 @@ netns_on_exit "rm -rf /sys/fs/bpf/xgslb/$INSTANCE-kube"
 start_daemon edge "$WORK_DIR/edge.yaml"
 start_daemon kube "$WORK_DIR/kube.yaml"
 wait_ready edge
+wait_ready kube 30  # after its first-state wait: the source never syncs with a rejected token
 wait_log edge 'BADSIG|BADKEY|NOTAUTH|not in place' 1 20
 wait_log kube 'HTTP 401' 2 20
 grep -q 'edge-key' "$E/named.log" || fail "named never saw the key: $(tail -5 "$E/named.log")"
@@ -109,6 +110,10 @@ metrics_kube=$(in_server curl -sf --max-time 5 http://127.0.0.1:9154/metrics) ||
 # Positive controls: what is searched is what the daemons wrote.
 grep -q 'edge-key' "$(daemon_log edge)" || fail "the edge log never names its key: is it the right file?"
 grep -qF "$K/kubeconfig" "$(daemon_log kube)" || fail "the kube log never names its kubeconfig"
+# ...and the secrets are spelled as the daemons were given them (a search that cannot match
+# proves nothing).
+grep -qF -- "$tsig_secret" "$WORK_DIR/edge.yaml" || fail "the TSIG secret is not in the edge config as searched"
+grep -qF -- "$token" "$K/kubeconfig" || fail "the token is not in the kubeconfig as searched"
 leaks=0
 for where in "$(daemon_log edge)" "$(daemon_log kube)"; do
   for secret in "$tsig_secret" "$token"; do
