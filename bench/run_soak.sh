@@ -51,7 +51,7 @@ read by its last publish before the send or the one before that (one publish beh
 | unanswered (lost) | $(v unanswered) |
 | answered by XDP | $SOAK_XDP_ANSWERS ($xdp_pct %) |
 | answered by the slow path (COOKIE queries; XDP passed $SOAK_PASS_EDNS for EDNS) | $(v answers_with_cookie) |
-| versions written (churn writer) | $(v versions) — $SOAK_CHURN |
+| versions written (churn writer) | $(v versions) read by the check — $SOAK_CHURN |
 | publishes by xgslbd | $SOAK_PUBLISHES (longest pause between two: $(v max_publish_gap_ms) ms) |
 | slowest answer | $(v max_rtt_ms) ms |
 MD

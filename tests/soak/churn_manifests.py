@@ -129,7 +129,7 @@ def main():
         if delay > 0:
             time.sleep(delay)
     elapsed = time.monotonic() - start
-    print(f"publishes={churn.writes} seconds={elapsed:.1f} rate={churn.writes / elapsed:.0f}/s")
+    print(f"writes={churn.writes} seconds={elapsed:.1f} rate={churn.writes / elapsed:.0f}/s")
     return 0
 
 

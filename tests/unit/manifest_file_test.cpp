@@ -75,8 +75,25 @@ spec: {huge: 1e999, tiny: -1e999, big: 99999999999999999999, plus: +7, signs: +-
     EXPECT_EQ(o["bare"], ".");
     // A scalar of 200k digits: matched without recursion (std::regex overflowed the stack).
     const std::string digits(200000, '7');
-    const auto d = parse_manifest_text("kind: Service\nmetadata: {name: s}\nspec: {n: " + digits + ".5}\n", "x.yaml");
-    EXPECT_TRUE(d[0].object["spec"]["n"].is_number_float());
+    const auto d = parse_manifest_text("kind: Service\nmetadata: {name: s}\nspec: {n: 0." + digits + ", big: " + digits + "}\n",
+                                       "x.yaml");
+    EXPECT_NEAR(d[0].object["spec"]["n"].get<double>(), 0.7777, 1e-4);
+    EXPECT_EQ(d[0].object["spec"]["big"], digits);  // 7.7e199999: out of range, kept as text
+}
+
+TEST(ManifestFile, StringsMustBeUtf8) {
+    // Found by manifests_fuzz: yaml-cpp passes other octets through, and dumping such an object
+    // (a status, a created Gslb) threw nlohmann's type_error.
+    for (const std::string bad : {"\x85\x85", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"}) {
+        try {
+            parse_manifest_text("kind: Service\nmetadata: {name: s}\nspec: {x: \"a" + bad + "\"}\n", "u.yaml");
+            ADD_FAILURE() << "accepted";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("u.yaml:1: a string that is not UTF-8"), std::string::npos) << e.what();
+        }
+    }
+    const auto ok = parse_manifest_text("kind: Service\nmetadata: {name: s}\nspec: {x: \"é€😀\"}\n", "u.yaml");
+    EXPECT_EQ(ok[0].object["spec"]["x"], "é€😀");
 }
 
 TEST(ManifestFile, AliasBombIsAnErrorNotAHang) {

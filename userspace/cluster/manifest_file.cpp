@@ -103,6 +103,44 @@ namespace {
 // laughs") expand to billions of nodes. Kubernetes' YAML reader refuses such documents too.
 constexpr size_t kMaxExpandedNodes = 1000000;
 
+// Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). yaml-cpp
+// passes other octets through; JSON strings cannot hold them (dumping one throws), and the API
+// server would have refused the object.
+bool valid_utf8(const std::string& s) {
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + n >= s.size()) return false;  // cut short
+        for (size_t k = 1; k <= n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xc0) != 0x80) return false;
+            cp = cp << 6 | (cc & 0x3f);
+        }
+        static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+const std::string& checked_utf8(const std::string& s) {
+    if (!valid_utf8(s)) throw Error("a string that is not UTF-8: " + std::to_string(s.size()) + " octets");
+    return s;
+}
+
 nlohmann::json to_json(const YAML::Node& node, size_t& budget) {
     if (budget == 0) throw Error("more than " + std::to_string(kMaxExpandedNodes) + " nodes once aliases are expanded");
     --budget;
@@ -111,7 +149,7 @@ nlohmann::json to_json(const YAML::Node& node, size_t& budget) {
     case YAML::NodeType::Undefined: return nullptr;
     case YAML::NodeType::Scalar:
         // yaml-cpp tags plain scalars "?" and quoted ones "!".
-        return node.Tag() == "?" ? plain_scalar(node.Scalar()) : nlohmann::json(node.Scalar());
+        return node.Tag() == "?" ? plain_scalar(checked_utf8(node.Scalar())) : nlohmann::json(checked_utf8(node.Scalar()));
     case YAML::NodeType::Sequence: {
         nlohmann::json a = nlohmann::json::array();
         for (const auto& item : node) a.push_back(to_json(item, budget));
@@ -119,7 +157,7 @@ nlohmann::json to_json(const YAML::Node& node, size_t& budget) {
     }
     case YAML::NodeType::Map: {
         nlohmann::json o = nlohmann::json::object();
-        for (const auto& kv : node) o[kv.first.Scalar()] = to_json(kv.second, budget);
+        for (const auto& kv : node) o[checked_utf8(kv.first.Scalar())] = to_json(kv.second, budget);
         return o;
     }
     }
