@@ -96,6 +96,19 @@ TEST(ManifestFile, StringsMustBeUtf8) {
     EXPECT_EQ(ok[0].object["spec"]["x"], "é€😀");
 }
 
+TEST(ManifestFile, TextYamlCppWouldLoopOnIsAnError) {
+    // Found by manifests_fuzz: yaml-cpp 0.7 allocates nodes forever on this (a leading ',').
+    const std::string text =
+        ",# The app's Service\napiVersion: v1\nkind: Service\nmetadata:\n  name: frontend-podinfo\n  namespace: demo\n"
+        "spec:\n  selector:\n    app: frontend-podinfo\n  ports:\n    - name: http\n      port: 9898\n      targetPort: 9898\n";
+    try {
+        parse_manifest_text(text, "loop.yaml");
+        ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("loop.yaml:1: YAML syntax"), std::string::npos) << e.what();
+    }
+}
+
 TEST(ManifestFile, AliasBombIsAnErrorNotAHang) {
     // Each level is ten aliases of the one before: 10^12 nodes from a few hundred octets.
     std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";

@@ -1,5 +1,7 @@
 #include "userspace/cluster/manifest_file.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -205,10 +207,57 @@ std::vector<ManifestObject> parse_json_text(const std::string& text, const std::
     return out;
 }
 
+// yaml-cpp 0.7 loops forever, allocating nodes, on some malformed documents (found by
+// tests/fuzz/manifests_fuzz.cpp: e.g. a stray ',' before a block mapping), which would hang the
+// manifests source's thread and grow it until killed. A first pass through the parser counts
+// its events against a budget no real document reaches (every event consumes input), so such
+// a file becomes an error instead.
+class EventBudget : public YAML::EventHandler {
+public:
+    struct Exhausted {};
+    explicit EventBudget(size_t budget) : left_(budget) {}
+    void OnDocumentStart(const YAML::Mark&) override { spend(); }
+    void OnDocumentEnd() override { spend(); }
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override { spend(); }
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override { spend(); }
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { spend(); }
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        spend();
+    }
+    void OnSequenceEnd() override { spend(); }
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        spend();
+    }
+    void OnMapEnd() override { spend(); }
+
+private:
+    void spend() {
+        if (left_ == 0) throw Exhausted{};
+        --left_;
+    }
+    size_t left_;
+};
+
+void check_parser_terminates(const std::string& text, const std::string& path) {
+    EventBudget budget(4 * text.size() + 64);
+    std::istringstream in(text);
+    try {
+        YAML::Parser parser(in);
+        while (parser.HandleNextDocument(budget)) {
+        }
+    } catch (const EventBudget::Exhausted&) {
+        throw Error(path + ":1: YAML syntax: the parser does not terminate on this text (yaml-cpp 0.7 bug)");
+    }
+    // Syntax errors (YAML::Exception) are left to the real parse, which reports them located.
+    catch (const YAML::Exception&) {
+    }
+}
+
 }  // namespace
 
 std::vector<ManifestObject> parse_manifest_text(const std::string& text, const std::string& path) {
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) return parse_json_text(text, path);
+    check_parser_terminates(text, path);
     std::vector<YAML::Node> docs;
     try {
         docs = YAML::LoadAll(text);
