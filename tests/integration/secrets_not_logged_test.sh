@@ -33,7 +33,9 @@ key "edge-key" { algorithm hmac-sha256; secret "$edge_secret"; };
 zone "example.com" { type primary; file "$E/example.com.zone"; update-policy { grant edge-key subdomain cloud.example.com. ANY; }; };
 CONF
 printf '$TTL 30\n@ IN SOA ns1 hostmaster 1 60 60 600 5\n  IN NS ns1\nns1 IN A %s\n' "$edge_addr" >"$E/example.com.zone"
-in_client named -g -4 -n 1 -c "$E/named.conf" >"$E/named.log" 2>&1 &
+# nsenter execs the command, so $! is named itself (a shell function in the background would
+# leave its own subshell's pid, and named running after the test).
+nsenter --net="/run/netns/$NS_CLIENT" named -g -4 -n 1 -c "$E/named.conf" >"$E/named.log" 2>&1 &
 named_pid=$!
 netns_on_exit "kill $named_pid; wait $named_pid"
 wait_for 15 in_client dig +time=1 +tries=1 +norecurse "@$edge_addr" example.com SOA +short ||
@@ -48,8 +50,8 @@ openssl req "${ec[@]}" -keyout "$K/server.key" -out "$K/server.csr" -subj /CN=ku
 printf 'subjectAltName=IP:127.0.0.1\n' >"$K/san.ext"
 openssl x509 -req -in "$K/server.csr" -CA "$K/ca.crt" -CAkey "$K/ca.key" -CAcreateserial -out "$K/server.crt" \
   -days 2 -extfile "$K/san.ext" 2>/dev/null
-in_server python3 "$IT_SOURCE_DIR/tests/k8s_api_double/api_double.py" --cert "$K/server.crt" --key "$K/server.key" \
-  --token "the-right-token" --port-file "$K/port" >"$K/api.log" 2>&1 &
+nsenter --net="/run/netns/$NS_SERVER" python3 "$IT_SOURCE_DIR/tests/k8s_api_double/api_double.py" \
+  --cert "$K/server.crt" --key "$K/server.key" --token "the-right-token" --port-file "$K/port" >"$K/api.log" 2>&1 &
 api_pid=$!
 netns_on_exit "kill $api_pid; wait $api_pid"
 wait_for 10 test -s "$K/port" || fail "the API double did not start: $(cat "$K/api.log")"
@@ -130,3 +132,8 @@ for secret in "$tsig_secret" "$token"; do
 done
 assert_eq "secrets found in logs or metrics" 0 "$leaks"
 pass "neither the TSIG secret nor the bearer token in $(wc -l <"$(daemon_log edge)") + $(wc -l <"$(daemon_log kube)") log lines or /metrics"
+
+# Nothing of this run may outlive it: the hooks stop named and the double by pid; check they can.
+for pid in "$named_pid" "$api_pid"; do
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == @(named|python3) ]] || fail "pid $pid is not the process started"
+done
