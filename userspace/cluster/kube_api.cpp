@@ -1,6 +1,7 @@
 #include "userspace/cluster/kube_api.h"
 
 #include <algorithm>
+#include <exception>
 
 #include <curl/curl.h>
 
@@ -68,37 +69,32 @@ KubeListPage KubeApi::list(const KubeResource& r, unsigned limit, const std::str
     const std::string what = "list " + std::string(r.plural);
     auto resp = http_.request("GET", path, "", stop);
     if (resp.status != 200) throw_status(what, resp, http_.connection());
-    auto j = parse_body(what, resp);
-    KubeListPage page;
-    page.items = j.value("items", nlohmann::json::array());
-    if (page.items.is_null()) page.items = nlohmann::json::array();
-    const auto& meta = j.value("metadata", nlohmann::json::object());
-    page.resource_version = meta.value("resourceVersion", "");
-    page.continue_token = meta.value("continue", "");
-    return page;
+    return decode_list_page(what, resp.body);
 }
 
 void KubeApi::watch(const KubeResource& r, const std::string& resource_version, unsigned timeout_seconds,
-                    const std::function<void()>& on_open, const std::function<bool(const nlohmann::json&)>& on_event,
+                    const std::function<void()>& on_open, const std::function<bool(KubeWatchEvent)>& on_event,
                     const std::atomic<bool>& stop) const {
     require_permission("watch", r, "");
     const std::string path = kube_path(r) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
                              escape(resource_version) + "&timeoutSeconds=" + std::to_string(timeout_seconds);
     const std::string what = "watch " + std::string(r.plural);
-    std::string bad_line;
+    // No exception may cross libcurl's C frames: one raised by a line (bad JSON, the caller's
+    // ERROR handling) ends the transfer and is rethrown here.
+    std::exception_ptr failure;
     auto resp = http_.stream(
         path, on_open,
         [&](std::string_view line) {
-            auto event = nlohmann::json::parse(line, nullptr, false);
-            if (event.is_discarded() || !event.is_object()) {
-                bad_line = std::string(line.substr(0, 100));
+            try {
+                return on_event(decode_watch_event(what, line));
+            } catch (...) {
+                failure = std::current_exception();
                 return false;
             }
-            return on_event(event);
         },
         stop);
     if (resp.status != 200) throw_status(what, resp, http_.connection());
-    if (!bad_line.empty()) throw Error(what + ": an event is not JSON: " + bad_line);
+    if (failure) std::rethrow_exception(failure);
 }
 
 nlohmann::json KubeApi::get(const KubeResource& r, const std::string& ns, const std::string& name) const {

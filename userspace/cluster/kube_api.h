@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "userspace/cluster/kube_decode.h"
 #include "userspace/cluster/kube_http.h"
 #include "userspace/cluster/kube_resources.h"
 #include "userspace/error.h"
@@ -21,12 +22,6 @@ struct KubeApiError : Error {
     long code;  // HTTP status: 401, 404, 409, 410, 500...
 };
 
-struct KubeListPage {
-    nlohmann::json items;          // array
-    std::string resource_version;  // of the list (the whole list, for every page)
-    std::string continue_token;    // "" on the last page
-};
-
 class KubeApi {
 public:
     explicit KubeApi(KubeHttp http) : http_(std::move(http)) {}
@@ -34,12 +29,12 @@ public:
     // All namespaces. `limit` 0: no paging.
     KubeListPage list(const KubeResource& r, unsigned limit, const std::string& continue_token,
                       const std::atomic<bool>* stop = nullptr) const;
-    // Watch from resource_version with bookmarks, each event line as parsed JSON to on_event
-    // (return false to end). Returns when the server ends the stream (timeout_seconds) or stop;
+    // Watch from resource_version with bookmarks, each event line decoded to on_event (return
+    // false to end; an exception it throws ends the watch and is rethrown from here). Returns when the server ends the stream (timeout_seconds) or stop;
     // throws KubeApiError for a non-200 answer (410 included), Error for a transport failure.
     // on_open: once the server answered 200, before any event.
     void watch(const KubeResource& r, const std::string& resource_version, unsigned timeout_seconds,
-               const std::function<void()>& on_open, const std::function<bool(const nlohmann::json&)>& on_event,
+               const std::function<void()>& on_open, const std::function<bool(KubeWatchEvent)>& on_event,
                const std::atomic<bool>& stop) const;
 
     nlohmann::json get(const KubeResource& r, const std::string& ns, const std::string& name) const;

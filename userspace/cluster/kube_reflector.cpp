@@ -60,33 +60,18 @@ bool KubeReflector::watch_from(std::string& resource_version, StopSignal& stop) 
             status_.synced = true;
             status_.last_error.clear();
         },
-        [&](const nlohmann::json& event) {
-            const std::string type = event.value("type", "");
-            const auto& object = event.contains("object") ? event["object"] : nlohmann::json();
-            if (type == "ERROR") {
-                if (object.value("code", 0) == 410) {
-                    gone = true;
-                    return false;
-                }
-                throw Error("watch " + std::string(resource_.plural) + ": ERROR event: " + object.dump());
-            }
-            if (!object.is_object() || !object.contains("metadata")) return true;  // nothing to apply
-            const std::string version = object["metadata"].value("resourceVersion", "");
-            if (type == "BOOKMARK") {
-                if (!version.empty()) resource_version = version;
-                return true;
-            }
+        [&](KubeWatchEvent event) {
+            WatchStep step;
             {
                 std::lock_guard lock(mutex_);
-                if (type == "DELETED")
-                    mirror_.erase(object_key(object));
-                else if (type == "ADDED" || type == "MODIFIED")
-                    mirror_[object_key(object)] = object;
-                else
-                    return true;
+                step = apply_watch_event("watch " + std::string(resource_.plural), std::move(event), mirror_,
+                                         resource_version);
             }
-            if (!version.empty()) resource_version = version;
-            on_change_();
+            if (step == WatchStep::Gone) {
+                gone = true;
+                return false;
+            }
+            if (step == WatchStep::Applied) on_change_();
             return true;
         },
         stop.flag());

@@ -25,7 +25,8 @@ std::vector<ManifestObject> parse_manifest_text(const std::string& text, const s
 std::vector<ManifestObject> load_manifest_file(const std::string& path);
 
 // YAML 1.2 core schema as Kubernetes reads manifests: plain scalars that look like null, bools,
-// integers or floats become those; quoted scalars stay strings.
+// integers or floats become those; quoted scalars stay strings. Throws xgslb::Error when aliases
+// expand the document beyond a million nodes.
 nlohmann::json yaml_to_json(const YAML::Node& node);
 
 }  // namespace xgslb
