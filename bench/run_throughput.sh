@@ -18,6 +18,8 @@
 #     servers alternate within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
 #     BATCH=256 frames per live-frames batch of the xdp generator (its replies are only
 #     processed once a batch is out, so a smaller batch lowers the latency floor, at some rate);
+#     SENDERS=1 threads making its live-frames calls (more: smaller bursts at paced rates, but
+#     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
 #     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here).
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
 #     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
@@ -42,7 +44,7 @@ if ((smoke)); then
 else
   duration=${DURATION:-5} runs=${RUNS:-3}
   if [[ $GENERATOR == xdp ]]; then  # it reaches ~600k q/s here: offer more, sweep further
-    rate=${RATE:-5000000} sweep=${SWEEP-100000 200000 400000 800000 1600000}
+    rate=${RATE:-5000000} sweep=${SWEEP-25000 50000 100000 200000 400000 800000}
   else
     rate=${RATE:-1000000} sweep=${SWEEP-25000 50000 100000 150000 200000 300000 500000}
   fi

@@ -187,10 +187,15 @@ fi
     echo
     echo "## Where the CPU time went (maximum-rate runs, median over runs)"
     echo
-    echo "Per CPU: busy % and softirq % of the run (\`/proc/stat\`). Per XDP program (only with PROFILE=1,"
-    echo "kernel bpf_stats on, which adds its own ~20–40 ns per program run): ns per run and runs."
+    echo "Per CPU: busy % and softirq % of the run (\`/proc/stat\`; other work on the machine included)."
+    echo "\`generator_cpu_ns_per_query\`: the generator process's CPU time per query sent (on veth the responder's"
+    echo "XDP program and the reply counter run in its softirq, so for XDP rows this is the whole path);"
+    echo "\`udp_rcvbuf_drops\`: queries dropped because a kernel-stack server's socket buffer was full (an"
+    echo "XDP-sent frame becomes an skb of a whole page, so a default 208 KiB buffer holds ~50);"
+    echo "mean frame octets of queries and replies. With PROFILE=1 (kernel bpf_stats on, which adds its own"
+    echo "~20–40 ns per program run): ns per run of the responder's XDP program and of the generator's two."
     echo
-    awk -F'\t' 'NR > 1 && $1 == "max" {key = $2 SUBSEP $5; v[key] = v[key] " " $6; if (!($2 in seen)) {seen[$2]; order[++n] = $2}
+    awk -F'\t' 'NR > 1 && $1 == "max" && $5 !~ /_runs$/ {key = $2 SUBSEP $5; v[key] = v[key] " " $6; if (!($2 in seen)) {seen[$2]; order[++n] = $2}
                  if (!($5 in iseen)) {iseen[$5]; items[++m] = $5}}
          function median(list,   a, c, i, j, t) {c = split(list, a, " "); for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
                           return c ? (c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2) : "–"}

@@ -22,10 +22,9 @@ const volatile __be16 server_port = 0;  /* replies come from here (network order
 /* Off: no send times, no latency histogram (two clock reads and two map accesses fewer per
  * query, ~100 ns together here), to measure what timing costs the harness. */
 const volatile __u8 time_replies = 1;
-
-/* The next query's sequence number. Live frames run in the calling thread only, so there is
- * one writer; a global (not per CPU) so that numbers stay unique when the thread migrates. */
-__u32 next_seq = 0;
+/* The interface live frames are sent from. The program may also be attached to an idle
+ * interface (--park-on): whatever arrives there is passed untouched. */
+const volatile __u32 send_ifindex = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -72,11 +71,18 @@ static __always_inline __u16 csum_add_word(__u16 check, __u16 word)
 SEC("xdp")
 int dns_loadgen(struct xdp_md *ctx)
 {
+	if (ctx->ingress_ifindex != send_ifindex)
+		return XDP_PASS;
 	__u64 *sent = counter(LOADGEN_SENT);
 	if (!sent || frame_count == 0)
 		return XDP_ABORTED;
-	__u32 seq = next_seq & LOADGEN_SEQ_MASK;
-	__u32 index = seq % frame_count;
+	/* Several sender threads run live frames at once, on any CPU: each CPU numbers its own
+	 * queries with its count of frames sent (a batch runs with bottom halves off, so nothing
+	 * else on this CPU runs this program meanwhile), and the CPU is the sequence number's
+	 * low bits. */
+	__u32 cpu = bpf_get_smp_processor_id() & (LOADGEN_SEQ_CPUS - 1);
+	__u32 seq = (((__u32)*sent << LOADGEN_SEQ_CPU_BITS) | cpu) & LOADGEN_SEQ_MASK;
+	__u32 index = *sent % frame_count;
 	struct loadgen_frame *frame = bpf_map_lookup_elem(&loadgen_frames, &index);
 	if (!frame)
 		return XDP_ABORTED;
@@ -106,13 +112,12 @@ int dns_loadgen(struct xdp_md *ctx)
 	__u16 check = csum_add_word(csum_add_word(bpf_ntohs(udp->check), port), id);
 	udp->check = bpf_htons(check);
 
-	__u32 slot = id;
+	__u32 slot = seq & (LOADGEN_SLOTS - 1);
 	struct loadgen_send_time *t = time_replies ? bpf_map_lookup_elem(&loadgen_send_times, &slot) : NULL;
 	if (t) {
 		t->sent_ns = bpf_ktime_get_ns();
 		t->seq = seq;
 	}
-	next_seq = seq + 1;
 	*sent += 1;
 	return XDP_TX;
 }
@@ -120,8 +125,8 @@ int dns_loadgen(struct xdp_md *ctx)
 /* Times a reply against its query's send time: one more in its latency bucket. */
 static __always_inline void time_reply(__u16 dst_port, __u16 id)
 {
-	__u32 slot = id;
 	__u32 seq = ((__u32)(dst_port & ~LOADGEN_PORT_BASE) << 16) | id;
+	__u32 slot = seq & (LOADGEN_SLOTS - 1);
 	struct loadgen_send_time *t = bpf_map_lookup_elem(&loadgen_send_times, &slot);
 	__u64 *c;
 	if (!t || !(dst_port & LOADGEN_PORT_BASE) || t->seq != seq) {

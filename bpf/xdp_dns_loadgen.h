@@ -18,13 +18,17 @@ struct loadgen_frame {
 
 /* Every query carries a 31-bit sequence number, echoed by any responder: the low 16 bits as the
  * DNS ID, the next 15 as the UDP source port's low bits (the port's top bit is set, so ports
- * stay in 32768-65535, clear of every port a responder refuses to reflect to). The send time
- * sits in slot seq % LOADGEN_SLOTS (= the ID) with the whole sequence number: a reply matches
- * only its own query, not one sent a wrap (65536 queries) later. A matched slot is cleared, so
- * a duplicate reply is counted as unmatched, not timed twice. */
-#define LOADGEN_SLOTS 65536
+ * stay in 32768-65535, clear of every port a responder refuses to reflect to). Its low
+ * LOADGEN_SEQ_CPU_BITS are the sending CPU, the rest that CPU's count. The send time sits in
+ * slot seq % LOADGEN_SLOTS with the whole sequence number: a reply matches only its own query,
+ * not one sent a wrap later (2^20 / CPUs in use queries per CPU: 0.5 s at 500k/s on 2 CPUs; a
+ * later reply is counted as unmatched, not timed). A matched slot is cleared, so a duplicate
+ * reply is counted as unmatched, not timed twice. */
+#define LOADGEN_SLOTS (1u << 20)
 #define LOADGEN_SEQ_MASK 0x7fffffffu
 #define LOADGEN_SEQ_NONE 0xffffffffu
+#define LOADGEN_SEQ_CPU_BITS 3
+#define LOADGEN_SEQ_CPUS (1u << LOADGEN_SEQ_CPU_BITS) /* CPUs beyond share numbers: see the tool */
 #define LOADGEN_PORT_BASE 0x8000
 
 struct loadgen_send_time {

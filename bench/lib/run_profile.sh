@@ -8,7 +8,8 @@
 #
 #   profile_begin            before the generator starts
 #   profile_end KEY OUT RAW  after it ends: appends "KEY<TAB>item<TAB>value" lines to OUT, items
-#                            cpuN_busy_pct, cpuN_softirq_pct, query_octets and reply_octets
+#                            cpuN_busy_pct, cpuN_softirq_pct, udp_rcvbuf_drops (queries a
+#                            kernel-stack server's socket buffer had no room for), query_octets and reply_octets
 #                            (mean frame sizes) and generator_cpu_ns_per_query (its process's
 #                            CPU time, sending only, per query sent), from xdp_dns_loadgen's
 #                            output RAW; and with PROFILE=1
@@ -21,13 +22,17 @@ PROFILE_STATS_WAS=
 
 profile_cpu_snapshot() { grep '^cpu[0-9]' /proc/stat; }
 
-# "id name run_time_ns run_cnt" per loaded program that has run (bpf_stats counts only while on).
+# "id name run_time_ns run_cnt" per loaded program (bpf_stats counts only while on).
 profile_prog_snapshot() {
   bpftool -j prog show 2>/dev/null |
-    jq -r '.[] | select(.run_cnt != null and .run_cnt > 0) | "\(.id) \(.name // "-") \(.run_time_ns) \(.run_cnt)"'
+    jq -r '.[] | "\(.id) \(.name // "-") \(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
 
+# The server namespace's UDP receive-buffer overflows: what the kernel-stack servers never saw.
+profile_rcvbuf_errors() { in_server nstat -az UdpRcvbufErrors 2>/dev/null | awk '$1 == "UdpRcvbufErrors" {print $2}'; }
+
 profile_begin() {
+  PROFILE_RCVBUF_BEFORE=$(profile_rcvbuf_errors)
   PROFILE_CPU_BEFORE=$(profile_cpu_snapshot)
   if ((PROFILE)); then
     PROFILE_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -37,7 +42,9 @@ profile_begin() {
 }
 
 profile_end() {
-  local key=$1 out=$2 raw=$3
+  local key=$1 out=$2 raw=$3 rcvbuf
+  rcvbuf=$(profile_rcvbuf_errors)
+  printf '%s\tudp_rcvbuf_drops\t%s\n' "$key" $(( ${rcvbuf:-0} - ${PROFILE_RCVBUF_BEFORE:-0} )) >>"$out"
   # /proc/stat cpuN: user nice system idle iowait irq softirq steal ...
   join <(echo "$PROFILE_CPU_BEFORE" | sort) <(profile_cpu_snapshot | sort) |
     awk -v k="$key" '{
@@ -51,12 +58,13 @@ profile_end() {
     local after
     after=$(profile_prog_snapshot)
     sysctl -q -w kernel.bpf_stats_enabled="${PROFILE_STATS_WAS:-0}"
-    # Programs that ran during this run: run time and count differences, joined by id.
-    join -a 2 <(echo "$PROFILE_PROG_BEFORE" | sort -k1,1) <(echo "$after" | sort -k1,1) |
-      awk -v k="$key" '{
-        if (NF == 7) {name = $5; t = $6 - $3; n = $7 - $4} else {name = $2; t = $3; n = $4}
-        if (n > 1000) printf "%s\tprog_%s_ns\t%.0f\n%s\tprog_%s_runs\t%d\n", k, name, t / n, k, name, n
-      }' >>"$out"
+    # The responder's program (the one on the server end; other programs on this shared
+    # machine are not ours): run time and count differences.
+    local id
+    id=$(ip -n "$NS_SERVER" -j link show "$IF_SERVER" | jq -r '.[0].xdp.prog.id // empty')
+    [[ -z $id ]] || join <(echo "$PROFILE_PROG_BEFORE" | sort -k1,1) <(echo "$after" | sort -k1,1) |
+      awk -v k="$key" -v id="$id" '$1 == id {t = $6 - $3; n = $7 - $4
+        if (n > 0) printf "%s\tprog_responder_ns\t%.0f\n%s\tprog_responder_runs\t%d\n", k, t / n, k, n}' >>"$out"
     awk -v k="$key" '$1 == "prog" && $6 > 0 {printf "%s\tprog_%s_ns\t%s\n%s\tprog_%s_runs\t%s\n", k, $2, $4, k, $2, $6}' "$raw" >>"$out"
   fi
 }
