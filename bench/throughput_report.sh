@@ -175,7 +175,7 @@ fi
     echo "Latency: from the moment the generator's XDP program writes a query frame to the moment the XDP"
     echo "program on the client end sees its reply (matched by a sequence number in the DNS ID and source"
     echo "port), in a log-linear histogram (buckets ≤ 1/16 of their value wide; the bucket's upper bound is"
-    echo "reported). It includes the generator's own batching (up to 256 frames are written before the kernel"
+    echo "reported). It includes the generator's own batching (up to ${BATCH:-64} frames are written before the kernel"
     echo "sends them) and queueing behind earlier queries when a responder is saturated: the echo row is the"
     echo "harness's floor. At the maximum rate every row is saturated, so the sweep below is the fairer view."
   else
@@ -183,6 +183,14 @@ fi
   fi
   echo "When a row answers ~100 % of what was sent, the generator, not the responder, is the limit of"
   echo "that row; the generator and the responder share the machine's $(nproc) CPUs."
+  if [[ $GENERATOR == xdp ]]; then
+    echo "With this generator an XDP row is one serial path in one thread: each live-frames batch is sent"
+    echo "with bottom halves off, and when they come back on the responder's XDP program and the reply"
+    echo "counter run in that thread's softirq. Its rate is 1 / (generator + veth + responder + counter cost"
+    echo "per query), so \"XDP ÷ ceiling\" compares per-query costs (see \`generator_cpu_ns_per_query\` below),"
+    echo "not whether a responder keeps up with a line: on the same CPU time the echo's 60 ns program leaves"
+    echo "more for the rest than xgslb's."
+  fi
   if [[ -s $prefix.profile.tsv ]]; then
     echo
     echo "## Where the CPU time went (maximum-rate runs, median over runs)"

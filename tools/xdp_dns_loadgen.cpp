@@ -15,8 +15,9 @@
 // "responded RCODE: N"), so the harness reads both generators alike, and one of its own:
 // "latency us: p50 X p90 X p99 X p99.9 X max X timed N unmatched M". The latency runs from the
 // moment the generator program writes the frame to the moment the reply counter sees the reply:
-// it includes the wait in the generator's own batch (up to --batch frames are written before the
-// kernel flushes them to the interface), so compare servers with the echo row of the same run.
+// it includes the wait in the generator's own batch (up to --batch frames, default 64, are
+// written before the kernel flushes them to the interface and the responder runs), so compare
+// servers with the echo row of the same run.
 // --histogram FILE writes the buckets ("lowest_ns highest_ns count" per non-empty bucket).
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -60,7 +61,7 @@ struct Options {
     uint64_t rate = 100000;
     double seconds = 5;
     uint16_t port = 53;
-    uint32_t batch = 256;
+    uint32_t batch = 64;
     bool time_replies = true;
     unsigned senders = 1;
     std::string park_on;
