@@ -120,7 +120,7 @@ PLOT
       idx=$((idx + 1))
     done
     gnuplot <<PLOT
-set terminal pngcairo size 900,550
+set terminal pngcairo size 1150,550
 set output "${prefix}_sweep_latency.png"
 set title "Reply latency against offered load ($GENERATOR, ${DURATION} s per point; solid p50, dashed p99)"
 set xlabel "offered queries/s"
