@@ -227,10 +227,13 @@ fi
   echo
   echo "## Every run"
   echo
-  echo "| kind | server | run | offered | sent | replies | replies/s | answered % | p50 / p99 / p99.9 µs |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-  awk -F'\t' -v s="$c_sent" -v r="$c_rep" -v rps="$c_rps" -v p="$c_pct" -v a="$c_p50" -v b="$c_p99" -v c="$c_p999" \
-    'NR > 1 && $1 == "max" {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " | " $a " / " $b " / " $c " |"}' "$tsv"
+  echo "| kind | server | run | offered | sent | replies | replies/s | answered % | p50 / p99 / p99.9 µs | untimed replies |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' -v s="$c_sent" -v r="$c_rep" -v rps="$c_rps" -v p="$c_pct" -v a="$c_p50" -v b="$c_p99" -v c="$c_p999" -v u="$(col untimed)" \
+    'NR > 1 && $1 == "max" {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " | " $a " / " $b " / " $c " | " (u ? $u : "-") " |"}' "$tsv"
+  echo
+  echo "Untimed replies: not matched to a send time (later than the sequence number's wrap, 2^19 queries"
+  echo "of one CPU, or duplicates); they are counted as replies but are not in the percentiles."
   echo
   if [[ -f ${prefix}_replies.png ]]; then echo "![replies/s per server](${base}_replies.png)"; fi
   if [[ -f ${prefix}_sweep.png ]]; then echo "![answered % against offered load](${base}_sweep.png)"; fi

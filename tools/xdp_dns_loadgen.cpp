@@ -375,7 +375,8 @@ int main(int argc, char** argv) {
                    "also attach the sending program (generic XDP) to this idle interface, e.g. lo: see below");
     app.add_flag("!--no-latency", o.time_replies, "do not time replies (what timing costs: compare)");
     CLI11_PARSE(app, argc, argv);
-    // The sequence number tells at most LOADGEN_SEQ_CPUS sending CPUs apart: send from those.
+    // The sequence number tells at most LOADGEN_SEQ_CPUS sending CPUs apart (more would shorten
+    // the wrap, and with it the longest latency that can be timed): send from those.
     if (libbpf_num_possible_cpus() > int(LOADGEN_SEQ_CPUS)) {
         cpu_set_t cpus;
         CPU_ZERO(&cpus);

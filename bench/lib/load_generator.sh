@@ -11,8 +11,10 @@
 #
 #   gun_run RATE SECONDS OUT     raw output in OUT
 #   gun_summary OUT              "sent sent_per_s replies replies_per_s answered_% noerror nxdomain
-#                                 p50_us p90_us p99_us p99.9_us max_us" ("-" where not measured)
-GUN_SUMMARY_COLUMNS='sent\tsent_per_s\treplies\treplies_per_s\tanswered_pct\tnoerror\tnxdomain\tp50_us\tp90_us\tp99_us\tp999_us\tmax_us'
+#                                 p50_us p90_us p99_us p99.9_us max_us untimed" ("-" where not
+#                                 measured; untimed: replies not matched to a send time, i.e.
+#                                 later than the sequence number's wrap, or duplicates)
+GUN_SUMMARY_COLUMNS='sent\tsent_per_s\treplies\treplies_per_s\tanswered_pct\tnoerror\tnxdomain\tp50_us\tp90_us\tp99_us\tp999_us\tmax_us\tuntimed'
 
 
 GENERATOR=${GENERATOR:-kxdpgun}
@@ -49,7 +51,7 @@ gun_summary() {
   awk '/^total queries:/ {sent=$3; gsub(/\(/, "", $4); sps=$4}
        /^total replies:/ {rep=$3; gsub(/\(/, "", $4); rps=$4}
        /^responded NOERROR:/ {ok=$3} /^responded NXDOMAIN:/ {nx=$3}
-       /^latency us:/ {if ($14 > 0) lat = $4 "\t" $6 "\t" $8 "\t" $10 "\t" $12}
+       /^latency us:/ {if ($14 > 0) lat = $4 "\t" $6 "\t" $8 "\t" $10 "\t" $12; untimed = $16}
        END {printf "%d\t%d\t%d\t%d\t%.2f\t%d\t%d\t%s\n", sent, sps, rep, rps, (sent ? 100 * rep / sent : 0), ok, nx,
-                   (lat != "" ? lat : "-\t-\t-\t-\t-")}' "$1"
+                   (lat != "" ? lat "\t" untimed : "-\t-\t-\t-\t-\t-")}' "$1"
 }
