@@ -206,15 +206,20 @@ public:
     static constexpr uint32_t kCall = 65536;  // repetitions per call: ~10 ms of sending at most
 
     // `count` repetitions of dns_loadgen in live-frames mode: each one frame sent.
-    void send(uint32_t count, uint32_t batch, const std::vector<uint8_t>& seed_frame) {
+    // False when the kernel had no room for another call's page pool (ENOSPC; nothing sent).
+    bool send(uint32_t count, uint32_t batch, const std::vector<uint8_t>& seed_frame) {
         xdp_md ctx{};
         ctx.ingress_ifindex = ifindex_;
         ctx.data_end = static_cast<uint32_t>(seed_frame.size());  // the kernel insists it equals the input size
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = seed_frame.data(), .data_size_in = uint32_t(seed_frame.size()),
                     .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(count),
                     .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
-        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.dns_loadgen), &opts))
-            throw xgslb::Error("BPF_PROG_TEST_RUN (live frames) failed: " + std::string(std::strerror(errno)));
+        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.dns_loadgen), &opts) == 0) return true;
+        // ENOSPC: every call registers a page pool under a memory-model ID, freed only once its
+        // pages are back (frames a kernel-stack server still holds in a socket queue keep it
+        // alive ~1 s or more); many short calls can use up the 65534 IDs. Wait, then retry.
+        if (errno == ENOSPC) return false;
+        throw xgslb::Error("BPF_PROG_TEST_RUN (live frames) failed: " + std::string(std::strerror(errno)));
     }
 
     uint64_t counter(uint32_t index) const { return sum_counter(bpf_map__fd(skel_->maps.loadgen_stats), index); }
@@ -283,7 +288,7 @@ int run(const Options& o) {
     // with p50 590 -> 123 µs, as bursts of rate x 30 ms no longer overflow its socket buffer.
     // Paced by sender threads sharing one schedule: frame k is due at start + k / rate; a
     // thread claims what is due (at most kCall frames) and sends it in one live-frames call, or
-    // sleeps 200 µs when nothing is. Unparked, each call ends with a wait of ~30 ms whatever
+    // sleeps 1 ms when nothing is. Unparked, each call ends with a wait of ~30 ms whatever
     // its size (measured: 4 s of 1 ms calls sent 614 frames with 31 ms of CPU; kernel 6.18 on
     // veth), so one thread sends in bursts of rate x 30 ms, which overflow the socket buffers
     // of the kernel-stack servers (an XDP-sent frame becomes an skb of a whole page: ~50 fit
@@ -299,6 +304,7 @@ int run(const Options& o) {
     const auto max_backlog = std::max<uint64_t>(o.rate / 10, 256);
     std::atomic<uint64_t> claimed{0};
     std::atomic<bool> failed{false};
+    std::atomic<unsigned> send_refusals{0};
     auto sender = [&] {
         try {
             while (!stop_requested && !failed) {
@@ -306,8 +312,8 @@ int run(const Options& o) {
                 if (now >= end) break;
                 const auto due = static_cast<uint64_t>(std::chrono::duration<double>(now - start).count() * double(o.rate));
                 uint64_t c = claimed.load();
-                if (due <= c) {
-                    std::this_thread::sleep_for(std::chrono::microseconds(200));
+                if (due <= c) {  // 1 ms: at most ~1000 calls a second while keeping up (see send)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
                     continue;
                 }
                 if (due - c > max_backlog) {  // skip what is too late to send now
@@ -315,7 +321,11 @@ int run(const Options& o) {
                     continue;
                 }
                 const auto n = std::min<uint64_t>(due - c, Loadgen::kCall);
-                if (claimed.compare_exchange_weak(c, c + n)) gen.send(static_cast<uint32_t>(n), o.batch, frames[0]);
+                if (!claimed.compare_exchange_weak(c, c + n)) continue;
+                if (!gen.send(static_cast<uint32_t>(n), o.batch, frames[0])) {
+                    if (++send_refusals > 200) throw xgslb::Error("BPF_PROG_TEST_RUN refused 200 times (ENOSPC)");
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                }
             }
         } catch (const std::exception& e) {
             std::fprintf(stderr, "xdp_dns_loadgen: %s\n", e.what());
@@ -347,6 +357,7 @@ int run(const Options& o) {
     for (const auto& f : frames) query_octets += f.size();
     std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
                 replies ? double(gen.counter(LOADGEN_REPLY_OCTETS)) / double(replies) : 0.0);
+    if (send_refusals) std::printf("send calls refused (ENOSPC, frames not sent): %u\n", send_refusals.load());
     gen.print_program_costs();
     std::printf("duration: %.1f s\n", elapsed);
     return 0;
