@@ -4,16 +4,27 @@
 # section, Knot DNS over plain UDP, NSD, and an XDP UDP echo as the ceiling of the harness
 # itself. Same zone (bench/fixtures/throughput.yaml, exported for Knot DNS and NSD), same query
 # mix (bench/fixtures/throughput_queries.txt: hot A/AAAA, NODATA, NXDOMAIN, mixed case, 10 of 16
-# with EDNS). Writes bench/results/throughput.md, throughput.tsv and two PNG plots.
+# with EDNS). Writes bench/results/throughput.md, throughput.tsv and three PNG plots (replies/s,
+# answered % and latency percentiles against offered load, latency percentiles per server).
 #
-# GENERATOR=kxdpgun (default: Knot's AF_XDP generator) or GENERATOR=xdp (tools/xdp_dns_loadgen:
-# BPF_PROG_TEST_RUN live frames, sent from inside the kernel; its files are throughput_xdp_loadgen.*).
+# GENERATOR=xdp (default: tools/xdp_dns_loadgen, BPF_PROG_TEST_RUN live frames sent from inside
+# the kernel, replies counted and timed by XDP: the only one that gives latency percentiles) or
+# GENERATOR=kxdpgun (Knot's AF_XDP generator; its files are throughput_kxdpgun.*).
 # bench/lib/load_generator.sh says why there are two.
 #
 #   sudo bench/run_throughput.sh [--smoke] [BUILD_DIR]     default build/
-#     RUNS=3 repetitions at RATE offered queries/s (1000000 for kxdpgun, 5000000 for xdp: more
+#     RUNS=3 repetitions at RATE offered queries/s (5000000 for xdp, 1000000 for kxdpgun: more
 #     than either sends here, so each run is at the generator's maximum), DURATION=5 s each;
 #     servers alternate within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
+#     BATCH=64 frames per live-frames batch of the xdp generator (the responder only runs once a
+#     batch is out: 256, the kernel's maximum, gave the echo a p50 of 98 µs instead of 24 and lost
+#     0.05-0.4 % of frames at the responder's 256-frame veth ring, at the same rate);
+#     SENDERS=1 threads making its live-frames calls (more: smaller bursts at paced rates, but
+#     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
+#     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here).
+#     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
+#     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
+#     busy and softirq share (/proc/stat): see bench/lib/run_profile.sh.
 #     SERVERS="xgslb-xdp ..." picks a subset; OUT_DIR=bench/results.
 #   --smoke: DURATION=2, RUNS=1, RATE=20000, no sweep, OUT_DIR a temp dir unless set; checks
 #     only that each server answered (tests/integration/throughput_smoke_test.sh).
@@ -23,7 +34,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GENERATOR=${GENERATOR:-kxdpgun}
+GENERATOR=${GENERATOR:-xdp}
 [[ $GENERATOR == kxdpgun || $GENERATOR == xdp ]] || { echo "run_throughput: GENERATOR is kxdpgun or xdp" >&2; exit 1; }
 smoke=0
 if [[ ${1:-} == --smoke ]]; then smoke=1; shift; fi
@@ -34,7 +45,7 @@ if ((smoke)); then
 else
   duration=${DURATION:-5} runs=${RUNS:-3}
   if [[ $GENERATOR == xdp ]]; then  # it reaches ~600k q/s here: offer more, sweep further
-    rate=${RATE:-5000000} sweep=${SWEEP-100000 200000 400000 800000 1600000}
+    rate=${RATE:-5000000} sweep=${SWEEP-25000 50000 100000 200000 400000 800000}
   else
     rate=${RATE:-1000000} sweep=${SWEEP-25000 50000 100000 150000 200000 300000 500000}
   fi
@@ -45,7 +56,7 @@ fi
 
 [[ $(id -u) == 0 ]] || { echo "run_throughput: needs root (namespaces, XDP)" >&2; exit 1; }
 name=throughput
-if [[ $GENERATOR == xdp ]]; then name=throughput_xdp_loadgen; fi
+if [[ $GENERATOR == kxdpgun ]]; then name=throughput_kxdpgun; fi
 for tool in $([[ $GENERATOR == kxdpgun ]] && echo kxdpgun) knotd nsd kdig jq gnuplot; do
   command -v "$tool" >/dev/null || { echo "run_throughput: missing $tool (tools/install-deps.sh)" >&2; exit 1; }
 done
@@ -56,6 +67,7 @@ cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_s
 source tools/lib/netns.sh
 source bench/lib/throughput_servers.sh
 source bench/lib/load_generator.sh
+source bench/lib/run_profile.sh
 read -r -a servers <<<"${SERVERS:-${THROUGHPUT_SERVERS[*]}}"
 read -r -a sweep_rates <<<"$sweep"
 
@@ -67,6 +79,8 @@ WORK=$(mktemp -d /tmp/xgslb-throughput.XXXXXX)
 mkdir -p "$out_dir"
 
 throughput_cleanup() {
+  # bpf_stats back as found, if a profiled run was interrupted.
+  [[ -z $PROFILE_STATS_WAS ]] || sysctl -q -w kernel.bpf_stats_enabled="$PROFILE_STATS_WAS"
   server_stop
   rm -rf "$WORK"
 }
@@ -100,10 +114,14 @@ progress() {
     "$(cut -d' ' -f1 /proc/loadavg)" "$eta" >&2
 }
 tsv=$out_dir/$name.tsv
-printf 'kind\tserver\trun\toffered\tsent\tsent_per_s\treplies\treplies_per_s\tanswered_pct\tnoerror\tnxdomain\n' >"$tsv"
+printf "kind\tserver\trun\toffered\t$GUN_SUMMARY_COLUMNS\n" >"$tsv"
+profile_tsv=$out_dir/$name.profile.tsv
+printf 'kind\tserver\trun\toffered\titem\tvalue\n' >"$profile_tsv"
 measure() {  # KIND SERVER RUN RATE
   local raw=$WORK/gun.$1.$2.$3.$4.txt
+  profile_begin
   gun_run "$4" "$duration" "$raw"
+  profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw"
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(gun_summary "$raw")" >>"$tsv"
 }
 
@@ -132,6 +150,6 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
 LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke \
-  GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == xdp ]] && echo ' GENERATOR=xdp') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
+  GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

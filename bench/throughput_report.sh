@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Turns bench/run_throughput.sh's measurements (a TSV) into PREFIX.md and two plots,
-# PREFIX_replies.png and PREFIX_sweep.png. Medians and min–max over the repetitions; ratios only
-# between servers measured in the same run.
+# Turns bench/run_throughput.sh's measurements (a TSV, and PREFIX.profile.tsv when present) into
+# PREFIX.md and plots: PREFIX_replies.png, PREFIX_sweep.png (answered %), and where the generator
+# timed replies PREFIX_latency.png (percentiles per server) and PREFIX_sweep_latency.png (p50 and
+# p99 against offered load). Medians and min–max over the repetitions; ratios only between
+# servers measured in the same run.
 #
 #   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR)
 set -euo pipefail
@@ -13,13 +15,16 @@ base=$(basename "$prefix")
 
 # stat SERVER COLUMN: "median min max" of COLUMN over the max-rate runs of SERVER.
 stat() {
-  awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $1 == "max" && $2 == s {print $c}' "$tsv" | sort -g |
+  awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $1 == "max" && $2 == s && $c != "-" {print $c}' "$tsv" | sort -g |
     awk '{v[NR]=$1} END {if (!NR) {print "nan nan nan"; exit}
          m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
 }
 col() { awk -F'\t' -v n="$1" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == n) print i}' "$tsv"; }
 c_rps=$(col replies_per_s) c_sps=$(col sent_per_s) c_pct=$(col answered_pct)
 c_ok=$(col noerror) c_nx=$(col nxdomain) c_sent=$(col sent) c_rep=$(col replies)
+c_p50=$(col p50_us) c_p90=$(col p90_us) c_p99=$(col p99_us) c_p999=$(col p999_us)
+has_latency=$(awk -F'\t' -v c="$c_p50" 'NR > 1 && $c != "-" {f=1} END {print f ? 1 : 0}' "$tsv")
+has_sweep=$(awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {print f ? 1 : 0}' "$tsv")
 mapfile -t servers < <(awk -F'\t' 'NR > 1 {print $2}' "$tsv" | awk '!seen[$0]++')
 median_rps() { stat "$1" "$c_rps" | cut -d' ' -f1; }
 ratio() {
@@ -31,8 +36,8 @@ ratio() {
 k() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else if (v >= 1000) printf "%.0fk", v / 1000; else printf "%.0f", v}'; }
 
 # ---- plots -----------------------------------------------------------------------------------
-dat=$(mktemp) sweep_dat=$(mktemp)
-trap 'rm -f "$dat" "$sweep_dat"' EXIT
+dat=$(mktemp) sweep_dat=$(mktemp) lat_dat=$(mktemp)
+trap 'rm -f "$dat" "$sweep_dat" "$lat_dat"' EXIT
 i=0
 for s in "${servers[@]}"; do
   read -r m lo hi < <(stat "$s" "$c_rps")
@@ -59,10 +64,11 @@ PLOT
 fi
 plot_cmd=""
 for s in "${servers[@]}"; do
-  awk -F'\t' -v s="$s" -v p="$c_pct" -v r="$c_rps" 'NR > 1 && $1 == "sweep" && $2 == s {print $4, $p, $r}' "$tsv" >>"$sweep_dat"
+  awk -F'\t' -v s="$s" -v p="$c_pct" -v r="$c_rps" -v a="$c_p50" -v b="$c_p99" \
+    'NR > 1 && $1 == "sweep" && $2 == s {print $4, $p, $r, $a, $b}' "$tsv" >>"$sweep_dat"
   printf '\n\n' >>"$sweep_dat"
 done
-if awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {exit !f}' "$tsv"; then
+if ((has_sweep)); then
   idx=0
   for s in "${servers[@]}"; do
     plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:2 with linespoints title \"${SERVER_LABEL[$s]:-$s}\""
@@ -80,6 +86,51 @@ set grid
 set key bottom left
 plot $plot_cmd
 PLOT
+fi
+# Latency: the median run's percentiles per server (log scale: XDP rows are µs, kernel-stack
+# rows under overload ms), and p50 / p99 against offered load from the sweep.
+if ((has_latency)); then
+  i=0
+  for s in "${servers[@]}"; do
+    read -r a _ < <(stat "$s" "$c_p50"); read -r b _ < <(stat "$s" "$c_p90")
+    read -r c _ < <(stat "$s" "$c_p99"); read -r d _ < <(stat "$s" "$c_p999")
+    [[ $a == nan ]] && continue
+    printf '"%s"\t%s\t%s\t%s\t%s\n' "${SERVER_LABEL[$s]:-$s}" "$a" "$b" "$c" "$d" >>"$lat_dat"
+  done
+  gnuplot <<PLOT
+set terminal pngcairo size 900,500
+set output "${prefix}_latency.png"
+set title "Reply latency percentiles per server (median of $RUNS runs; $GENERATOR at $RATE offered q/s)"
+set ylabel "latency, µs (log)"
+set logscale y
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.6
+set xtics rotate by -20
+set bmargin 6
+set grid ytics
+set key top left
+plot "$lat_dat" using 2:xtic(1) title "p50", "" using 3 title "p90", "" using 4 title "p99", "" using 5 title "p99.9"
+PLOT
+  if ((has_sweep)); then
+    plot_cmd="" idx=0
+    for s in "${servers[@]}"; do
+      plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:4 with linespoints lc $((idx + 1)) pt 7 title \"${SERVER_LABEL[$s]:-$s} p50\""
+      plot_cmd+=", \"$sweep_dat\" index $idx using 1:5 with linespoints lc $((idx + 1)) dt 2 pt 6 title \"p99\""
+      idx=$((idx + 1))
+    done
+    gnuplot <<PLOT
+set terminal pngcairo size 1150,550
+set output "${prefix}_sweep_latency.png"
+set title "Reply latency against offered load ($GENERATOR, ${DURATION} s per point; solid p50, dashed p99)"
+set xlabel "offered queries/s"
+set ylabel "latency, µs (log)"
+set logscale xy
+set grid
+set key outside right font ",8"
+plot $plot_cmd
+PLOT
+  fi
 fi
 
 # ---- markdown --------------------------------------------------------------------------------
@@ -101,42 +152,91 @@ fi
   echo "  query mix \`bench/fixtures/throughput_queries.txt\` ($(wc -l <bench/fixtures/throughput_queries.txt) queries in a loop). Servers: Knot DNS $(knotd --version | awk '{print $NF}'), NSD $(nsd -v 2>&1 | awk 'NR==1 {print $3}');"
   echo "  every server with 2 UDP workers; all on 10.77.0.2:53 over one veth pair, one at a time."
   echo
-  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | NOERROR / NXDOMAIN (run 1) |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | NOERROR / NXDOMAIN (run 1) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for s in "${servers[@]}"; do
     read -r m lo hi < <(stat "$s" "$c_rps")
     read -r pm plo phi < <(stat "$s" "$c_pct")
     read -r sm _ _ < <(stat "$s" "$c_sps")
     codes=$(awk -F'\t' -v s="$s" -v a="$c_ok" -v b="$c_nx" 'NR > 1 && $1 == "max" && $2 == s && $3 == 1 {print $a " / " $b}' "$tsv")
-    echo "| ${SERVER_LABEL[$s]:-$s} | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $codes |"
+    lat="–"
+    if ((has_latency)); then
+      lat=$(for c in "$c_p50" "$c_p90" "$c_p99" "$c_p999"; do stat "$s" "$c" | cut -d' ' -f1; done |
+            awk '{v[NR] = ($1 == "nan" ? "–" : $1)} END {print v[1] " / " v[2] " / " v[3] " / " v[4]}')
+    fi
+    echo "| ${SERVER_LABEL[$s]:-$s} | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $lat | $codes |"
   done
   echo
   echo "Ratios of median replies/s, same run: xgslb XDP ÷ ceiling **$(ratio xgslb-xdp echo)**;"
   echo "xgslb XDP ÷ Knot DNS XDP **$(ratio xgslb-xdp knot-xdp)**; xgslb slow path ÷ Knot DNS UDP **$(ratio xgslb-slow knot-udp)**;"
   echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp nsd)**."
   echo
-  echo "Neither generator measures latency, so there are no percentiles here (dnsperf's averages for the"
-  echo "slow path are in \`slow_path.md\`). When a row answers ~100 % of what was sent, the generator, not"
-  echo "the responder, is the limit of that row; the generator and the responder share the machine's $(nproc) CPUs."
-  if awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {exit !f}' "$tsv"; then
+  if ((has_latency)); then
+    echo "Latency: from the moment the generator's XDP program writes a query frame to the moment the XDP"
+    echo "program on the client end sees its reply (matched by a sequence number in the DNS ID and source"
+    echo "port), in a log-linear histogram (buckets ≤ 1/16 of their value wide; the bucket's upper bound is"
+    echo "reported). It includes the generator's own batching (up to ${BATCH:-64} frames are written before the kernel"
+    echo "sends them) and queueing behind earlier queries when a responder is saturated: the echo row is the"
+    echo "harness's floor. At the maximum rate every row is saturated, so the sweep below is the fairer view."
+  else
+    echo "kxdpgun 3.2 measures no latency: run with the default generator (GENERATOR=xdp) for percentiles."
+  fi
+  echo "When a row answers ~100 % of what was sent, the generator, not the responder, is the limit of"
+  echo "that row; the generator and the responder share the machine's $(nproc) CPUs."
+  if [[ $GENERATOR == xdp ]]; then
+    echo "With this generator an XDP row is one serial path in one thread: each live-frames batch is sent"
+    echo "with bottom halves off, and when they come back on the responder's XDP program and the reply"
+    echo "counter run in that thread's softirq. Its rate is 1 / (generator + veth + responder + counter cost"
+    echo "per query), so \"XDP ÷ ceiling\" compares per-query costs (see \`generator_cpu_ns_per_query\` below),"
+    echo "not whether a responder keeps up with a line: on the same CPU time the echo's 60 ns program leaves"
+    echo "more for the rest than xgslb's."
+  fi
+  if [[ -s $prefix.profile.tsv ]]; then
+    echo
+    echo "## Where the CPU time went (maximum-rate runs, median over runs)"
+    echo
+    echo "Per CPU: busy % and softirq % of the run (\`/proc/stat\`; other work on the machine included)."
+    echo "\`generator_cpu_ns_per_query\`: the generator process's CPU time per query sent (on veth the responder's"
+    echo "XDP program and the reply counter run in its softirq, so for XDP rows this is the whole path);"
+    echo "\`udp_rcvbuf_drops\`: queries dropped because a kernel-stack server's socket buffer was full (an"
+    echo "XDP-sent frame becomes an skb of a whole page, so a default 208 KiB buffer holds ~50);"
+    echo "mean frame octets of queries and replies. With PROFILE=1 (kernel bpf_stats on, which adds its own"
+    echo "~20–40 ns per program run): ns per run of the responder's XDP program and of the generator's two."
+    echo
+    awk -F'\t' 'NR > 1 && $1 == "max" && $5 !~ /_runs$/ {key = $2 SUBSEP $5; v[key] = v[key] " " $6; if (!($2 in seen)) {seen[$2]; order[++n] = $2}
+                 if (!($5 in iseen)) {iseen[$5]; items[++m] = $5}}
+         function median(list,   a, c, i, j, t) {c = split(list, a, " "); for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
+                          return c ? (c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2) : "–"}
+         END {if (!n) exit; line = "| server |"; sep = "|---|"; for (j = 1; j <= m; j++) {line = line " " items[j] " |"; sep = sep "---:|"}
+              print line; print sep
+              for (i = 1; i <= n; i++) {line = "| " order[i] " |"; for (j = 1; j <= m; j++) {k = order[i] SUBSEP items[j]; line = line " " (k in v ? median(v[k]) : "–") " |"}; print line}}' \
+      "$prefix.profile.tsv"
+  fi
+  if ((has_sweep)); then
     echo
     echo "## Answered % against offered load"
     echo
     echo "One run per point, ${DURATION} s each. Offered = the generator's \`-Q\`; sent/s is what it managed."
     echo
-    echo "| server | offered q/s | sent/s | replies/s | answered % |"
-    echo "|---|---:|---:|---:|---:|"
-    awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" 'NR > 1 && $1 == "sweep" {print $2 "\t" $4 "\t" $sp "\t" $r "\t" $p}' "$tsv" |
-      while IFS=$'\t' read -r s o sp r p; do echo "| ${SERVER_LABEL[$s]:-$s} | $o | $sp | $r | $p |"; done
+    echo "| server | offered q/s | sent/s | replies/s | answered % | p50 µs | p99 µs |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" -v a="$c_p50" -v b="$c_p99" \
+      'NR > 1 && $1 == "sweep" {print $2 "\t" $4 "\t" $sp "\t" $r "\t" $p "\t" $a "\t" $b}' "$tsv" |
+      while IFS=$'\t' read -r s o sp r p a b; do echo "| ${SERVER_LABEL[$s]:-$s} | $o | $sp | $r | $p | $a | $b |"; done
   fi
   echo
   echo "## Every run"
   echo
-  echo "| kind | server | run | offered | sent | replies | replies/s | answered % |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|"
-  awk -F'\t' -v s="$c_sent" -v r="$c_rep" -v rps="$c_rps" -v p="$c_pct" \
-    'NR > 1 && $1 == "max" {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " |"}' "$tsv"
+  echo "| kind | server | run | offered | sent | replies | replies/s | answered % | p50 / p99 / p99.9 µs | untimed replies |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' -v s="$c_sent" -v r="$c_rep" -v rps="$c_rps" -v p="$c_pct" -v a="$c_p50" -v b="$c_p99" -v c="$c_p999" -v u="$(col untimed)" \
+    'NR > 1 && $1 == "max" {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " | " $a " / " $b " / " $c " | " (u ? $u : "-") " |"}' "$tsv"
+  echo
+  echo "Untimed replies: not matched to a send time (later than the sequence number's wrap, 2^19 queries"
+  echo "of one CPU, or duplicates); they are counted as replies but are not in the percentiles."
   echo
   if [[ -f ${prefix}_replies.png ]]; then echo "![replies/s per server](${base}_replies.png)"; fi
   if [[ -f ${prefix}_sweep.png ]]; then echo "![answered % against offered load](${base}_sweep.png)"; fi
+  if [[ -f ${prefix}_latency.png ]]; then echo "![latency percentiles per server](${base}_latency.png)"; fi
+  if [[ -f ${prefix}_sweep_latency.png ]]; then echo "![latency against offered load](${base}_sweep_latency.png)"; fi
 } >"$md"

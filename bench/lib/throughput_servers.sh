@@ -78,6 +78,21 @@ server_knot() {
   SERVER_PID=$SERVER_BG_PID
 }
 
+# Knot DNS started right after a previous Knot DNS on the same interface can find its XDP queue
+# still held by the old AF_XDP socket, released asynchronously ("requested resource is busy",
+# and knotd exits): start again, up to 5 times, a second apart.
+server_knot_xdp() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    server_knot xdp
+    sleep 0.5
+    if kill -0 "$SERVER_PID" 2>/dev/null || ! grep -q 'resource is busy' "$WORK/knot/knotd.log" 2>/dev/null; then return 0; fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    : >"$WORK/knot/knotd.log"
+    sleep 1
+  done
+}
+
 server_nsd() {
   mkdir -p "$WORK/nsd"
   cat >"$WORK/nsd/nsd.conf" <<CONF
@@ -120,7 +135,7 @@ server_start() {
   case $1 in
     xgslb-xdp) server_xgslbd "[vs]" ;;
     xgslb-slow) server_xgslbd "[]" ;;
-    knot-xdp) server_knot xdp ;;
+    knot-xdp) server_knot_xdp ;;
     knot-udp) server_knot udp ;;
     nsd) server_nsd ;;
     echo) ip -n "$NS_SERVER" link set dev "$IF_SERVER" xdp obj "$ECHO_OBJ" sec xdp ;;

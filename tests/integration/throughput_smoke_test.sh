@@ -2,9 +2,10 @@
 # The throughput harness end to end, briefly: `bench/run_throughput.sh --smoke` (2 s at 20k q/s
 # per server, one repetition, no sweep) must get answers from every responder, write its table
 # and plots, and leave nothing behind: no namespace, no pinned maps, no work dir, no server
-# process. Once with kxdpgun against all six responders, once with the project's own generator
-# (GENERATOR=xdp) against one XDP and one kernel-stack server and the echo. Timings are not
-# checked: they are measurements, not pass/fail.
+# process. Once with the default generator (the project's own, GENERATOR=xdp) against all six
+# responders, which must also give latency percentiles for every row, a latency plot and a
+# per-CPU profile; once with kxdpgun against one XDP and one kernel-stack server and the echo.
+# Timings are not checked: they are measurements, not pass/fail.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.."
@@ -12,10 +13,11 @@ out=$(mktemp -d /tmp/xgslb-throughput-smoke-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL [throughput_smoke_test]: $*" >&2; exit 1; }
 
-# check DIR NAME SERVER...: every SERVER answered, the DNS servers with NXDOMAIN among the
-# answers (the echo only reflects), the table and plot exist, nothing of the run is left.
+# check DIR NAME LATENCY SERVER...: every SERVER answered, the DNS servers with NXDOMAIN among
+# the answers (the echo only reflects), with latency percentiles when LATENCY is 1, the table
+# and plots exist, nothing of the run is left.
 check() {
-  local dir=$1 name=$2 server; shift 2
+  local dir=$1 name=$2 latency=$3 server; shift 3
   local tsv=$dir/$name.tsv
   [[ -f $tsv ]] || fail "no $tsv"
   for server in "$@"; do
@@ -25,8 +27,19 @@ check() {
     [[ -n $replies ]] || fail "$name: no measurement for $server"
     ((replies > 0)) || fail "$name: $server answered nothing: $(grep -P "\t$server\t" "$tsv")"
     [[ $server == echo ]] || ((nx > 0)) || fail "$name: $server gave no NXDOMAIN"
+    if ((latency)); then
+      local p50 p999
+      p50=$(awk -F'\t' -v s="$server" 'NR > 1 && $1 == "max" && $2 == s {print $12}' "$tsv")
+      p999=$(awk -F'\t' -v s="$server" 'NR > 1 && $1 == "max" && $2 == s {print $15}' "$tsv")
+      awk -v a="$p50" -v b="$p999" 'BEGIN {exit !(a > 0 && b >= a)}' || fail "$name: $server latency p50 '$p50' p99.9 '$p999' µs"
+    fi
   done
-  for f in "$name.md" "${name}_replies.png"; do [[ -s $dir/$f ]] || fail "no $f written"; done
+  for f in "$name.md" "${name}_replies.png" "$name.profile.tsv"; do [[ -s $dir/$f ]] || fail "no $f written"; done
+  grep -q 'cpu0_busy_pct' "$dir/$name.profile.tsv" || fail "no per-CPU profile in $name.profile.tsv"
+  if ((latency)); then
+    [[ -s $dir/${name}_latency.png ]] || fail "no ${name}_latency.png written"
+    grep -q 'latency µs p50' "$dir/$name.md" || fail "no latency column in $name.md"
+  fi
 
   local ns_server ns_client instance work
   read -r _ ns_server ns_client < <(grep '^netns' "$dir/$name.resources")
@@ -41,8 +54,8 @@ check() {
   echo "throughput_smoke_test: $name ok ($(awk -F'\t' 'NR > 1 {printf "%s %s/s; ", $2, $8}' "$tsv"))"
 }
 
-OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" || fail "the harness (kxdpgun) exited with $?"
-check "$out/kxdpgun" throughput xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
-GENERATOR=xdp SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" ||
-  fail "the harness (GENERATOR=xdp) exited with $?"
-check "$out/xdp" throughput_xdp_loadgen xgslb-xdp knot-udp echo
+OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
+check "$out/xdp" throughput 1 xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
+GENERATOR=kxdpgun SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
+  fail "the harness (GENERATOR=kxdpgun) exited with $?"
+check "$out/kxdpgun" throughput_kxdpgun 0 xgslb-xdp knot-udp echo
