@@ -11,7 +11,8 @@
 #
 #   sudo bench/run_controller_bench.sh [BUILD_DIR]      prints the results
 #   PARTS="flip scale" (default both); PERF=FILE records the cold start with `perf record -g`;
-#   SCALE_DIR=DIR reuses (or keeps) the cold start's manifests.
+#   SCALE_DIR=DIR reuses (or keeps) the cold start's manifests; SKIP_BUILD=1 takes BUILD_DIR's
+#   userspace/xgslbd, tools/xgslbctl and bpf/xdp_pass_skel/xdp_pass.bpf.o as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/lib/netns.sh
@@ -23,8 +24,11 @@ format=${FORMAT:-json}  # of the cold-start manifests: json (nlohmann) or yaml (
 parts=${PARTS:-flip scale}
 perf_data=${PERF:-}
 [[ $(id -u) == 0 ]] || { echo "run_controller_bench: needs root (namespaces, XDP)" >&2; exit 1; }
-[[ -f $build/CMakeCache.txt ]] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target xgslbd xgslbctl xdp_pass_skel_gen -j"$(nproc)" >/dev/null
+# SKIP_BUILD=1: BUILD_DIR only holds the binaries (e.g. another branch's, to compare against).
+if [[ -z ${SKIP_BUILD:-} ]]; then
+  [[ -f $build/CMakeCache.txt ]] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" --target xgslbd xgslbctl xdp_pass_skel_gen -j"$(nproc)" >/dev/null
+fi
 
 instance=bench-controller-$$
 work=$(mktemp -d /tmp/xgslb-bench-controller.XXXXXX)
