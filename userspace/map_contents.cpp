@@ -254,7 +254,11 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
     std::vector<Hashed> hashed;
     hashed.reserve(entries.list.size());
     for (const NameEntry& e : entries.list) hashed.push_back({hash(e.owner), &e});
-    std::sort(hashed.begin(), hashed.end(), [](const Hashed& a, const Hashed& b) { return a.h.hash < b.h.hash; });
+    // In the maps' own order (BytesLess: the key's bytes, a little-endian hash first), so that
+    // every insert below goes at the end with a hint instead of a search of 200k keys.
+    std::sort(hashed.begin(), hashed.end(), [](const Hashed& a, const Hashed& b) {
+        return htobe64(a.h.hash) < htobe64(b.h.hash);
+    });
     for (size_t first = 0, end = 0; first < hashed.size(); first = end) {
         const uint64_t key_hash = hashed[first].h.hash;
         size_t pick = first;
@@ -270,7 +274,7 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
         name.zone_id = e->zone_id;
         name.flags = e->flags | (clash ? XGSLB_NAME_PASS : 0);
         put_text(name.text, e->owner);
-        out.names[key] = name;
+        out.names.emplace_hint(out.names.end(), key, name);
 
         if (name.flags & (XGSLB_NAME_PASS | XGSLB_NAME_DELEGATION) || !e->node) continue;
         for (const auto& [type, set] : e->node->rrsets) {
@@ -278,7 +282,10 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
             auto rkey = zeroed<xgslb_rrset_key>();
             rkey.name_hash = key_hash;
             rkey.qtype = type;
-            fill_rrset(out.rrsets.try_emplace(rkey).first->second, set, h.check);
+            // Types ascend (A before AAAA) as the key's bytes do: still the end. Value-initialised.
+            auto it = out.rrsets.emplace_hint(out.rrsets.end(), std::piecewise_construct, std::forward_as_tuple(rkey),
+                                              std::forward_as_tuple());
+            fill_rrset(it->second, set, h.check);
         }
     }
 

@@ -15,6 +15,10 @@ namespace xgslb {
 
 namespace {
 
+// How often the loop looks whether this daemon became the leader (the Lease is renewed every
+// few seconds, so this adds at most a second to a takeover).
+constexpr std::chrono::seconds kLeadershipCheck{1};
+
 ControllerSettings settings_of(const Config& c) {
     return {c.geo_tag, c.cluster_source.health_all ? HealthPolicy::All : HealthPolicy::Any};
 }
@@ -132,17 +136,36 @@ ModelLoop::Counters ModelLoop::counters() const {
 }
 
 void ModelLoop::run() {
-    auto next_resync = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    auto next_resync = Clock::now();
+    bool was_leader = is_leader();
     for (;;) {
         bool resync = false;
         {
             std::unique_lock lock(inbox_mutex_);
             const auto period = std::chrono::seconds(resync_seconds_.load());
-            if (next_resync <= std::chrono::steady_clock::now()) next_resync = std::chrono::steady_clock::now() + period;
-            wake_.wait_until(lock, next_resync, [&] { return stopping_ || pending_state_ || peers_dirty_; });
+            if (next_resync <= Clock::now()) next_resync = Clock::now() + period;
+            // Woken by input, the resync, or the leadership check: a daemon elected while its
+            // cluster is quiet must still write what the old leader left (statuses, Ingresses)
+            // now, not at the next change or resync.
+            const auto wake_at = std::min(next_resync, Clock::now() + kLeadershipCheck);
+            wake_.wait_until(lock, wake_at, [&] { return stopping_ || pending_state_ || peers_dirty_; });
             if (stopping_) return;
-            resync = !pending_state_ && !peers_dirty_;
+            const bool input = pending_state_ || peers_dirty_;
+            resync = !input && Clock::now() >= next_resync;
+            if (!input && !resync) {
+                lock.unlock();
+                const bool leader = is_leader();
+                if (leader && !was_leader) {
+                    std::lock_guard work(work_mutex_);
+                    spdlog::info("model: this daemon leads now; writing back");
+                    write_back();
+                }
+                was_leader = leader;
+                continue;
+            }
         }
+        was_leader = is_leader();  // a step writes back itself when it leads
         std::lock_guard work(work_mutex_);
         check_source_health();
         try {
