@@ -5,10 +5,14 @@
 #      from the client namespace every ~0.2 ms (bench/controller/flip_latency.py). ROUNDS=40.
 #   2. cold start: xgslbd started on a directory of HOSTS=100000 GSLB hosts (1000 Gslbs,
 #      bench/controller/make_hosts.py, FORMAT=json|yaml); time from exec to the publish of the
-#      hosts, the model
-#      loop's and the manifests source's own timings, and the daemon's VmHWM.
+#      hosts, the daemon's CPU time (user + system, from /proc: what the machine's load does not
+#      inflate) at that moment, the model loop's and the manifests source's own timings, and the
+#      daemon's VmHWM and VmRSS.
 #
-#   sudo bench/run_controller_bench.sh [BUILD_DIR]      prints the results (Markdown rows)
+#   sudo bench/run_controller_bench.sh [BUILD_DIR]      prints the results
+#   PARTS="flip scale" (default both); PERF=FILE records the cold start with `perf record -g`;
+#   SCALE_DIR=DIR reuses (or keeps) the cold start's manifests; SKIP_BUILD=1 takes BUILD_DIR's
+#   userspace/xgslbd, tools/xgslbctl and bpf/xdp_pass_skel/xdp_pass.bpf.o as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/lib/netns.sh
@@ -17,9 +21,14 @@ build=${1:-build}
 rounds=${ROUNDS:-40}
 hosts=${HOSTS:-100000}
 format=${FORMAT:-json}  # of the cold-start manifests: json (nlohmann) or yaml (yaml-cpp)
+parts=${PARTS:-flip scale}
+perf_data=${PERF:-}
 [[ $(id -u) == 0 ]] || { echo "run_controller_bench: needs root (namespaces, XDP)" >&2; exit 1; }
-[[ -f $build/CMakeCache.txt ]] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target xgslbd xgslbctl xdp_pass_skel_gen -j"$(nproc)" >/dev/null
+# SKIP_BUILD=1: BUILD_DIR only holds the binaries (e.g. another branch's, to compare against).
+if [[ -z ${SKIP_BUILD:-} ]]; then
+  [[ -f $build/CMakeCache.txt ]] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" --target xgslbd xgslbctl xdp_pass_skel_gen -j"$(nproc)" >/dev/null
+fi
 
 instance=bench-controller-$$
 work=$(mktemp -d /tmp/xgslb-bench-controller.XXXXXX)
@@ -51,6 +60,7 @@ CONF
 }
 
 # ---- 1. EndpointSlice write -> XDP answer ------------------------------------------------------
+if [[ " $parts " == *" flip "* ]]; then
 m=$work/flip
 mkdir "$m"
 cp tests/fixtures/k8gb/*.yaml tests/fixtures/controller/cluster.yaml "$m/"
@@ -71,22 +81,41 @@ steps=$(grep -oE 'model: hosts=.*' "$work/flip.log" | tail -n "$rounds" |
 stop_daemon
 echo "flip: $flip"
 echo "flip: queries answered by XDP during the run: $xdp_answers; model loop per change: $steps"
+fi
 
 # ---- 2. cold start with $hosts hosts ----------------------------------------------------------
-m=$work/scale
-python3 bench/controller/make_hosts.py "$m" "$hosts" "$format"
+[[ " $parts " == *" scale "* ]] || exit 0
+# SCALE_DIR: reuse a directory make_hosts.py wrote before (writing one takes a while).
+m=${SCALE_DIR:-$work/scale}
+[[ -d $m ]] || python3 bench/controller/make_hosts.py "$m" "$hosts" "$format"
 config "$instance-scale" "$m" ", maxNames: $((hosts * 2 + 1024)), maxRrsets: $((hosts * 2 + 1024))" >"$work/scale.yaml"
+sync
+echo "scale: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_ns=$(date +%s%N)
-in_server_bg "$build/userspace/xgslbd" --config "$work/scale.yaml" >"$work/scale.log" 2>&1
-pid=$SERVER_BG_PID
+if [[ -n $perf_data ]]; then
+  in_server_bg perf record -q -F 499 -g -o "$perf_data" -- "$build/userspace/xgslbd" --config "$work/scale.yaml" >"$work/scale.log" 2>&1
+  perf_pid=$SERVER_BG_PID
+  until pid=$(pgrep -P "$perf_pid" -x xgslbd); do sleep 0.01; done
+else
+  in_server_bg "$build/userspace/xgslbd" --config "$work/scale.yaml" >"$work/scale.log" 2>&1
+  pid=$SERVER_BG_PID
+fi
 until grep -qE 'model: hosts=[1-9]' "$work/scale.log"; do
   kill -0 "$pid" 2>/dev/null || { cat "$work/scale.log" >&2; exit 1; }
   sleep 0.01
 done
 published_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+# utime + stime of every thread so far (fields 14, 15 of /proc/PID/stat, in clock ticks).
+cpu_ms=$(awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$pid/stat")
 wait_for 60 grep -q 'xgslbd ready' "$work/scale.log" || { cat "$work/scale.log" >&2; exit 1; }
 hwm=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/status")
 rss=$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$pid/status")
 answer=$(in_client kdig +retry=0 +timeout=2 +short "@$SERVER_V4" "h$((hosts - 1)).cloud.example.com" A | tr '\n' ' ')
-echo "scale: hosts=$hosts ($format) exec->publish of the hosts ${published_ms} ms; VmHWM $hwm, VmRSS $rss; h$((hosts - 1)) A -> $answer"
+echo "scale: hosts=$hosts ($format) exec->publish of the hosts ${published_ms} ms (daemon CPU ${cpu_ms} ms); VmHWM $hwm, VmRSS $rss; h$((hosts - 1)) A -> $answer"
+echo "scale: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -E 'manifests: [0-9]+ files|model: hosts=|published zones=' "$work/scale.log" | sed 's/^/scale: /'
+if [[ -n $perf_data ]]; then
+  stop_daemon
+  wait "$perf_pid" 2>/dev/null || true
+  echo "scale: perf data in $perf_data (perf report -i $perf_data --no-children)"
+fi

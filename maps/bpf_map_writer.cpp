@@ -3,7 +3,11 @@
 #include <bpf/bpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <span>
+#include <string>
 
 #include "userspace/error.h"
 
@@ -20,6 +24,49 @@ void put(int fd, const char* map, const void* key, const void* value) {
 
 void erase(int fd, const char* map, const void* key) {
     if (bpf_map_delete_elem(fd, key) != 0 && errno != ENOENT) throw_errno(std::string("erasing from ") + map, errno);
+}
+
+std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+
+// The kernel applies a batch in order, each element exactly as one BPF_ANY update would (on a
+// BPF_F_NO_PREALLOC hash: a new element swapped in, so readers see the old value or the new),
+// and reports how many it applied when it stops at a failure.
+template <typename Key, typename Value>
+void put_batch(int fd, const char* map, std::span<const Key> keys, std::span<const Value> values) {
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    size_t done = 0;
+    while (done < keys.size()) {
+        auto count = static_cast<__u32>(keys.size() - done);
+        if (bpf_map_update_batch(fd, keys.data() + done, values.data() + done, &count, &opts) == 0) {
+            done += count;
+            continue;
+        }
+        const int err = errno;
+        done += std::min<size_t>(count, keys.size() - done);
+        throw MapBatchError(errno_text(std::string("writing ") + map + (err == E2BIG ? " (map full: raise its size)" : ""), err),
+                            done);
+    }
+}
+
+// A key already gone stops a delete batch with ENOENT: skip it, as erase() ignores it.
+template <typename Key>
+void erase_batch(int fd, const char* map, std::span<const Key> keys) {
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    size_t done = 0;
+    while (done < keys.size()) {
+        auto count = static_cast<__u32>(keys.size() - done);
+        if (bpf_map_delete_batch(fd, keys.data() + done, &count, &opts) == 0) {
+            done += count;
+            continue;
+        }
+        const int err = errno;
+        done += std::min<size_t>(count, keys.size() - done);
+        if (err == ENOENT && done < keys.size()) {
+            ++done;
+            continue;
+        }
+        throw MapBatchError(errno_text(std::string("erasing from ") + map, err), done);
+    }
 }
 
 }  // namespace
@@ -46,6 +93,21 @@ void BpfMapWriter::put_listen(const xgslb_listen_set& set) {
     close(inner);  // the outer map holds its own reference
     if (err) throw_errno("writing " XGSLB_MAP_LISTEN, err);
 }
+
+void BpfMapWriter::put_zones(std::span<const uint32_t> ids, std::span<const xgslb_zone> values) {
+    put_batch(fds_.zones, XGSLB_MAP_ZONES, ids, values);
+}
+void BpfMapWriter::put_rrsets(std::span<const xgslb_rrset_key> keys, std::span<const xgslb_rrset> values) {
+    put_batch(fds_.rrsets, XGSLB_MAP_RRSETS, keys, values);
+}
+void BpfMapWriter::put_names(std::span<const xgslb_name_key> keys, std::span<const xgslb_name> values) {
+    put_batch(fds_.names, XGSLB_MAP_NAMES, keys, values);
+}
+void BpfMapWriter::erase_zones(std::span<const uint32_t> ids) { erase_batch(fds_.zones, XGSLB_MAP_ZONES, ids); }
+void BpfMapWriter::erase_rrsets(std::span<const xgslb_rrset_key> keys) {
+    erase_batch(fds_.rrsets, XGSLB_MAP_RRSETS, keys);
+}
+void BpfMapWriter::erase_names(std::span<const xgslb_name_key> keys) { erase_batch(fds_.names, XGSLB_MAP_NAMES, keys); }
 
 // LPM trie elements are replaced whole on update, so a reader sees the old region or the new.
 void BpfMapWriter::put_geo(const xgslb_geo_key& key, const xgslb_geo_region& value) {

@@ -20,6 +20,14 @@ public:
     void put_geo(const xgslb_geo_key& key, const xgslb_geo_region& value) override;
     void erase_geo(const xgslb_geo_key& key) override;
 
+    // BPF_MAP_UPDATE_BATCH / BPF_MAP_DELETE_BATCH: one syscall per chunk instead of per entry.
+    void put_zones(std::span<const uint32_t> ids, std::span<const xgslb_zone> values) override;
+    void put_rrsets(std::span<const xgslb_rrset_key> keys, std::span<const xgslb_rrset> values) override;
+    void put_names(std::span<const xgslb_name_key> keys, std::span<const xgslb_name> values) override;
+    void erase_zones(std::span<const uint32_t> ids) override;
+    void erase_rrsets(std::span<const xgslb_rrset_key> keys) override;
+    void erase_names(std::span<const xgslb_name_key> keys) override;
+
 private:
     MapFds fds_;
 };

@@ -76,6 +76,8 @@ void parse_record_strategy(const Field& f, RecordConfig& r);  // config_geoip.cp
 MetricsConfig parse_metrics_config(const Field& f);       // config_metrics.cpp
 // `source:` (config_source.cpp): fills c.cluster_source; paths are relative to the config file.
 void parse_source(const Field& source, Config& c);
+// config_kubernetes.cpp: source.kubernetes' API client settings (kubeconfig is left to the caller).
+void parse_kubernetes_source(const Field& f, KubernetesSourceConfig& k);
 RrlConfig parse_rrl_config(const Field& f);                 // config_rrl.cpp
 
 }  // namespace xgslb::config_detail

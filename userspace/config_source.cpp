@@ -1,7 +1,8 @@
 // `source:` — where GSLB hosts come from besides static records:
 //   source:
 //     manifests: manifests/        # a directory of Kubernetes YAML, relative to this file
-//     # or kubernetes: {kubeconfig: /root/.kube/config}   (in-cluster when kubeconfig is omitted)
+//     # or kubernetes: {kubeconfig: /root/.kube/config}   (in-cluster when kubeconfig is omitted;
+//     #    the API client's other settings: config_kubernetes.cpp)
 //     healthPolicy: Any            # Any (k8gb's) | All: how a host's backend services combine
 //     resyncSeconds: 300           # the controller re-runs at least this often (safety net)
 #include "userspace/config_fields.h"
@@ -32,7 +33,7 @@ void parse_source(const Field& source, Config& c) {
         // An empty mapping (`kubernetes: {}`) means in-cluster; YAML's `kubernetes:` alone is null.
         if (!kubernetes.node.IsNull()) {
             if (!kubernetes.node.IsMap()) kubernetes.fail("expected a mapping");
-            check_keys(kubernetes, {"kubeconfig"});
+            parse_kubernetes_source(kubernetes, c.cluster_source.kubernetes);
             if (auto n = kubernetes.child("kubeconfig"); n.present())
                 c.cluster_source.kubernetes.kubeconfig = relative_to_config(n, get_string(n));
         }

@@ -199,8 +199,9 @@ void Daemon::publish(std::shared_ptr<const ZoneView> view) {
     const auto started = std::chrono::steady_clock::now();
     const xgslb_settings settings = program_->settings();
     const uint64_t seed[2] = {settings.hash_seed[0], settings.hash_seed[1]};
-    const MapContents contents = build_map_contents(*view, seed);
-    const PublishStats stats = publisher_->publish(contents);
+    // Moved into the publisher, which keeps it as what the maps hold: one copy, not two.
+    const PublishStats stats = publisher_->publish(build_map_contents(*view, seed));
+    const MapContents& contents = publisher_->published();
     view_ = std::move(view);
     metrics_->record_publish(stats, contents, std::chrono::duration_cast<std::chrono::microseconds>(
                                                   std::chrono::steady_clock::now() - started));

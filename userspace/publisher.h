@@ -7,11 +7,19 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <utility>
 
+#include "userspace/error.h"
 #include "userspace/map_contents.h"
 
 namespace xgslb {
+
+// A batch of writes to one map stopped part-way: the first `applied` took effect, the rest not.
+struct MapBatchError : Error {
+    MapBatchError(const std::string& message, size_t applied) : Error(message), applied(applied) {}
+    size_t applied;
+};
 
 // The maps as seen by the publisher. The real one writes pinned BPF maps
 // (maps/bpf_map_writer.cpp); tests record calls. Every method throws xgslb::Error on failure.
@@ -28,6 +36,17 @@ public:
     virtual void put_listen(const xgslb_listen_set& set) = 0;
     virtual void put_geo(const xgslb_geo_key& key, const xgslb_geo_region& value) = 0;
     virtual void erase_geo(const xgslb_geo_key& key) = 0;
+
+    // Many writes to one map at once (keys[i] gets values[i]), in no particular order among
+    // themselves: the real writer makes them a few BPF_MAP_*_BATCH syscalls instead of one
+    // syscall each, which is most of a cold start's cost. These defaults write one by one.
+    // Throw MapBatchError saying how many (a prefix) were applied.
+    virtual void put_zones(std::span<const uint32_t> ids, std::span<const xgslb_zone> values);
+    virtual void put_rrsets(std::span<const xgslb_rrset_key> keys, std::span<const xgslb_rrset> values);
+    virtual void put_names(std::span<const xgslb_name_key> keys, std::span<const xgslb_name> values);
+    virtual void erase_zones(std::span<const uint32_t> ids);
+    virtual void erase_rrsets(std::span<const xgslb_rrset_key> keys);
+    virtual void erase_names(std::span<const xgslb_name_key> keys);
 };
 
 struct PublishStats {
@@ -46,8 +65,11 @@ public:
     explicit Publisher(MapWriter& writer) : writer_(writer) {}
 
     // On an exception the maps hold a consistent mix of old and new entries, and what was
-    // written is remembered, so the next publish() finishes the job.
-    PublishStats publish(const MapContents& next);
+    // written is remembered, so the next publish() finishes the job. Passing `next` by rvalue
+    // lets the publisher keep it as what is published instead of a copy (at 100k hosts the
+    // rrset values alone are ~400 MB).
+    PublishStats publish(MapContents&& next);
+    PublishStats publish(const MapContents& next) { return publish(MapContents(next)); }
 
     // Start from what the maps already hold (a restarted daemon read them back), so the first
     // publish writes only differences and erases leftovers.

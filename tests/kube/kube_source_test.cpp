@@ -15,7 +15,10 @@
 #include "userspace/cluster/kube_api.h"
 #include "userspace/cluster/kube_reflector.h"
 #include "userspace/cluster/kubernetes_source.h"
+#include "userspace/cluster/gslb_ingress.h"
 #include "userspace/cluster/lease_elector.h"
+#include "userspace/cluster/model_loop.h"
+#include "userspace/view_assembly.h"
 
 namespace xgslb {
 namespace {
@@ -132,7 +135,7 @@ TEST(KubeSource, ReflectorSeesEveryEventInOrder) {
     KubeApi kube(KubeHttp(api.connection(), {}));
     std::vector<int> seen;  // ready endpoints of the slice after each change, as the mirror held it
     std::unique_ptr<KubeReflector> reflector;
-    reflector = std::make_unique<KubeReflector>(kube, kEndpointSliceResource, ReflectorTimings{1, 30, 100ms, 400ms}, [&] {
+    reflector = std::make_unique<KubeReflector>(kube, kEndpointSliceResource, "", ReflectorTimings{1, 30, 100ms, 400ms}, [&] {
         auto m = reflector->mirror();
         auto it = m.find("test-gslb/scaled");
         if (it != m.end()) seen.push_back(static_cast<int>(it->second["endpoints"].size()));
@@ -432,6 +435,146 @@ TEST(KubeSource, OneLeaderAndTakeoverWhenItStopsRenewing) {
         if (o["kind"] == "Lease") {
             EXPECT_EQ(o["spec"]["holderIdentity"], "");
         }
+}
+
+TEST(KubeSource, RestrictedToNamespacesSeesOnlyThose) {
+    ApiDoubleProcess api(with_fixtures());
+    Deliveries d;
+    KubernetesSourceConfig c = fast_config(api);
+    c.namespaces = {"podinfo", "nothing-here"};
+    auto source = start_source(d, c);
+    ASSERT_TRUE(eventually([&] { return d.deliveries() > 0; }, 10s));
+    const Objects all = api.objects();
+    Objects expected;
+    for (const auto& [kind, items] : all)
+        for (const auto& [key, object] : items)
+            if (key.rfind("podinfo/", 0) == 0) expected[kind][key] = object;
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(d.objects(), expected);
+    // A change in a watched namespace arrives; one elsewhere does not.
+    nlohmann::json ingress = all.at("Ingress").at("podinfo/podinfo");
+    ingress["metadata"]["labels"]["changed"] = "yes";
+    api.apply(ingress);
+    api.apply(slice("frontend-podinfo-new", 1));  // in test-gslb
+    ASSERT_TRUE(eventually([&] { return d.objects()["Ingress"]["podinfo/podinfo"]["metadata"]["labels"]["changed"] == "yes"; }, 5s));
+    EXPECT_FALSE(d.objects()["EndpointSlice"].count("test-gslb/frontend-podinfo-new"));
+    EXPECT_TRUE(source->health().synced);
+    source->stop();
+}
+
+// The Ingress of an embedded spec.ingress through the API's real semantics: created once (a
+// second create is 409 AlreadyExists), updated only from the version read (else 409 Conflict).
+TEST(KubeSource, GslbIngressWritesFollowTheApiSemantics) {
+    ApiDoubleProcess api(with_fixtures());
+    Deliveries d;
+    auto source = make_kubernetes_source(fast_config(api));
+    ASSERT_TRUE(source->writes_gslb_ingresses());
+    const nlohmann::json gslb = api.objects().at("Gslb").at("test-gslb/test-gslb");
+    const auto create = gslb_ingress_write(gslb, nullptr);
+    ASSERT_TRUE(create);
+    EXPECT_THROW(source->write_gslb_ingress(*create), Error);  // not started: not the leader
+    source->start(d.callback());
+    ASSERT_TRUE(eventually([&] { return source->is_leader(); }, 5s));
+    source->write_gslb_ingress(*create);
+    const nlohmann::json made = api.objects().at("Ingress").at("test-gslb/test-gslb");
+    EXPECT_EQ(made["spec"], gslb["spec"]["ingress"]);
+    EXPECT_EQ(made["metadata"]["ownerReferences"][0]["uid"], gslb["metadata"]["uid"]);
+    try {
+        source->write_gslb_ingress(*create);
+        ADD_FAILURE() << "a second create succeeded";
+    } catch (const KubeApiError& e) {
+        EXPECT_EQ(e.code, 409);
+        EXPECT_NE(std::string(e.what()).find("already exists"), std::string::npos) << e.what();
+    }
+    nlohmann::json edited_gslb = gslb;
+    edited_gslb["spec"]["ingress"]["rules"].erase(0);
+    const auto update = gslb_ingress_write(edited_gslb, &made);
+    ASSERT_TRUE(update);
+    EXPECT_FALSE(update->create);
+    api.apply([&] {  // someone else writes the Ingress after we read it
+        nlohmann::json o = made;
+        o["metadata"]["labels"]["touched"] = "yes";
+        return o;
+    }());
+    try {
+        source->write_gslb_ingress(*update);
+        ADD_FAILURE() << "an update from a stale resourceVersion succeeded";
+    } catch (const KubeApiError& e) {
+        EXPECT_EQ(e.code, 409);
+    }
+    const nlohmann::json now = api.objects().at("Ingress").at("test-gslb/test-gslb");
+    const auto retry = gslb_ingress_write(edited_gslb, &now);
+    ASSERT_TRUE(retry);
+    source->write_gslb_ingress(*retry);
+    const nlohmann::json after = api.objects().at("Ingress").at("test-gslb/test-gslb");
+    EXPECT_EQ(after["spec"], edited_gslb["spec"]["ingress"]);
+    EXPECT_EQ(after["metadata"]["labels"]["touched"], "yes");  // the other writer's change kept
+    EXPECT_EQ(after["metadata"]["generation"], 2);
+    source->stop();
+    int creates = 0, updates = 0;
+    for (const auto& r : api.requests())
+        if (r["resource"] == "ingresses") creates += r["verb"] == "create", updates += r["verb"] == "update";
+    EXPECT_EQ(creates, 2);
+    EXPECT_EQ(updates, 2);
+}
+
+// The whole path against the API: k8gb's roundRobin sample embeds spec.ingress and nothing has
+// created its Ingress. The leader's model loop creates it, owned by the Gslb; once the ingress
+// controller (here: the test) writes its load-balancer address into its status, that address
+// is what the Gslb's healthy host is served with.
+TEST(KubeSource, LeaderCreatesTheEmbeddedIngressAndServesItsAddress) {
+    ApiDoubleProcess api(with_fixtures());
+    ASSERT_FALSE(api.objects()["Ingress"].count("test-gslb/test-gslb"));
+    std::mutex m;
+    std::shared_ptr<const ZoneView> last;
+    Config config = parse_config(R"(
+instance: t
+geoTag: eu
+zones: [{zone: cloud.example.com}]
+dns: {listen: ["127.0.0.1:53"]}
+)", "test.yaml");
+    ModelLoop loop(
+        config, make_kubernetes_source(fast_config(api)),
+        [](const Config& c, const std::vector<GslbHost>& h, const std::vector<PeerTargets>& p) {
+            return build_view(c, h, p, nullptr);
+        },
+        [&](std::shared_ptr<const ZoneView> v) {
+            std::lock_guard lock(m);
+            last = std::move(v);
+        },
+        std::make_shared<SystemHostnameResolver>());
+    loop.start(10s);
+    ASSERT_TRUE(eventually([&] { return api.objects()["Ingress"].count("test-gslb/test-gslb") > 0; }, 10s));
+    nlohmann::json ingress = api.objects()["Ingress"]["test-gslb/test-gslb"];
+    const nlohmann::json gslb = api.objects()["Gslb"]["test-gslb/test-gslb"];
+    EXPECT_EQ(ingress["spec"], gslb["spec"]["ingress"]);
+    EXPECT_EQ(ingress["metadata"]["ownerReferences"][0]["uid"], gslb["metadata"]["uid"]);
+    EXPECT_EQ(ingress["metadata"]["annotations"]["k8gb.io/strategy"], "roundRobin");
+
+    ingress["status"] = {{"loadBalancer", {{"ingress", {{{"ip", "10.9.0.1"}}, {{"ip", "2001:db8::9"}}}}}}};
+    api.apply(ingress);
+    auto served = [&] {
+        std::lock_guard lock(m);
+        if (!last) return std::vector<std::string>{};
+        const WireName name = name_to_wire("roundrobin.cloud.example.com");
+        const Zone* z = last->find_zone(name);
+        const Node* n = z ? z->find(name) : nullptr;
+        std::vector<std::string> out;
+        if (n)
+            for (uint16_t type : {rrtype::A, rrtype::AAAA})
+                if (const RRset* set = n->find(type)) out.push_back(std::to_string(type) + ":" + std::to_string(set->rdata.size()));
+        return out;
+    };
+    EXPECT_TRUE(eventually([&] { return served() == std::vector<std::string>{"1:1", "28:1"}; }, 10s));
+    loop.stop();
+    // One create per Gslb that embeds spec.ingress (the roundRobin and the failover sample),
+    // though many states came after them, and no update: they matched from then on.
+    EXPECT_EQ(loop.counters().ingresses_written, 2u);
+    int creates = 0, updates = 0;
+    for (const auto& r : api.requests())
+        if (r["resource"] == "ingresses") creates += r["verb"] == "create", updates += r["verb"] == "update";
+    EXPECT_EQ(creates, 2);
+    EXPECT_EQ(updates, 0);
 }
 
 }  // namespace

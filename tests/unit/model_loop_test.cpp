@@ -6,6 +6,8 @@
 #include <condition_variable>
 
 #include "tests/unit/cluster_test_util.h"
+#include "userspace/cluster/gslb_ingress.h"
+#include "userspace/cluster/k8s_object.h"
 #include "userspace/view_assembly.h"
 
 namespace xgslb {
@@ -28,6 +30,11 @@ public:
         created.push_back(gslb);
     }
     SourceHealth health() const override { return {true, "", 0}; }
+    bool writes_gslb_ingresses() const override { return writes_ingresses; }
+    void write_gslb_ingress(const GslbIngressWrite& w) override {
+        std::lock_guard lock(m);
+        ingresses.push_back(w);
+    }
 
     void push(ClusterState s) { on_change_(std::make_shared<const ClusterState>(std::move(s))); }
 
@@ -35,6 +42,8 @@ public:
     std::mutex m;
     std::vector<std::pair<std::string, nlohmann::json>> statuses;
     std::vector<nlohmann::json> created;
+    bool writes_ingresses = false;
+    std::vector<GslbIngressWrite> ingresses;
 
 private:
     OnChange on_change_;
@@ -192,6 +201,56 @@ spec: {rules: [{host: shop.cloud.example.com}]}
     std::lock_guard lock(source_->m);
     EXPECT_EQ(source_->statuses.size(), 2u);
     EXPECT_EQ(source_->created.size(), 1u);
+}
+
+// The API source keeps the Ingress of an embedded spec.ingress (k8gb's behaviour): the leader
+// writes it once per state that needs it, and nobody else does.
+TEST_F(ModelLoopTest, LeaderKeepsTheIngressOfAnEmbeddedSpec) {
+    ClusterState s = test::sample_cluster();
+    s.objects[kKindIngress].erase("test-gslb/test-gslb");  // not created yet
+    make(s);
+    wait_views(1);
+    {
+        std::lock_guard lock(source_->m);
+        EXPECT_TRUE(source_->ingresses.empty());  // the manifests-like default: never asked
+    }
+    source_->writes_ingresses = true;
+    source_->push(s);
+    wait_views(2);
+    std::vector<GslbIngressWrite> first_writes;
+    {
+        std::lock_guard lock(source_->m);
+        first_writes = source_->ingresses;
+    }
+    ASSERT_FALSE(first_writes.empty());
+    const auto created = std::find_if(first_writes.begin(), first_writes.end(),
+                                      [](const GslbIngressWrite& w) { return w.object["metadata"]["name"] == "test-gslb"; });
+    ASSERT_NE(created, first_writes.end());
+    EXPECT_TRUE(created->create);
+    EXPECT_EQ(created->object["spec"], s.find(kKindGslb, "test-gslb", "test-gslb")->at("spec").at("ingress"));
+
+    source_->push(s);  // the same state again (the watch has not shown the Ingress yet): no repeat
+    wait_views(3);
+    {
+        std::lock_guard lock(source_->m);
+        EXPECT_EQ(source_->ingresses.size(), first_writes.size());
+    }
+    // The Ingresses as written appear in the next state: nothing left to write.
+    for (const auto& w : first_writes) s.objects[kKindIngress][object_key(w.object)] = w.object;
+    source_->push(s);
+    wait_views(4);
+    {
+        std::lock_guard lock(source_->m);
+        EXPECT_EQ(source_->ingresses.size(), first_writes.size());
+    }
+    // A follower never writes one, even when it is missing.
+    source_->leader = false;
+    s.objects[kKindIngress].erase("test-gslb/test-gslb");
+    source_->push(s);
+    wait_views(5);
+    EXPECT_EQ(loop_->counters().ingresses_written, first_writes.size());
+    std::lock_guard lock(source_->m);
+    EXPECT_EQ(source_->ingresses.size(), first_writes.size());
 }
 
 TEST_F(ModelLoopTest, PeerTargetsRepublishAndHostNamesAreOffered) {

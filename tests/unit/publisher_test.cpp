@@ -167,5 +167,113 @@ TEST(Publisher, FailedPublishResumesWhereItStopped) {
     EXPECT_EQ(p.publish(m).writes(), 0u);
 }
 
+// The real writer takes each phase's entries as batches (BPF_MAP_UPDATE_BATCH): every batch of
+// a phase before the next phase, and a batch that stops part-way is remembered exactly up to
+// where it stopped.
+class BatchingWriter : public RecordingWriter {
+public:
+    struct Batch {
+        std::string op, map;
+        size_t size;
+    };
+    std::vector<Batch> batches;
+    int fail_batch = -1;      // this batch (counted over the writer's lifetime) stops part-way...
+    size_t fail_after = 0;    // ...after applying this many of its entries
+
+    void put_rrsets(std::span<const xgslb_rrset_key> k, std::span<const xgslb_rrset> v) override {
+        batch("put", "rrset", k.size(), [&](size_t i) { put_rrset(k[i], v[i]); });
+    }
+    void put_names(std::span<const xgslb_name_key> k, std::span<const xgslb_name> v) override {
+        batch("put", "name", k.size(), [&](size_t i) { put_name(k[i], v[i]); });
+    }
+    void erase_names(std::span<const xgslb_name_key> k) override {
+        batch("erase", "name", k.size(), [&](size_t i) { erase_name(k[i]); });
+    }
+    void erase_rrsets(std::span<const xgslb_rrset_key> k) override {
+        batch("erase", "rrset", k.size(), [&](size_t i) { erase_rrset(k[i]); });
+    }
+
+private:
+    template <typename Each>
+    void batch(const char* op, const char* map, size_t n, Each each) {
+        const bool fail = batch_count_++ == fail_batch;
+        batches.push_back({op, map, n});
+        for (size_t i = 0; i < n; ++i) {
+            if (fail && i == fail_after) throw MapBatchError("injected batch failure", i);
+            each(i);
+        }
+    }
+    int batch_count_ = 0;
+};
+
+std::string many_hosts(int n) {
+    std::string records;
+    for (int i = 0; i < n; ++i)
+        records += "  - {name: h" + std::to_string(i) + ".cloud.example.com, a: [10.1." + std::to_string(i / 250) + "." +
+                   std::to_string(i % 250 + 1) + "]}\n";
+    return records;
+}
+
+TEST(Publisher, PhasesAreWrittenAsBatchesInOrder) {
+    BatchingWriter w;
+    Publisher p(w);
+    const MapContents m = contents(many_hosts(5000));
+    const PublishStats s = p.publish(m);
+    EXPECT_EQ(s.rrsets.puts, m.rrsets.size());
+    EXPECT_EQ(s.names.puts, m.names.size());
+    // rrsets (5001: the hosts' A sets and ns1's) in chunks of 4096, then names (5002: the apex
+    // too); no name batch before the last rrset batch.
+    std::vector<std::string> order;
+    size_t rrset_entries = 0, name_entries = 0;
+    for (const auto& b : w.batches) {
+        order.push_back(b.op + " " + b.map);
+        EXPECT_LE(b.size, 4096u);
+        (b.map == "rrset" ? rrset_entries : name_entries) += b.size;
+    }
+    EXPECT_EQ(rrset_entries, m.rrsets.size());
+    EXPECT_EQ(name_entries, m.names.size());
+    EXPECT_EQ(order, (std::vector<std::string>{"put rrset", "put rrset", "put name", "put name"}));
+    EXPECT_EQ(w.phases(), (std::vector<std::string>{"put zone", "put rrset", "put name", "put listen"}));
+}
+
+TEST(Publisher, BatchStoppedPartWayIsResumedExactly) {
+    BatchingWriter w;
+    Publisher p(w);
+    const MapContents m = contents(many_hosts(5000));
+    w.fail_batch = 1;     // the second rrset batch...
+    w.fail_after = 100;   // ...applies 100 entries, then fails
+    EXPECT_THROW(p.publish(m), MapBatchError);
+    EXPECT_EQ(p.published().rrsets.size(), 4096u + 100u);
+    EXPECT_TRUE(p.published().names.empty());  // the names phase never started
+    const size_t written = w.calls.size();
+    const PublishStats s = p.publish(m);
+    EXPECT_EQ(s.rrsets.puts, m.rrsets.size() - 4196u);
+    EXPECT_EQ(s.names.puts, m.names.size());
+    EXPECT_EQ(w.calls.size() - written, s.writes());
+    EXPECT_EQ(p.publish(m).writes(), 0u);
+
+    // Erasing in batches: replacing every host by one other is two name batches, then two
+    // rrset batches, after the new one's puts.
+    w.batches.clear();
+    const PublishStats gone = p.publish(contents(kRoundRobin));
+    EXPECT_EQ(gone.names.erases, 5000u);
+    EXPECT_EQ(gone.rrsets.erases, 5000u);
+    std::vector<std::string> order;
+    for (const auto& b : w.batches) order.push_back(b.op + " " + b.map);
+    EXPECT_EQ(order, (std::vector<std::string>{"put rrset", "put name", "erase name", "erase name", "erase rrset",
+                                               "erase rrset"}));
+}
+
+TEST(Publisher, MovedContentsBecomeThePublishedOnes) {
+    RecordingWriter w;
+    Publisher p(w);
+    MapContents m = contents(kRoundRobin + kDeep);
+    const MapContents copy = m;
+    p.publish(std::move(m));
+    ASSERT_EQ(p.published().rrsets.size(), copy.rrsets.size());
+    for (const auto& [k, v] : copy.rrsets) EXPECT_TRUE(same_bytes(p.published().rrsets.at(k), v));
+    EXPECT_EQ(p.publish(copy).writes(), 0u);
+}
+
 }  // namespace
 }  // namespace xgslb

@@ -11,7 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "userspace/error.h"
+
 namespace xgslb {
+
+struct GslbIngressWrite;  // userspace/cluster/gslb_ingress.h
 
 // The watched kinds, as ClusterState::objects keys.
 inline constexpr const char* kKindGslb = "Gslb";                    // k8gb.absa.oss/v1beta1
@@ -51,6 +55,15 @@ public:
     virtual void write_gslb_status(const std::string& ns, const std::string& name, const nlohmann::json& status) = 0;
     // Creates a Gslb for an Ingress annotated k8gb.io/strategy (owned by the Ingress).
     virtual void create_gslb(const nlohmann::json& gslb) = 0;
+    // Whether this source keeps the Ingress of each Gslb with an embedded spec.ingress, as k8gb
+    // does through the API. The manifests source does not: there that Ingress (with the status
+    // an ingress controller would write) is a file like any other.
+    virtual bool writes_gslb_ingresses() const { return false; }
+    // Creates or updates that Ingress. Throws xgslb::Error (a 409 included: the next state shows
+    // what changed, and the controller asks again from it).
+    virtual void write_gslb_ingress(const GslbIngressWrite&) {
+        throw Error("internal: this cluster source does not write Ingresses");
+    }
     virtual SourceHealth health() const = 0;
 };
 

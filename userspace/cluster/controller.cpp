@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "userspace/cluster/gslb_spec.h"
 #include "userspace/cluster/k8s_object.h"
@@ -135,11 +136,19 @@ ControllerResult reconcile(const ClusterState& state, const ControllerSettings& 
                            const HostnameResolver& resolver) {
     ControllerResult out;
     const ServiceHealthIndex health(state);
-    std::map<std::string, std::string> owner_of;  // host -> "ns/name" of the Gslb serving it
+    std::unordered_map<std::string, std::string> owner_of;  // host -> "ns/name" of the Gslb serving it
 
     for (const auto& [key, gslb] : objects_of(state, kKindGslb)) {
         const std::string ns = object_namespace(gslb);
         const std::string where = "Gslb " + key;
+        if (settings.write_gslb_ingresses) {
+            try {
+                if (auto w = gslb_ingress_write(gslb, state.find(kKindIngress, ns, object_name(gslb))))
+                    out.ingress_writes.push_back(std::move(*w));
+            } catch (const Error& e) {
+                out.problems.push_back(where + ": " + e.what());
+            }
+        }
         GslbStrategy strategy;
         std::vector<std::pair<std::string, HostWork>> hosts;
         try {

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "userspace/cluster/cluster_source.h"
+#include "userspace/cluster/gslb_ingress.h"
 #include "userspace/cluster/ingress_targets.h"
 #include "userspace/cluster/service_health.h"
 #include "userspace/gslb_model.h"
@@ -27,6 +28,7 @@ namespace xgslb {
 struct ControllerSettings {
     std::string geo_tag;                        // status.geoTag (the config's geoTag)
     HealthPolicy policy = HealthPolicy::Any;
+    bool write_gslb_ingresses = false;          // the source keeps embedded-ingress Ingresses
 };
 
 // One Gslb's status as k8gb writes it, except healthyRecords, which are the records served
@@ -41,6 +43,7 @@ struct ControllerResult {
     std::vector<GslbHost> hosts;               // sorted by name; a name appears once
     std::vector<GslbStatusUpdate> statuses;    // one per Gslb, sorted by namespace/name
     std::vector<nlohmann::json> gslbs_to_create;  // for annotated Ingresses without a Gslb yet
+    std::vector<GslbIngressWrite> ingress_writes; // embedded spec.ingress -> its Ingress, when it differs
     std::vector<std::string> problems;         // objects skipped or in conflict, for the log
 };
 

@@ -60,9 +60,9 @@ std::string kube_path(const KubeResource& r, const std::string& ns, const std::s
 }
 
 KubeListPage KubeApi::list(const KubeResource& r, unsigned limit, const std::string& continue_token,
-                           const std::atomic<bool>* stop) const {
+                           const std::atomic<bool>* stop, const std::string& ns) const {
     require_permission("list", r, "");
-    std::string path = kube_path(r);
+    std::string path = kube_path(r, ns);
     std::string sep = "?";
     if (limit) path += sep + "limit=" + std::to_string(limit), sep = "&";
     if (!continue_token.empty()) path += sep + "continue=" + escape(continue_token);
@@ -74,9 +74,9 @@ KubeListPage KubeApi::list(const KubeResource& r, unsigned limit, const std::str
 
 void KubeApi::watch(const KubeResource& r, const std::string& resource_version, unsigned timeout_seconds,
                     const std::function<void()>& on_open, const std::function<bool(KubeWatchEvent)>& on_event,
-                    const std::atomic<bool>& stop) const {
+                    const std::atomic<bool>& stop, const std::string& ns) const {
     require_permission("watch", r, "");
-    const std::string path = kube_path(r) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
+    const std::string path = kube_path(r, ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
                              escape(resource_version) + "&timeoutSeconds=" + std::to_string(timeout_seconds);
     const std::string what = "watch " + std::string(r.plural);
     // No exception may cross libcurl's C frames: one raised by a line (bad JSON, the caller's

@@ -26,16 +26,17 @@ class KubeApi {
 public:
     explicit KubeApi(KubeHttp http) : http_(std::move(http)) {}
 
-    // All namespaces. `limit` 0: no paging.
+    // `ns` "" = all namespaces. `limit` 0: no paging.
     KubeListPage list(const KubeResource& r, unsigned limit, const std::string& continue_token,
-                      const std::atomic<bool>* stop = nullptr) const;
+                      const std::atomic<bool>* stop = nullptr, const std::string& ns = "") const;
     // Watch from resource_version with bookmarks, each event line decoded to on_event (return
-    // false to end; an exception it throws ends the watch and is rethrown from here). Returns when the server ends the stream (timeout_seconds) or stop;
-    // throws KubeApiError for a non-200 answer (410 included), Error for a transport failure.
+    // false to end; an exception it throws ends the watch and is rethrown from here). Returns
+    // when the server ends the stream (timeout_seconds) or stop; throws KubeApiError for a
+    // non-200 answer (410 included), Error for a transport failure. `ns` "" = all namespaces.
     // on_open: once the server answered 200, before any event.
     void watch(const KubeResource& r, const std::string& resource_version, unsigned timeout_seconds,
                const std::function<void()>& on_open, const std::function<bool(KubeWatchEvent)>& on_event,
-               const std::atomic<bool>& stop) const;
+               const std::atomic<bool>& stop, const std::string& ns = "") const;
 
     nlohmann::json get(const KubeResource& r, const std::string& ns, const std::string& name) const;
     nlohmann::json create(const KubeResource& r, const std::string& ns, const nlohmann::json& object) const;

@@ -7,9 +7,9 @@
 
 namespace xgslb {
 
-KubeReflector::KubeReflector(const KubeApi& api, KubeResource resource, ReflectorTimings timings,
+KubeReflector::KubeReflector(const KubeApi& api, KubeResource resource, std::string ns, ReflectorTimings timings,
                              std::function<void()> on_change)
-    : api_(api), resource_(resource), timings_(timings), on_change_(std::move(on_change)) {}
+    : api_(api), resource_(resource), ns_(std::move(ns)), timings_(timings), on_change_(std::move(on_change)) {}
 
 std::map<std::string, nlohmann::json> KubeReflector::mirror() const {
     std::lock_guard lock(mutex_);
@@ -31,7 +31,7 @@ std::string KubeReflector::list_all(StopSignal& stop) {
     std::map<std::string, nlohmann::json> fresh;
     std::string token, version;
     do {
-        auto page = api_.list(resource_, timings_.list_page_size, token, &stop.flag());
+        auto page = api_.list(resource_, timings_.list_page_size, token, &stop.flag(), ns_);
         if (version.empty()) version = page.resource_version;  // every page is of the first one's snapshot
         for (auto& item : page.items) {
             auto key = object_key(item);  // before the move: `a[f(x)] = move(x)` moves first
@@ -74,7 +74,7 @@ bool KubeReflector::watch_from(std::string& resource_version, StopSignal& stop) 
             if (step == WatchStep::Applied) on_change_();
             return true;
         },
-        stop.flag());
+        stop.flag(), ns_);
     return !gone;
 }
 

@@ -35,8 +35,9 @@ struct ReflectorStatus {
 
 class KubeReflector {
 public:
-    // on_change: called from run()'s thread after the mirror changed.
-    KubeReflector(const KubeApi& api, KubeResource resource, ReflectorTimings timings, std::function<void()> on_change);
+    // on_change: called from run()'s thread after the mirror changed. `ns` "" = all namespaces.
+    KubeReflector(const KubeApi& api, KubeResource resource, std::string ns, ReflectorTimings timings,
+                  std::function<void()> on_change);
 
     void run(StopSignal& stop);  // until stop is requested
 
@@ -52,6 +53,7 @@ private:
 
     const KubeApi& api_;
     KubeResource resource_;
+    std::string ns_;
     ReflectorTimings timings_;
     std::function<void()> on_change_;
     mutable std::mutex mutex_;

@@ -33,7 +33,7 @@ struct KubePermission {
 };
 
 // Keep one entry per line: the manifest test reads this table from this file.
-inline constexpr std::array<KubePermission, 14> kKubePermissions{{
+inline constexpr std::array<KubePermission, 16> kKubePermissions{{
     {"list", "k8gb.absa.oss", "gslbs"},
     {"watch", "k8gb.absa.oss", "gslbs"},
     {"get", "k8gb.absa.oss", "gslbs"},  // the fresh copy a status write starts from
@@ -41,6 +41,8 @@ inline constexpr std::array<KubePermission, 14> kKubePermissions{{
     {"update", "k8gb.absa.oss", "gslbs/status"},
     {"list", "networking.k8s.io", "ingresses"},
     {"watch", "networking.k8s.io", "ingresses"},
+    {"create", "networking.k8s.io", "ingresses"},  // the Ingress of an embedded spec.ingress
+    {"update", "networking.k8s.io", "ingresses"},
     {"list", "", "services"},
     {"watch", "", "services"},
     {"list", "discovery.k8s.io", "endpointslices"},

@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "userspace/cluster/gslb_ingress.h"
+#include "userspace/cluster/k8s_object.h"
 #include "userspace/cluster/kube_api.h"
 #include "userspace/cluster/kube_reflector.h"
 #include "userspace/cluster/lease_elector.h"
@@ -29,8 +31,14 @@ public:
           api_(KubeHttp(connection_for(config), {config.connect_timeout, config.request_timeout, config.watch_idle_timeout})) {
         const ReflectorTimings timings{config.list_page_size, config.watch_timeout_seconds, config.backoff_initial,
                                        config.backoff_max};
+        // One reflector per resource, or per resource and namespace when the watch is restricted:
+        // the API has no "these namespaces" filter.
+        std::vector<std::string> scopes = config.namespaces;
+        if (scopes.empty()) scopes.push_back("");
         for (const auto& resource : kWatchedResources)
-            reflectors_.push_back(std::make_unique<KubeReflector>(api_, resource, timings, [this] { mark_dirty(); }));
+            for (const auto& ns : scopes)
+                reflectors_.push_back(
+                    std::make_unique<KubeReflector>(api_, resource, ns, timings, [this] { mark_dirty(); }));
         if (config.leader_election) {
             LeaseConfig lease{config.lease_namespace, config.lease_name,
                               config.identity.empty() ? default_lease_identity() : config.identity,
@@ -38,7 +46,10 @@ public:
                               config.release_lease_on_stop};
             elector_ = std::make_unique<LeaseElector>(api_, lease);
         }
-        spdlog::info("kubernetes: API server {} ({})", api_.http().connection().server, api_.http().connection().origin);
+        std::string watched;
+        for (const auto& ns : config.namespaces) watched += (watched.empty() ? "" : ",") + ns;
+        spdlog::info("kubernetes: API server {} ({}), namespaces {}", api_.http().connection().server,
+                     api_.http().connection().origin, watched.empty() ? "all" : watched);
     }
 
     ~KubernetesSource() override { stop(); }
@@ -82,6 +93,19 @@ public:
         const std::string ns = meta.value("namespace", "default");
         require_leader("create Gslb " + ns + "/" + meta.value("name", ""));
         api_.create(kGslbResource, ns, gslb);
+    }
+
+    bool writes_gslb_ingresses() const override { return true; }
+
+    void write_gslb_ingress(const GslbIngressWrite& w) override {
+        const std::string ns = object_namespace(w.object), name = object_name(w.object);
+        require_leader(std::string(w.create ? "create" : "update") + " Ingress " + ns + "/" + name);
+        // No retry loop here: a 409 (AlreadyExists, or a resourceVersion another writer moved)
+        // means the watch is about to deliver the newer object, and the controller decides again.
+        if (w.create)
+            api_.create(kIngressResource, ns, w.object);
+        else
+            api_.update(kIngressResource, ns, name, w.object);
     }
 
     SourceHealth health() const override {
@@ -134,7 +158,11 @@ private:
                 dirty_ = false;
             }
             auto state = std::make_shared<ClusterState>();
-            for (const auto& r : reflectors_) state->objects[r->resource().kind] = r->mirror();
+            for (const auto& r : reflectors_) {
+                auto& objects = state->objects[r->resource().kind];  // present even when empty
+                auto mirror = r->mirror();
+                objects.merge(mirror);
+            }
             on_change_(std::move(state));
         }
     }

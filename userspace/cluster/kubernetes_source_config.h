@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace xgslb {
 
 struct KubernetesSourceConfig {
     std::string kubeconfig;  // "" = in-cluster (service account, KUBERNETES_SERVICE_HOST/PORT)
     std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";  // in-cluster only
+    // Watch only these namespaces (one list+watch per namespace and resource); empty: all.
+    std::vector<std::string> namespaces;
 
     bool leader_election = true;  // false: this daemon never writes (is_leader() false)
     std::string lease_namespace = "xgslb";

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -121,28 +122,37 @@ void ManifestsSource::create_gslb(const nlohmann::json& gslb) {
     write_atomically(options_.dir, file, gslb.dump(2) + "\n");
 }
 
-bool ManifestsSource::reload(const std::string& name) {
+ManifestsSource::Parsed ManifestsSource::parse(const std::string& name) const {
+    Parsed p;
     const std::string path = options_.dir + "/" + name;
-    if (!is_regular_file(path)) {
-        const bool had = files_.erase(name) > 0;
-        return had;
-    }
-    FileState& f = files_[name];
+    if (!is_regular_file(path)) return p;
+    p.exists = true;
     try {
-        std::vector<ManifestObject> objects = load_manifest_file(path);
-        if (!f.error.empty()) spdlog::info("manifests: {} is good again", path);
-        f.error.clear();
-        if (same_objects(objects, f.objects)) return false;
-        f.objects = std::move(objects);
-        return true;
+        p.objects = load_manifest_file(path);
     } catch (const Error& e) {
-        if (f.error != e.what()) {
-            spdlog::error("manifests: {}; keeping its last good version ({} objects)", e.what(), f.objects.size());
-            f.error = e.what();
+        p.error = e.what();
+    }
+    return p;
+}
+
+bool ManifestsSource::apply(const std::string& name, Parsed parsed) {
+    if (!parsed.exists) return files_.erase(name) > 0;
+    FileState& f = files_[name];
+    if (!parsed.error.empty()) {
+        if (f.error != parsed.error) {
+            spdlog::error("manifests: {}; keeping its last good version ({} objects)", parsed.error, f.objects.size());
+            f.error = parsed.error;
         }
         return false;
     }
+    if (!f.error.empty()) spdlog::info("manifests: {}/{} is good again", options_.dir, name);
+    f.error.clear();
+    if (same_objects(parsed.objects, f.objects)) return false;
+    f.objects = std::move(parsed.objects);
+    return true;
 }
+
+bool ManifestsSource::reload(const std::string& name) { return apply(name, parse(name)); }
 
 void ManifestsSource::rescan() {
     std::set<std::string> names;
@@ -153,7 +163,20 @@ void ManifestsSource::rescan() {
     closedir(d);
     for (auto it = files_.begin(); it != files_.end();)
         it = names.count(it->first) ? std::next(it) : files_.erase(it);
-    for (const auto& n : names) reload(n);
+    // Parsing is most of a large directory's start (JSON or YAML to objects), and files are
+    // independent: one parser per CPU, each taking the next file; applied in name order after.
+    const std::vector<std::string> order(names.begin(), names.end());
+    std::vector<Parsed> parsed(order.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i; (i = next++) < order.size();) parsed[i] = parse(order[i]);
+    };
+    const size_t threads = std::min<size_t>(order.size(), std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    for (size_t i = 0; i < order.size(); ++i) apply(order[i], std::move(parsed[i]));
 }
 
 std::shared_ptr<const ClusterState> ManifestsSource::merge() const {

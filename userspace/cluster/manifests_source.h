@@ -50,10 +50,19 @@ private:
         std::string error;                    // the current problem, logged once
     };
 
+    // One file read and parsed, not yet applied (parse() touches no member: threads run it).
+    struct Parsed {
+        bool exists = false;
+        std::vector<ManifestObject> objects;
+        std::string error;
+    };
+
     void run();
     void rescan();  // every file, as at start and after an inotify overflow
     // Re-reads one file (by name in dir); true when its objects changed.
     bool reload(const std::string& name);
+    Parsed parse(const std::string& name) const;
+    bool apply(const std::string& name, Parsed parsed);  // true when the file's objects changed
     std::shared_ptr<const ClusterState> merge() const;
     void update_health();
 

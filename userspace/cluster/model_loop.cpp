@@ -1,10 +1,13 @@
 #include "userspace/cluster/model_loop.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include <algorithm>
 
 #include "userspace/cluster/gslb_status.h"
+#include "userspace/cluster/k8s_object.h"
 #include "userspace/dns_name.h"
 #include "userspace/error.h"
 
@@ -12,30 +15,46 @@ namespace xgslb {
 
 namespace {
 
-constexpr auto kHealthCheckPeriod = std::chrono::seconds(1);
+// The loop wakes at least this often without input: to look at the source's health (an API
+// server that went down delivers nothing that would wake it, and it must be said promptly) and
+// whether this daemon became the leader (the Lease is renewed every few seconds, so this adds at
+// most a second to a takeover).
+constexpr std::chrono::seconds kPeriodicCheck{1};
 
 ControllerSettings settings_of(const Config& c) {
     return {c.geo_tag, c.cluster_source.health_all ? HealthPolicy::All : HealthPolicy::Any};
 }
 
 // A host outside every served zone cannot be answered; build_view would reject the whole view.
-std::vector<GslbHost> served_hosts(const Config& config, const std::vector<GslbHost>& hosts) {
+// Returns whether `out` was filled with the served ones; false (and nothing copied: 100k hosts
+// are worth not copying) when every host is served.
+bool served_hosts(const Config& config, const std::vector<GslbHost>& hosts, std::vector<GslbHost>& out) {
     std::vector<WireName> apexes;
     for (const auto& z : config.zones) apexes.push_back(name_to_wire(z.zone));
-    std::vector<GslbHost> out;
-    out.reserve(hosts.size());
-    size_t outside = 0;
-    for (const auto& h : hosts) {
+    auto inside = [&](const GslbHost& h) {
         const WireName name = name_to_wire(h.name);
-        const bool inside = std::any_of(apexes.begin(), apexes.end(), [&](const WireName& a) { return is_subdomain(name, a); });
-        if (inside) {
-            out.push_back(h);
-        } else if (++outside <= 5) {
-            spdlog::warn("model: host {} (Gslb {}) is in no configured zone; not served", h.name, h.owner);
-        }
+        return std::any_of(apexes.begin(), apexes.end(), [&](const WireName& a) { return is_subdomain(name, a); });
+    };
+    std::vector<char> served(hosts.size());
+    size_t outside = 0;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+        served[i] = inside(hosts[i]);
+        if (!served[i] && ++outside <= 5)
+            spdlog::warn("model: host {} (Gslb {}) is in no configured zone; not served", hosts[i].name, hosts[i].owner);
     }
     if (outside > 5) spdlog::warn("model: {} hosts in no configured zone in all", outside);
-    return out;
+    out.clear();
+    if (outside == 0) return false;
+    for (size_t i = 0; i < hosts.size(); ++i)
+        if (served[i]) out.push_back(hosts[i]);
+    return true;
+}
+
+// CPU time of the calling thread: with other work on the machine, wall time says little.
+std::chrono::microseconds thread_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
 }
 
 }  // namespace
@@ -119,27 +138,37 @@ ModelLoop::Counters ModelLoop::counters() const {
 }
 
 void ModelLoop::run() {
-    auto next_resync = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    auto next_resync = Clock::now();
+    bool was_leader = is_leader();
     for (;;) {
         bool resync = false;
         {
             std::unique_lock lock(inbox_mutex_);
             const auto period = std::chrono::seconds(resync_seconds_.load());
-            const auto now = std::chrono::steady_clock::now();
-            if (next_resync <= now) next_resync = now + period;
-            // Woken at least every second to look at the source's health: an API server that
-            // went down delivers nothing that would wake the loop, and it must be said promptly.
-            const bool woken = wake_.wait_until(lock, std::min(next_resync, now + kHealthCheckPeriod),
-                                                [&] { return stopping_ || pending_state_ || peers_dirty_; });
+            if (next_resync <= Clock::now()) next_resync = Clock::now() + period;
+            // Woken by input, the resync, or the periodic check: a daemon elected while its
+            // cluster is quiet must still write what the old leader left (statuses, Ingresses)
+            // now, not at the next change or resync.
+            const auto wake_at = std::min(next_resync, Clock::now() + kPeriodicCheck);
+            wake_.wait_until(lock, wake_at, [&] { return stopping_ || pending_state_ || peers_dirty_; });
             if (stopping_) return;
-            if (!woken && std::chrono::steady_clock::now() < next_resync) {
+            const bool input = pending_state_ || peers_dirty_;
+            resync = !input && Clock::now() >= next_resync;
+            if (!input && !resync) {
                 lock.unlock();
+                const bool leader = is_leader();
                 std::lock_guard work(work_mutex_);
                 check_source_health();
+                if (leader && !was_leader) {
+                    spdlog::info("model: this daemon leads now; writing back");
+                    write_back();
+                }
+                was_leader = leader;
                 continue;
             }
-            resync = !pending_state_ && !peers_dirty_;
         }
+        was_leader = is_leader();  // a step writes back itself when it leads
         std::lock_guard work(work_mutex_);
         check_source_health();
         try {
@@ -167,26 +196,36 @@ void ModelLoop::step(bool reconcile_again) {
         return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
     };
     const auto t0 = Clock::now();
+    const auto c0 = thread_cpu();
     const bool changed = fresh != nullptr;
     if (changed) state_ = std::move(fresh);
     if (state_ && (changed || reconcile_again || counters_.controller_runs == 0)) {
-        result_ = reconcile(*state_, settings_of(config_), *resolver_);
+        ControllerSettings settings = settings_of(config_);
+        settings.write_gslb_ingresses = source_ && source_->writes_gslb_ingresses();
+        result_ = reconcile(*state_, settings, *resolver_);
         ++counters_.controller_runs;
         for (const auto& p : result_.problems) spdlog::warn("controller: {}", p);
     }
-    hosts_ = served_hosts(config_, result_.hosts);
+    const std::vector<GslbHost>& hosts = served_hosts(config_, result_.hosts, hosts_) ? hosts_ : result_.hosts;
     const auto t1 = Clock::now();
-    auto view = build_(config_, hosts_, peers);
+    const auto c1 = thread_cpu();
+    auto view = build_(config_, hosts, peers);
     const auto t2 = Clock::now();
+    const auto c2 = thread_cpu();
     publish_(view);
     view_ = std::move(view);
     ++counters_.publishes;
-    spdlog::info("model: hosts={} peers={} controller_us={} view_us={} publish_us={}", hosts_.size(), peers.size(),
-                 us(t0, t1), us(t1, t2), us(t2, Clock::now()));
+    const auto cpu = [](std::chrono::microseconds a, std::chrono::microseconds b) { return (b - a).count(); };
+    spdlog::info("model: hosts={} peers={} controller_us={} view_us={} publish_us={} (cpu_us {} {} {})", hosts.size(),
+                 peers.size(), us(t0, t1), us(t1, t2), us(t2, Clock::now()), cpu(c0, c1), cpu(c1, c2),
+                 cpu(c2, thread_cpu()));
+    // The first publish of a large cluster frees much (parse trees, the builder's temporaries):
+    // hand it back to the system rather than keep it resident until the next one.
+    if (counters_.publishes == 1) malloc_trim(0);
 
     std::vector<std::string> names;
-    names.reserve(hosts_.size());
-    for (const auto& h : hosts_) names.push_back(h.name);
+    names.reserve(hosts.size());
+    for (const auto& h : hosts) names.push_back(h.name);
     if (names != host_names_) {
         host_names_ = std::move(names);
         if (hosts_changed_) hosts_changed_(host_names_);
@@ -215,6 +254,24 @@ void ModelLoop::write_back() {
             ++counters_.status_writes;
         } catch (const std::exception& e) {
             spdlog::error("model: writing the status of Gslb {}: {}", key, e.what());
+        }
+    }
+    // The Ingress of an embedded spec.ingress. The same request is not sent twice: a write that
+    // worked shows in a later state (the Ingress then matches, or carries a new resourceVersion,
+    // which makes the next request differ); one that failed is retried from the next state.
+    for (const auto& w : result_.ingress_writes) {
+        const std::string key = object_key(w.object);
+        std::string request = (w.create ? "POST " : "PUT ") + w.object.dump();
+        auto& sent = ingress_sent_[key];
+        if (sent == request) continue;
+        try {
+            source_->write_gslb_ingress(w);
+            sent = std::move(request);
+            ++counters_.ingresses_written;
+            spdlog::info("model: {} Ingress {} for its Gslb's spec.ingress", w.create ? "created" : "updated", key);
+        } catch (const std::exception& e) {
+            sent.clear();
+            spdlog::error("model: {} Ingress {}: {}", w.create ? "creating" : "updating", key, e.what());
         }
     }
     for (const auto& gslb : result_.gslbs_to_create) {

@@ -40,6 +40,7 @@ public:
         uint64_t controller_runs = 0;
         uint64_t status_writes = 0;
         uint64_t gslbs_created = 0;
+        uint64_t ingresses_written = 0;  // created or updated for embedded spec.ingress
         uint64_t failures = 0;  // steps that threw; the last view stays published
     };
 
@@ -98,11 +99,12 @@ private:
     Config config_;
     std::shared_ptr<const ClusterState> state_;
     ControllerResult result_;
-    std::vector<GslbHost> hosts_;  // result_.hosts inside the served zones
+    std::vector<GslbHost> hosts_;  // result_.hosts inside the served zones, when some are not
     std::vector<std::string> host_names_;
     std::shared_ptr<const ZoneView> view_;
     std::map<std::string, nlohmann::json> written_status_;  // "ns/name" -> what we last wrote
     std::set<std::string> created_;                         // Gslbs asked for already
+    std::map<std::string, std::string> ingress_sent_;       // "ns/name" -> the write last sent, as JSON
     HostsChanged hosts_changed_;
     Counters counters_;
     bool source_unhealthy_logged_ = false;
