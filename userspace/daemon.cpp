@@ -147,8 +147,9 @@ void Daemon::start() {
     control_->set_status_source([this, instance = config_.instance] { return metrics_->status_json(instance, *program_); });
     attach_interfaces(config_);
     start_peering();
-    drop_to_runtime_capabilities();
-    spdlog::info("capabilities dropped to CAP_BPF CAP_NET_ADMIN CAP_PERFMON cap_eff={}", effective_capabilities_hex());
+    drop_to_runtime_capabilities();  // every thread, now that all have started (capabilities.h)
+    spdlog::info("capabilities dropped on every thread to {} cap_eff={}",
+                 capability_names(std::stoull(effective_capabilities_hex(), nullptr, 16)), effective_capabilities_hex());
 }
 
 // The peers' targets feed the model loop, which republishes; the loop's hosts (and the static

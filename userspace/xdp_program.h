@@ -55,6 +55,8 @@ public:
     void remove_pins();  // unlink maps and the pin directory (detach first)
 
 private:
+    // Netlink attach without libxdp, for when libxdp cannot wrap the program (xdp_program.cpp).
+    AttachMode attach_directly(int ifindex, const std::string& ifname, const std::vector<AttachMode>& tries);
     Options options_;
     std::string pin_dir_;
     ::xgslb_bpf* skel_ = nullptr;
