@@ -1,7 +1,8 @@
 // `source:` — where GSLB hosts come from besides static records:
 //   source:
 //     manifests: manifests/        # a directory of Kubernetes YAML, relative to this file
-//     # or kubernetes: {kubeconfig: /root/.kube/config}   (in-cluster when kubeconfig is omitted)
+//     # or kubernetes: {kubeconfig: /root/.kube/config}   (in-cluster when kubeconfig is omitted;
+//     #    leaseNamespace: xgslb, where the leader-election Lease lives)
 //     healthPolicy: Any            # Any (k8gb's) | All: how a host's backend services combine
 //     resyncSeconds: 300           # the controller re-runs at least this often (safety net)
 #include "userspace/config_fields.h"
@@ -32,9 +33,12 @@ void parse_source(const Field& source, Config& c) {
         // An empty mapping (`kubernetes: {}`) means in-cluster; YAML's `kubernetes:` alone is null.
         if (!kubernetes.node.IsNull()) {
             if (!kubernetes.node.IsMap()) kubernetes.fail("expected a mapping");
-            check_keys(kubernetes, {"kubeconfig"});
+            check_keys(kubernetes, {"kubeconfig", "leaseNamespace"});
             if (auto n = kubernetes.child("kubeconfig"); n.present())
                 c.cluster_source.kubernetes.kubeconfig = relative_to_config(n, get_string(n));
+            // The Helm chart puts the Lease in the release's namespace.
+            if (auto n = kubernetes.child("leaseNamespace"); n.present())
+                c.cluster_source.kubernetes.lease_namespace = get_string(n);
         }
     }
     if (auto n = source.child("healthPolicy"); n.present()) c.cluster_source.health_all = get_choice(n, {"Any", "All"}) == "All";
