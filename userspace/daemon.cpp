@@ -138,6 +138,7 @@ void Daemon::start() {
         [this](std::shared_ptr<const ZoneView> view) { publish(std::move(view)); },
         std::make_shared<SystemHostnameResolver>());
     model_->start(kFirstStateWait);  // the first publish happens here, on this thread
+    metrics_->watch_model(model_.get());
     {
         std::lock_guard lock(publish_mutex_);
         server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
@@ -240,6 +241,7 @@ void Daemon::reload() {
 
 void Daemon::shut_down() {
     peering_.reset();  // stops polling and edge updates first: they may be mid-query
+    metrics_->watch_model(nullptr);  // no scrape reads the model after this
     model_.reset();    // stops the source and the loop: nothing publishes after this
     control_.reset();  // removes the socket
     metrics_->stop_serving();  // before the server and program its collectors read go

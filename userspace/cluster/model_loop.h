@@ -16,6 +16,7 @@
 #include <memory>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -69,6 +70,11 @@ public:
     // source says so (a Lease with the API source).
     bool is_leader() const { return !source_ || source_->is_leader(); }
     Counters counters() const;
+    // For the metrics scrape (userspace/daemon_metrics.h): the Gslb statuses of the last
+    // reconcile, healthyRecords filled from the view served now, and the source's health
+    // (nullopt without a source).
+    std::vector<GslbStatusUpdate> gslb_statuses() const;
+    std::optional<SourceHealth> source_health() const;
 
 private:
     void run();
