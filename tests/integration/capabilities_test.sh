@@ -59,7 +59,7 @@ check_threads() {
   done
   # main, the slow-path workers, control socket, metrics endpoint, model loop, manifests/none source
   ((count >= 5)) || fail "$when: only $count threads; expected the workers and service threads too"
-  pass "$when: all $count threads ($(printf '%s\n' "${names[@]}" | sort | uniq -c | awk '{printf "%s%s x%s", NR > 1 ? ", " : "", $2, $1}')) hold CapEff=CapPrm=$expected ($runtime_caps), nothing inheritable, ambient or bounding, NoNewPrivs=1"
+  pass "$when: all $count threads ($(printf '%s\n' "${names[@]}" | sort | uniq -c | awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}')) hold CapEff=CapPrm=$expected ($runtime_caps), nothing inheritable, ambient or bounding, NoNewPrivs=1"
 }
 check_threads "after start"
 assert_match "log names the kept set" "capabilities dropped on every thread to" "$(cat "$(daemon_log main)")"
