@@ -77,6 +77,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	if (sel.positive_end ? store_weighted(ctx, at, rrset, sel.off, sel.positive_end)
 			     : store_records(ctx, at, rrset, sel.off, len))
 		return XGSLB_C_dropped;
+	count_strategy(rrset->selection);
 	return q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa;
 }
 

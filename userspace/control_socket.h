@@ -20,8 +20,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
-
+#include "userspace/accept_loop.h"
 #include "userspace/view_holder.h"
 #include "userspace/zone_view.h"
 
@@ -51,16 +50,13 @@ public:
     static std::string reply(std::string_view command, const ZoneView& view);
 
 private:
-    void serve();
     void serve_one(int connection);
 
     std::string path_;
     ViewHolder view_;
     std::mutex status_mutex_;
     std::function<std::string()> status_source_;
-    int listen_fd_ = -1;
-    int stop_fd_ = -1;  // eventfd: readable when the thread must stop
-    std::thread thread_;
+    std::unique_ptr<AcceptLoop> loop_;
 };
 
 // xgslbctl's side: sends `command`, returns the payload of an "ok" reply. Throws xgslb::Error

@@ -139,6 +139,7 @@ void Daemon::start() {
         [this](std::shared_ptr<const ZoneView> view) { publish(std::move(view)); },
         std::make_shared<SystemHostnameResolver>());
     model_->start(kFirstStateWait);  // the first publish happens here, on this thread
+    metrics_->watch_model(model_.get());
     {
         std::lock_guard lock(publish_mutex_);
         server_ = std::make_unique<DnsServer>(DnsServerOptions::from(config_.dns), view_);
@@ -160,8 +161,9 @@ void Daemon::start() {
         [this] { lock_instance(program_->pin_dir(), config_.instance); });
     watch_->set_interfaces(config_.xdp.interfaces, parse_attach_mode(config_.xdp.mode));
     start_peering();
-    drop_to_runtime_capabilities();
-    spdlog::info("capabilities dropped to CAP_BPF CAP_NET_ADMIN CAP_PERFMON cap_eff={}", effective_capabilities_hex());
+    drop_to_runtime_capabilities();  // every thread, now that all have started (capabilities.h)
+    spdlog::info("capabilities dropped on every thread to {} cap_eff={}",
+                 capability_names(std::stoull(effective_capabilities_hex(), nullptr, 16)), effective_capabilities_hex());
 }
 
 // The peers' targets feed the model loop, which republishes; the loop's hosts (and the static
@@ -261,6 +263,7 @@ void Daemon::reload() {
 void Daemon::shut_down() {
     watch_.reset();    // repairs nothing from here on: detaching and unpinning are ours
     peering_.reset();  // stops polling and edge updates first: they may be mid-query
+    metrics_->watch_model(nullptr);  // no scrape reads the model after this
     model_.reset();    // stops the source and the loop: nothing publishes after this
     control_.reset();  // removes the socket
     metrics_->stop_serving();  // before the server and program its collectors read go

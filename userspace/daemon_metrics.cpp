@@ -38,9 +38,21 @@ void collect_xdp(MetricsSnapshot& s, const XdpProgram& program) {
         const auto v = static_cast<double>(values[i]);
         if (n == "packets_seen") s.counter("xgslb_xdp_packets_total", "Packets the XDP program looked at", {}, v);
         else if (n == "dropped") s.counter("xgslb_xdp_dropped_total", "Packets dropped after a failed rewrite", {}, v);
-        else if (n.rfind("answered_", 0) == 0)
+        else if (n == "dropped_rrl" || n == "answered_rrl_slip")
+            s.counter("xgslb_xdp_rate_limited_total",
+                      "Queries over the response rate limit: dropped, or slipped (TC=1, also in answered_total)",
+                      {{"action", n == "dropped_rrl" ? "dropped" : "slipped"}}, v);
+        else if (n == "dropped_reflection")
+            s.counter("xgslb_xdp_reflection_dropped_total",
+                      "Queries dropped for a reflection source port or one of our own addresses", {}, v);
+        if (n.rfind("answered_", 0) == 0)
             s.counter("xgslb_xdp_answered_total", "Queries answered by XDP, by kind of answer",
                       {{"kind", n.substr(9)}}, v);
+        else if (n.rfind("strategy_", 0) == 0)
+            s.counter("xgslb_xdp_strategy_answers_total",
+                      "A/AAAA answers sent by XDP, by how the records were chosen: rotate (roundRobin, failover), "
+                      "weighted (roundRobin with weights), geo (geoip), fixed (no strategy)",
+                      {{"selection", n.substr(9)}}, v);
         else if (n.rfind("pass_", 0) == 0)
             s.counter("xgslb_xdp_passed_total", "Packets passed to the kernel stack, by reason",
                       {{"reason", n.substr(5)}}, v);
@@ -84,7 +96,49 @@ DaemonMetrics::DaemonMetrics() {
     registry_.define("xgslb_map_max_entries", MetricType::gauge, "Capacity of each BPF map");
     registry_.counter_add("xgslb_publishes_total", {}, 0);
     registry_.counter_add("xgslb_publish_entries_written_total", {}, 0);
-    define_k8gb_metrics(registry_);  // the controller sets them per Gslb
+    registry_.add_collector([this](MetricsSnapshot& s) { collect_model(s); });
+}
+
+void DaemonMetrics::watch_model(const ModelLoop* model) {
+    std::lock_guard lock(model_mutex_);
+    model_ = model;
+}
+
+void DaemonMetrics::collect_model(MetricsSnapshot& s) {
+    std::lock_guard lock(model_mutex_);
+    if (!model_) return;
+    const ModelLoop::Counters c = model_->counters();
+    s.counter("xgslb_controller_reconciles_total", "Controller runs over the cluster state", {},
+              static_cast<double>(c.controller_runs));
+    s.counter("xgslb_controller_failures_total", "Model steps that failed (the last view stayed published)", {},
+              static_cast<double>(c.failures));
+    s.counter("xgslb_controller_status_writes_total", "Gslb statuses written", {}, static_cast<double>(c.status_writes));
+    s.counter("xgslb_controller_gslbs_created_total", "Gslbs created for annotated Ingresses", {},
+              static_cast<double>(c.gslbs_created));
+    if (const auto h = model_->source_health()) {
+        s.gauge("xgslb_source_synced", "1 when the cluster source has delivered a full, current state", {},
+                h->synced ? 1 : 0);
+        s.gauge("xgslb_source_healthy", "1 when the cluster source is synced and its last request succeeded "
+                "(0: API errors, the last state is served)", {}, h->synced && h->last_error.empty() ? 1 : 0);
+        s.counter("xgslb_source_watch_restarts_total", "Watch streams restarted (manifests: directory rescans)", {},
+                  static_cast<double>(h->restarts));
+    }
+    std::vector<GslbHealth> gslbs;
+    for (const auto& update : model_->gslb_statuses()) {
+        GslbHealth g{update.ns, update.name, {}, 0, 0};
+        const auto health = update.status.find("serviceHealth");
+        if (health != update.status.end() && health->is_object())
+            for (auto it = health->begin(); it != health->end(); ++it)
+                if (it->is_string()) g.service_health[it.key()] = it->get<std::string>();
+        const auto records = update.status.find("healthyRecords");
+        if (records != update.status.end() && records->is_object())
+            for (const auto& addresses : *records) g.healthy_records += addresses.is_array() ? addresses.size() : 0;
+        // Runs since this daemon first saw the Gslb: every controller run reconciles every Gslb.
+        const auto first = reconciles_at_first_sight_.emplace(update.ns + "/" + update.name, c.controller_runs).first;
+        g.reconciliation_loops = c.controller_runs - first->second + 1;
+        gslbs.push_back(std::move(g));
+    }
+    collect_k8gb_metrics(s, gslbs);
 }
 
 void DaemonMetrics::record_publish(const PublishStats& stats, const MapContents& contents,

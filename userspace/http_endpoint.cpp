@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,59 +74,28 @@ HttpEndpoint::HttpEndpoint(const SocketAddress& address, Handler handler) : hand
         std::memcpy(&a->sin6_addr, address.addr.data(), 16);
         len = sizeof *a;
     }
+    const int fd = socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) throw_errno("metrics endpoint socket", errno);
     try {
-        listen_fd_ = socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (listen_fd_ < 0) throw_errno("metrics endpoint socket", errno);
         const int one = 1;
-        setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // a restart rebinds at once
-        if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // a restart rebinds at once
+        if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0)
             throw_errno("binding the metrics endpoint to " + address.to_string(), errno);
-        if (listen(listen_fd_, 16) != 0) throw_errno("listening on " + address.to_string(), errno);
+        if (listen(fd, 16) != 0) throw_errno("listening on " + address.to_string(), errno);
         sockaddr_storage bound{};
         socklen_t bound_len = sizeof bound;
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+        getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
         port_ = ntohs(address.family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
                                                 : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
-        stop_fd_ = eventfd(0, EFD_CLOEXEC);
-        if (stop_fd_ < 0) throw_errno("eventfd", errno);
-        thread_ = std::thread([this] { serve(); });
     } catch (...) {
-        if (stop_fd_ >= 0) close(stop_fd_);
-        if (listen_fd_ >= 0) close(listen_fd_);
+        close(fd);
         throw;
     }
+    loop_ = std::make_unique<AcceptLoop>("metrics endpoint", fd, SOCK_NONBLOCK,
+                                         [this](int connection) { serve_one(connection); });
     SocketAddress shown = address;
     shown.port = port_;
     spdlog::info("metrics endpoint listening on http://{}/metrics", shown.to_string());
-}
-
-HttpEndpoint::~HttpEndpoint() {
-    const uint64_t one = 1;
-    if (write(stop_fd_, &one, sizeof one) != sizeof one) spdlog::error("metrics endpoint: cannot signal its thread");
-    thread_.join();
-    close(stop_fd_);
-    close(listen_fd_);
-}
-
-void HttpEndpoint::serve() {
-    for (;;) {
-        pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            spdlog::error("metrics endpoint: poll: {}", std::strerror(errno));
-            return;
-        }
-        if (fds[1].revents) return;
-        if (!fds[0].revents) continue;
-        const int connection = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (connection < 0) continue;
-        try {
-            serve_one(connection);
-        } catch (const std::exception& e) {
-            spdlog::warn("metrics endpoint: {}", e.what());
-        }
-        close(connection);
-    }
 }
 
 void HttpEndpoint::serve_one(int connection) {

@@ -9,8 +9,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <thread>
+#include <memory>
 
+#include "userspace/accept_loop.h"
 #include "userspace/config.h"
 
 namespace xgslb {
@@ -29,7 +30,7 @@ public:
     // Binds and listens on `address` (port 0: a free one, see port()), starts the thread.
     // Throws xgslb::Error; nothing is left open when it does.
     HttpEndpoint(const SocketAddress& address, Handler handler);
-    ~HttpEndpoint();
+    ~HttpEndpoint() = default;  // the loop stops first: no request is served after
     HttpEndpoint(const HttpEndpoint&) = delete;
     HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
@@ -40,14 +41,11 @@ public:
     static std::string respond(std::string_view request, const Handler& handler);
 
 private:
-    void serve();
     void serve_one(int connection);
 
     Handler handler_;
-    int listen_fd_ = -1;
-    int stop_fd_ = -1;
     uint16_t port_ = 0;
-    std::thread thread_;
+    std::unique_ptr<AcceptLoop> loop_;
 };
 
 }  // namespace xgslb

@@ -2,16 +2,21 @@
 
 namespace xgslb {
 
-void define_k8gb_metrics(MetricsRegistry& r) {
-    r.define(kK8gbHealthyRecords, MetricType::gauge, "Healthy target addresses of a Gslb");
-    r.define(kK8gbServiceStatusNum, MetricType::gauge, "Hosts of a Gslb by health status");
-    r.define(kK8gbStatusCountForFailover, MetricType::gauge, "Targets of a failover Gslb by status and role");
-    r.define(kK8gbStatusCountForRoundrobin, MetricType::gauge, "Targets of a roundRobin Gslb by status");
-    r.define(kK8gbStatusCountForGeoip, MetricType::gauge, "Targets of a geoip Gslb by status");
-    r.define(kK8gbEndpointStatusNum, MetricType::gauge, "Targets per DNS name of a Gslb");
-    r.define(kK8gbErrorsTotal, MetricType::counter, "Reconcile errors per Gslb");
-    r.define(kK8gbReconciliationLoopsTotal, MetricType::counter, "Successful reconcile loops");
-    r.counter_add(kK8gbReconciliationLoopsTotal, {}, 0);
+void collect_k8gb_metrics(MetricsSnapshot& s, const std::vector<GslbHealth>& gslbs) {
+    for (const auto& g : gslbs) {
+        const MetricLabels id = {{"name", g.name}, {"namespace", g.ns}};
+        s.gauge("k8gb_gslb_healthy_records", "Number of healthy records observed by k8gb.", id,
+                static_cast<double>(g.healthy_records));
+        std::map<std::string, double> by_status = {{"Healthy", 0}, {"NotFound", 0}, {"Unhealthy", 0}};
+        for (const auto& [host, status] : g.service_health) by_status[status] += 1;
+        for (const auto& [status, count] : by_status) {
+            MetricLabels labels = id;
+            labels.emplace_back("status", status);
+            s.gauge("k8gb_gslb_service_status_num", "Number of managed hosts observed by k8gb.", labels, count);
+        }
+        s.counter("k8gb_gslb_reconciliation_loops_total", "Number of successful reconciliation loops.", id,
+                  static_cast<double>(g.reconciliation_loops));
+    }
 }
 
 }  // namespace xgslb

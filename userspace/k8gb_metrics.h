@@ -1,29 +1,33 @@
-// k8gb's own metric names (k8gb-io/k8gb controllers/providers/metrics), defined in the registry
-// with the same types and label names, so dashboards and alerts written for k8gb work on xgslb.
-// The controller's model loop sets them per Gslb; a Gslb that goes away is removed with
-// MetricsRegistry::remove(name, labels) for each label set it had.
+// k8gb's own metric names (k8gb-io/k8gb controllers/providers/metrics), with the same types and
+// label names, so dashboards and alerts written for k8gb work on xgslb. Computed at scrape time
+// from the controller's latest Gslb statuses (what it writes to each Gslb's status), so a Gslb
+// that goes away leaves no stale series behind.
 //
-//   gauges, labels {namespace, name}:          k8gb_gslb_healthy_records (healthy target addresses)
-//   gauges, labels {namespace, name, status}:  k8gb_gslb_service_status_num (hosts per Healthy /
-//       Unhealthy / NotFound), k8gb_gslb_status_count_for_roundrobin, ..._for_geoip (status as
-//       above), ..._for_failover (status Healthy_primary, Unhealthy_secondary, ...)
-//   gauge, labels {namespace, name, dns_name}: k8gb_endpoint_status_num (targets per DNS name)
-//   counters: k8gb_gslb_errors_total {namespace, name}, k8gb_gslb_reconciliation_loops_total {}
+//   k8gb_gslb_healthy_records{namespace, name}            gauge: healthy target addresses
+//   k8gb_gslb_service_status_num{namespace, name, status} gauge: hosts per Healthy / Unhealthy /
+//                                                          NotFound (each status always present)
+//   k8gb_gslb_reconciliation_loops_total{namespace, name} counter: controller runs that
+//                                                          reconciled this Gslb (since this daemon
+//                                                          first saw it)
+// Not exported: k8gb_gslb_errors_total (our controller's failures are not per Gslb:
+// xgslb_controller_failures_total) and the per-strategy status counts.
 #pragma once
+
+#include <map>
+#include <string>
+#include <vector>
 
 #include "userspace/metrics_registry.h"
 
 namespace xgslb {
 
-inline constexpr const char* kK8gbHealthyRecords = "k8gb_gslb_healthy_records";
-inline constexpr const char* kK8gbServiceStatusNum = "k8gb_gslb_service_status_num";
-inline constexpr const char* kK8gbStatusCountForFailover = "k8gb_gslb_status_count_for_failover";
-inline constexpr const char* kK8gbStatusCountForRoundrobin = "k8gb_gslb_status_count_for_roundrobin";
-inline constexpr const char* kK8gbStatusCountForGeoip = "k8gb_gslb_status_count_for_geoip";
-inline constexpr const char* kK8gbEndpointStatusNum = "k8gb_endpoint_status_num";
-inline constexpr const char* kK8gbErrorsTotal = "k8gb_gslb_errors_total";
-inline constexpr const char* kK8gbReconciliationLoopsTotal = "k8gb_gslb_reconciliation_loops_total";
+struct GslbHealth {
+    std::string ns, name;
+    std::map<std::string, std::string> service_health;  // host -> Healthy | Unhealthy | NotFound
+    size_t healthy_records = 0;                         // addresses in status.healthyRecords
+    uint64_t reconciliation_loops = 0;
+};
 
-void define_k8gb_metrics(MetricsRegistry& registry);
+void collect_k8gb_metrics(MetricsSnapshot& snapshot, const std::vector<GslbHealth>& gslbs);
 
 }  // namespace xgslb

@@ -186,6 +186,20 @@ uint32_t xdp_mode_flag(AttachMode mode) {
     return mode == AttachMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 }
 
+// libxdp wraps a loaded program only with its BTF, which the kernel hands out by id to
+// CAP_SYS_ADMIN alone; after the capability drop (capabilities.h) libxdp 1.3 would go on
+// without it and crash in xdp_program__attach (NULL bpf_program). Its dispatcher needs that BTF
+// anyway, so then the program is attached through netlink directly (CAP_NET_ADMIN).
+bool libxdp_can_wrap(int prog_fd) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0 || info.btf_id == 0) return true;
+    const int btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
+    if (btf_fd < 0) return false;
+    close(btf_fd);
+    return true;
+}
+
 AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
     const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
     if (ifindex == 0) throw Error("interface '" + ifname + "' not found");
@@ -205,6 +219,7 @@ AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
     if (mode == AttachMode::automatic) tries = {AttachMode::native, AttachMode::generic};
     else tries = {mode};
     int last_error = 0;
+    if (!libxdp_can_wrap(prog_fd())) return attach_directly(ifindex, ifname, tries);
     for (AttachMode attempt : tries) {
         xdp_program* prog = xdp_program__from_fd(prog_fd());
         if (long err = libxdp_get_error(prog)) throw_errno("libxdp: wrapping the program", static_cast<int>(err));
@@ -227,13 +242,18 @@ AttachMode XdpProgram::attach_direct(const std::string& ifname, AttachMode mode)
     std::vector<AttachMode> tries;
     if (mode == AttachMode::automatic) tries = {AttachMode::native, AttachMode::generic};
     else tries = {mode};
+    return attach_directly(ifindex, ifname, tries);
+}
+
+AttachMode XdpProgram::attach_directly(int ifindex, const std::string& ifname, const std::vector<AttachMode>& tries) {
     int last_error = 0;
     for (AttachMode attempt : tries) {
         // UPDATE_IF_NOEXIST: never replaces a program someone else attached meanwhile.
         last_error = bpf_xdp_attach(ifindex, prog_fd(), xdp_mode_flag(attempt) | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
         if (last_error == 0) {
-            attachments_.push_back({ifindex, ifname, attempt, nullptr});
-            spdlog::info("attached XDP program to {} (ifindex {}) in {} mode", ifname, ifindex, to_string(attempt));
+            attachments_.push_back({ifindex, ifname, attempt, nullptr});  // detached through netlink too
+            spdlog::info("attached XDP program to {} (ifindex {}) in {} mode, through netlink", ifname, ifindex,
+                         to_string(attempt));
             return attempt;
         }
         spdlog::warn("attaching to {} in {} mode failed: {}", ifname, to_string(attempt), std::strerror(-last_error));

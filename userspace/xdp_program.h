@@ -74,6 +74,8 @@ public:
 private:
     std::vector<::bpf_map*> all_maps() const;
 
+    // Netlink attach without libxdp, for when libxdp cannot wrap the program (xdp_program.cpp).
+    AttachMode attach_directly(int ifindex, const std::string& ifname, const std::vector<AttachMode>& tries);
     Options options_;
     std::string pin_dir_;
     ::xgslb_bpf* skel_ = nullptr;

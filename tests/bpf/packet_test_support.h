@@ -98,7 +98,8 @@ std::vector<std::string> run_case(const PacketCase& c);
 std::vector<std::string> check_run(const FrameBuilder& query, const Bytes& input, const XdpRunResult& got,
                                    const Expect& expect);
 
-// Counter changes between two reads: "name +N" for every counter that moved.
+// Counter changes between two reads: "name +N" for every verdict counter that moved (not the
+// strategy_* breakdown of answered_a/aaaa).
 std::vector<std::pair<std::string, uint64_t>> counter_delta(const xgslb_stats& before, const xgslb_stats& after);
 std::vector<std::string> check_counters(const xgslb_stats& before, const xgslb_stats& after,
                                         const std::vector<std::string>& any_of);

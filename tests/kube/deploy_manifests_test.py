@@ -97,7 +97,7 @@ kube = config.get("source", {}).get("kubernetes")
 check(isinstance(kube, dict) and "kubeconfig" not in kube, "config: source.kubernetes, in-cluster")
 defaults = (root / "userspace/cluster/kubernetes_source_config.h").read_text()
 default_ns = re.search(r'std::string lease_namespace = "([^"]*)";', defaults).group(1)
-check(kube.get("leaseNamespace", default_ns) == ns, "config: the Lease lives in the manifests' namespace")
+check(kube.get("leaderElection", {}).get("namespace", default_ns) == ns, "config: the Lease lives in the manifests' namespace")
 
 if failures:
     sys.exit("deploy manifests:\n  " + "\n  ".join(failures))

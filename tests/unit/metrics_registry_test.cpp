@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "userspace/error.h"
+#include "userspace/k8gb_metrics.h"
 
 namespace xgslb {
 namespace {
@@ -84,6 +85,31 @@ TEST(MetricsRegistry, ConcurrentUpdatesAreNotLost) {
     for (auto& t : threads) t.join();
     scraper.join();
     EXPECT_NE(r.render().find("n_total{t=\"x\"} 40000\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xgslb
+
+namespace xgslb {
+namespace {
+
+// k8gb's names, types and labels, each status present even when no host has it.
+TEST(K8gbMetrics, PerGslbGaugesWithK8gbNamesAndLabels) {
+    MetricsSnapshot s;
+    collect_k8gb_metrics(s, {{"test-gslb", "test-gslb",
+                              {{"a.example", "Healthy"}, {"b.example", "Unhealthy"}, {"c.example", "Healthy"}},
+                              3, 7}});
+    const std::string text = s.text();
+    for (const char* line : {
+             "# TYPE k8gb_gslb_healthy_records gauge\n",
+             "k8gb_gslb_healthy_records{name=\"test-gslb\",namespace=\"test-gslb\"} 3\n",
+             "# TYPE k8gb_gslb_service_status_num gauge\n",
+             "k8gb_gslb_service_status_num{name=\"test-gslb\",namespace=\"test-gslb\",status=\"Healthy\"} 2\n",
+             "k8gb_gslb_service_status_num{name=\"test-gslb\",namespace=\"test-gslb\",status=\"NotFound\"} 0\n",
+             "k8gb_gslb_service_status_num{name=\"test-gslb\",namespace=\"test-gslb\",status=\"Unhealthy\"} 1\n",
+             "# TYPE k8gb_gslb_reconciliation_loops_total counter\n",
+             "k8gb_gslb_reconciliation_loops_total{name=\"test-gslb\",namespace=\"test-gslb\"} 7\n"})
+        EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "in:\n" << text;
 }
 
 }  // namespace

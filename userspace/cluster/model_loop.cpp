@@ -137,6 +137,19 @@ ModelLoop::Counters ModelLoop::counters() const {
     return counters_;
 }
 
+std::vector<GslbStatusUpdate> ModelLoop::gslb_statuses() const {
+    std::lock_guard work(work_mutex_);
+    std::vector<GslbStatusUpdate> out = result_.statuses;
+    if (view_)
+        for (auto& update : out) fill_healthy_records(update, *view_);
+    return out;
+}
+
+std::optional<SourceHealth> ModelLoop::source_health() const {
+    if (!source_) return std::nullopt;
+    return source_->health();
+}
+
 void ModelLoop::run() {
     using Clock = std::chrono::steady_clock;
     auto next_resync = Clock::now();

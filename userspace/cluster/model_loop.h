@@ -16,6 +16,7 @@
 #include <memory>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -72,6 +73,11 @@ public:
     // The cluster source's health (metrics); a config without a source is always current.
     SourceHealth source_health() const { return source_ ? source_->health() : SourceHealth{true, {}, 0}; }
     Counters counters() const;
+    // For the metrics scrape (userspace/daemon_metrics.h): the Gslb statuses of the last
+    // reconcile, healthyRecords filled from the view served now, and the source's health
+    // (nullopt without a source).
+    std::vector<GslbStatusUpdate> gslb_statuses() const;
+    std::optional<SourceHealth> source_health() const;
 
 private:
     void run();
