@@ -109,13 +109,10 @@ void Daemon::start() {
     options.udp_payload_size = config_.dns.udp_payload_size;
     options.max_names = config_.xdp.max_names;
     options.max_rrsets = config_.xdp.max_rrsets;
+    // Locked before the program is loaded: loading may replace incompatible pins, which are the
+    // running daemon's if there is one.
+    lock_instance(XdpProgram::prepare_pin_dir(options), config_.instance);
     program_ = std::make_unique<XdpProgram>(options);
-    try {
-        lock_instance(program_->pin_dir(), config_.instance);
-    } catch (...) {
-        program_.reset();  // the pins are the running daemon's: shut_down() must not remove them
-        throw;
-    }
     writer_ = std::make_unique<BpfMapWriter>(program_->maps());
     publisher_ = std::make_unique<Publisher>(*writer_);
     // Maps kept by an earlier daemon (keepAttached, or a crash) are what the XDP program is
@@ -146,13 +143,8 @@ void Daemon::start() {
         control_ = std::make_unique<ControlSocket>(control_socket_path(config_.instance), view_);
     }
     metrics_->serve(*program_, *server_, config_.metrics);
-    // Fail-static shows here: /readyz stays 200 while the last view is served, and this gauge
-    // says whether that view still follows the cluster.
-    // (Read from the scrape thread: an atomic the signal loop refreshes every second.)
-    metrics_->registry().add_collector([this](MetricsSnapshot& s) {
-        s.gauge("xgslb_source_synced", "1 while the cluster source is current, 0 while it is not (API server "
-                "unreachable or failing: the last published view is served)", {}, source_synced_.load());
-    });
+    // Fail-static shows in the metrics: /readyz stays 200 while the last view is served, and
+    // xgslb_source_healthy (daemon_metrics.cpp) says whether that view still follows the cluster.
     control_->set_status_source([this, instance = config_.instance] { return metrics_->status_json(instance, *program_); });
     attach_interfaces(config_);
     watch_ = std::make_unique<DataPlaneWatch>(
@@ -306,8 +298,6 @@ int Daemon::run() {
             if (std::chrono::steady_clock::now() >= next_check) {
                 next_check = std::chrono::steady_clock::now() + kWatchPeriod;
                 watch_->check();
-                const SourceHealth health = model_->source_health();
-                source_synced_ = health.synced && health.last_error.empty() ? 1 : 0;
             }
         } catch (const std::exception& e) {
             spdlog::error("data-plane watch: {}", e.what());  // serving goes on; the next check retries

@@ -60,7 +60,6 @@ private:
     std::unique_ptr<ModelLoop> model_;        // source -> controller -> view -> publish()
     std::unique_ptr<ClusterPeering> peering_;  // gslb: peers and the edge delegation (issue 6)
     std::unique_ptr<DataPlaneWatch> watch_;    // pins and attachments repaired after outside changes
-    std::atomic<int> source_synced_{1};        // xgslb_source_synced, refreshed by the signal loop
 };
 
 }  // namespace xgslb

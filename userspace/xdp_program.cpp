@@ -69,6 +69,30 @@ void ensure_bpffs(const std::string& root) {
     spdlog::info("mounted bpffs at {}", mount_point);
 }
 
+// Whether the map pinned at `path` can be adopted as `map`; libbpf refuses a pinned map whose
+// definition differs, and the load then fails, so such a pin is unlinked first (the program an
+// earlier daemon left attached keeps its own maps until ours replaces it).
+void unpin_if_incompatible(const std::string& path, bpf_map* map) {
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return;  // nothing pinned there (or not a map: libbpf will say)
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    const int err = bpf_obj_get_info_by_fd(fd, &info, &len);
+    close(fd);
+    if (err) return;
+    if (info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+        info.value_size == bpf_map__value_size(map) && info.max_entries == bpf_map__max_entries(map) &&
+        info.map_flags == bpf_map__map_flags(map))
+        return;
+    spdlog::warn("pinned map {} was made by another build or config (type {} key {} value {} entries {} flags {:#x}; "
+                 "now type {} key {} value {} entries {} flags {:#x}): unpinned, a new one is filled before the "
+                 "program is swapped in",
+                 path, info.type, info.key_size, info.value_size, info.max_entries, info.map_flags,
+                 static_cast<unsigned>(bpf_map__type(map)), bpf_map__key_size(map), bpf_map__value_size(map),
+                 bpf_map__max_entries(map), bpf_map__map_flags(map));
+    if (unlink(path.c_str()) != 0) throw_errno("unpinning " + path, errno);
+}
+
 struct MapSlot {
     bpf_map* map;
     int* fd;
@@ -90,6 +114,13 @@ const char* to_string(AttachMode mode) {
         case AttachMode::generic: return "generic";
     }
     return "?";
+}
+
+std::string XdpProgram::prepare_pin_dir(const Options& options) {
+    ensure_bpffs(options.pin_root);
+    const std::string dir = options.pin_root + "/" + options.instance;
+    std::filesystem::create_directories(dir);
+    return dir;
 }
 
 XdpProgram::XdpProgram(const Options& options) : options_(options) {
@@ -116,13 +147,12 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
         bpf_map__set_max_entries(m.xgslb_names, options.max_names);
         bpf_map__set_max_entries(m.xgslb_rrsets, options.max_rrsets);
         if (options.pin) {
-            ensure_bpffs(options.pin_root);
-            pin_dir_ = options.pin_root + "/" + options.instance;
-            std::filesystem::create_directories(pin_dir_);
+            pin_dir_ = prepare_pin_dir(options);
             // With a pin path set, libbpf reuses a compatible map already pinned there, which is
             // how a restarted daemon keeps the data the XDP program is answering from.
             for (const auto& slot : slots) {
                 const std::string path = pin_dir_ + "/" + bpf_map__name(slot.map);
+                unpin_if_incompatible(path, slot.map);
                 if (int err = bpf_map__set_pin_path(slot.map, path.c_str())) throw_errno("pin path " + path, err);
             }
         }

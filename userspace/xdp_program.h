@@ -33,6 +33,13 @@ public:
         uint32_t max_rrsets = XGSLB_DEFAULT_MAX_RRSETS;
     };
 
+    // The instance's pin directory, made (and bpffs mounted) if needed: the daemon locks it
+    // before constructing the program, which may replace pins (below).
+    static std::string prepare_pin_dir(const Options& options);
+
+    // Pinned maps an earlier daemon left are adopted; one whose definition differs from this
+    // build's (an upgrade changed its layout, or the config its size) is unpinned and made anew,
+    // to be filled by the first publish before the program is swapped in.
     explicit XdpProgram(const Options& options);
     ~XdpProgram();
     XdpProgram(const XdpProgram&) = delete;

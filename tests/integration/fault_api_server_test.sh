@@ -8,7 +8,7 @@
 #           ("source not current"), one recovery line, and a change made then is served;
 #   down:   the API server process stopped for 4 s, then started again (etcd kept: versions go
 #           on, old watches get 410): answers unchanged, /readyz stays 200 (fail-static) while
-#           xgslb_source_synced is 0, one error, one recovery line (and the gauge 1 again), and
+#           xgslb_source_healthy is 0, one error, one recovery line (and the gauge 1 again), and
 #           the change made while it was down is served.
 #   bash tests/integration/fault_api_server_test.sh BUILD_DIR
 source "$(dirname "$0")/lib.sh"
@@ -79,7 +79,7 @@ wait_ready main 30
 xdp_a() { xdp_answer_a "@$SERVER_V4" app.cloud.example.com; }
 slow_a() { answer_a "@$SERVER_V4" app.cloud.example.com +tcp; }
 xdp_is() { [[ $(xdp_a) == "$1" ]]; }
-synced() { in_server curl -s --max-time 2 http://127.0.0.1:9153/metrics | awk '$1 == "xgslb_source_synced" { print $2 }'; }
+synced() { in_server curl -s --max-time 2 http://127.0.0.1:9153/metrics | awk '$1 == "xgslb_source_healthy" { print $2 }'; }
 synced_is() { [[ $(synced) == "$1" ]]; }
 readyz() { in_server curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:9153/readyz; }
 log_mark=0
@@ -99,7 +99,7 @@ holds() {
 wait_for 15 xdp_is 172.18.0.5 || fail "XDP before the faults: $(xdp_a)"
 assert_eq "slow path before the faults" 172.18.0.5 "$(slow_a)"
 assert_eq "/readyz before" 200 "$(readyz)"
-wait_for 3 synced_is 1 || fail "xgslb_source_synced before the faults: '$(synced)'"
+wait_for 3 synced_is 1 || fail "xgslb_source_healthy before the faults: '$(synced)'"
 pass "serving the Ingress' 172.18.0.5 from the API server (XDP and slow path), /readyz 200"
 
 # ---- slow -------------------------------------------------------------------------------------
@@ -117,13 +117,13 @@ mark
 api /_control/fault '{"drop_watches": true, "fail_next": 12, "fail_code": 500}' >/dev/null
 wait_log main 'model: source not current' 1 10
 holds 2 172.18.0.6
-wait_for 3 synced_is 0 || fail "xgslb_source_synced while the API server fails: '$(synced)'"
+wait_for 3 synced_is 0 || fail "xgslb_source_healthy while the API server fails: '$(synced)'"
 wait_log main 'model: source current again' 1 40
 api /_control/apply "$(ingress_json 172.18.0.7)" >/dev/null
 wait_for 10 xdp_is 172.18.0.7 || fail "XDP after the errors: $(xdp_a)"
 assert_eq "slow path after the errors" 172.18.0.7 "$(slow_a)"
 assert_eq "one error line for 12 failed requests" 1 "$(errors_since)"
-wait_for 3 synced_is 1 || fail "xgslb_source_synced after the errors: '$(synced)'"
+wait_for 10 synced_is 1 || fail "xgslb_source_healthy after the errors: '$(synced)'"
 pass "12 x HTTP 500 with the watches cut: one error ($(since | grep -o 'source not current.*' | cut -c1-90)...), recovered, change served"
 
 # ---- down -------------------------------------------------------------------------------------
@@ -133,12 +133,12 @@ it_stop_pid "$API_PID"
 wait_log main 'model: source not current' 1 10
 holds 4 172.18.0.7
 assert_eq "/readyz with the API server down (serving the last good data)" 200 "$(readyz)"
-assert_eq "xgslb_source_synced with the API server down" 0 "$(synced)"
+assert_eq "xgslb_source_healthy with the API server down" 0 "$(synced)"
 ingress_json 172.18.0.8 | to_yaml >"$objects/ingress.yaml"
 api_start $((last_rv + 1000))
 wait_log main 'model: source current again' 1 40
 wait_for 10 xdp_is 172.18.0.8 || fail "XDP after the API server came back: $(xdp_a)"
 assert_eq "slow path after the API server came back" 172.18.0.8 "$(slow_a)"
 assert_eq "one error line for the outage" 1 "$(errors_since)"
-wait_for 3 synced_is 1 || fail "xgslb_source_synced after the outage: '$(synced)'"
+wait_for 10 synced_is 1 || fail "xgslb_source_healthy after the outage: '$(synced)'"
 pass "API server down 4 s: answers unchanged, /readyz 200, one error ($(since | grep -o 'source not current.*' | cut -c1-90)...), recovered by itself, change served"

@@ -70,8 +70,6 @@ public:
     // Whether this daemon is its cluster's one writer (status, edge updates): no source, or the
     // source says so (a Lease with the API source).
     bool is_leader() const { return !source_ || source_->is_leader(); }
-    // The cluster source's health (metrics); a config without a source is always current.
-    SourceHealth source_health() const { return source_ ? source_->health() : SourceHealth{true, {}, 0}; }
     Counters counters() const;
     // For the metrics scrape (userspace/daemon_metrics.h): the Gslb statuses of the last
     // reconcile, healthyRecords filled from the view served now, and the source's health
