@@ -191,10 +191,11 @@ void check_call(const BenchCase& c, const TimedRun& call, const Bytes& out, cons
 }
 
 // Every xgslb call of the run must have been counted as the answer of its kind, nothing else.
+// strategy_* break answered_a/aaaa down by selection: not verdicts of their own, not checked.
 void check_counters(const xgslb_stats& before, const xgslb_stats& after, const xgslb_stats& expected) {
     std::string diff;
 #define XGSLB_BENCH_CHECK(name)                                                                     \
-    if (after.name - before.name != expected.name)                                                  \
+    if (after.name - before.name != expected.name && std::string_view(#name).rfind("strategy_", 0) != 0) \
         diff += std::string("\n  " #name ": +") + std::to_string(after.name - before.name) + ", expected +" + \
                 std::to_string(expected.name);
     XGSLB_COUNTERS(XGSLB_BENCH_CHECK)
