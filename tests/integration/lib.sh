@@ -116,6 +116,29 @@ write_config() {
   mv "$out.tmp" "$out"  # a reload never reads a half-written file
 }
 
+# k8gb_manifests_config: k8gb's own sample Gslbs (tests/fixtures/k8gb/) and the cluster around
+# them (tests/fixtures/controller/cluster.yaml) in M=$WORK_DIR/manifests, and
+# $WORK_DIR/xgslbd.yaml serving them through the manifests source; YAML lines on stdin are
+# appended to that config.
+k8gb_manifests_config() {
+  M=$WORK_DIR/manifests
+  mkdir "$M"
+  cp "$IT_SOURCE_DIR"/tests/fixtures/k8gb/*.yaml "$IT_SOURCE_DIR/tests/fixtures/controller/cluster.yaml" "$M/"
+  {
+    cat <<CONF
+instance: $INSTANCE
+geoTag: eu
+zones:
+  - zone: cloud.example.com
+    negativeTtl: 45
+xdp: {interfaces: [$IF_SERVER], mode: native}
+dns: {listen: ["$SERVER_V4:53", "[$SERVER_V6]:53"]}
+source: {manifests: manifests, resyncSeconds: 600}
+CONF
+    cat
+  } >"$WORK_DIR/xgslbd.yaml"
+}
+
 # ---- the daemon -------------------------------------------------------------------------------
 
 # start_daemon NAME CONFIG [ARGS...]: xgslbd in the server namespace, output in $WORK_DIR/NAME.log.

@@ -12,19 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 it_init "${1:-}"
 
-M=$WORK_DIR/manifests
-mkdir "$M"
-cp "$IT_SOURCE_DIR"/tests/fixtures/k8gb/*.yaml "$IT_SOURCE_DIR/tests/fixtures/controller/cluster.yaml" "$M/"
-cat >"$WORK_DIR/xgslbd.yaml" <<CONF
-instance: $INSTANCE
-geoTag: eu
-zones:
-  - zone: cloud.example.com
-    negativeTtl: 45
-xdp: {interfaces: [$IF_SERVER], mode: native}
-dns: {listen: ["$SERVER_V4:53", "[$SERVER_V6]:53"]}
-source: {manifests: manifests, resyncSeconds: 600}
-CONF
+k8gb_manifests_config </dev/null
 
 start_daemon main "$WORK_DIR/xgslbd.yaml"
 wait_ready main

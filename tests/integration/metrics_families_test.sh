@@ -10,18 +10,7 @@ source "$(dirname "$0")/lib.sh"
 it_init "${1:-}"
 for tool in curl python3; do command -v $tool >/dev/null || fail "missing $tool"; done
 
-M=$WORK_DIR/manifests
-mkdir "$M"
-cp "$IT_SOURCE_DIR"/tests/fixtures/k8gb/*.yaml "$IT_SOURCE_DIR/tests/fixtures/controller/cluster.yaml" "$M/"
-cat >"$WORK_DIR/xgslbd.yaml" <<CONF
-instance: $INSTANCE
-geoTag: eu
-zones:
-  - zone: cloud.example.com
-    negativeTtl: 45
-xdp: {interfaces: [$IF_SERVER], mode: native}
-dns: {listen: ["$SERVER_V4:53", "[$SERVER_V6]:53"]}
-source: {manifests: manifests, resyncSeconds: 600}
+k8gb_manifests_config <<CONF
 metrics: {listen: "127.0.0.1:9153"}
 # A small limit for one /32 client prefix, so this test's own queries can go over it.
 rrl: {responsesPerSecond: 40, slip: 2, ipv4Prefix: 32}
