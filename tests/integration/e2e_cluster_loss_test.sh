@@ -6,10 +6,7 @@
 # shellcheck source=tests/integration/e2e_lib.sh
 source "$(dirname "$0")/e2e_lib.sh"
 e2e_init "$1"
-e2e_require_multicluster
-gslb_topology_up "$E2E_SRC" "$E2E_BUILD" "$E2E_WORK"
-eu=${CLUSTER_APP[eu]}
-us=${CLUSTER_APP[us]}
+e2e_clusters_up
 host=roundrobin.cloud.example.com
 expect_within 5 "$eu $us" "us answers both clusters" ask us "$host"
 

@@ -5,8 +5,7 @@
 # shellcheck source=tests/integration/e2e_lib.sh
 source "$(dirname "$0")/e2e_lib.sh"
 e2e_init "$1"
-e2e_require_multicluster
-gslb_topology_up "$E2E_SRC" "$E2E_BUILD" "$E2E_WORK"
+e2e_clusters_up
 glue() { in_ns client dig +short @"$EDGE_ADDR" "gslb-ns-$1-cloud.example.com" A | sort | xargs; }
 
 expect_within 10 "gslb-ns-eu-cloud.example.com. gslb-ns-us-cloud.example.com." "delegation after the start" edge_delegation

@@ -5,10 +5,7 @@
 # shellcheck source=tests/integration/e2e_lib.sh
 source "$(dirname "$0")/e2e_lib.sh"
 e2e_init "$1"
-e2e_require_multicluster
-gslb_topology_up "$E2E_SRC" "$E2E_BUILD" "$E2E_WORK"
-eu=${CLUSTER_APP[eu]}
-us=${CLUSTER_APP[us]}
+e2e_clusters_up
 host=failover.cloud.example.com
 # A change reaches the other cluster at its next poll; twice that, plus TTL-free direct asks.
 limit=$(( (CLUSTER_POLL_MS * 2) / 1000 + 3 ))

@@ -6,10 +6,7 @@
 # shellcheck source=tests/integration/e2e_lib.sh
 source "$(dirname "$0")/e2e_lib.sh"
 e2e_init "$1"
-e2e_require_multicluster
-gslb_topology_up "$E2E_SRC" "$E2E_BUILD" "$E2E_WORK"
-eu=${CLUSTER_APP[eu]}
-us=${CLUSTER_APP[us]}
+e2e_clusters_up
 
 expect_within 10 "gslb-ns-eu-cloud.example.com. gslb-ns-us-cloud.example.com." "delegation written into BIND by the clusters" edge_delegation
 glue() { in_ns client dig +short @"$EDGE_ADDR" "gslb-ns-$1-cloud.example.com" A | xargs; }
