@@ -220,10 +220,8 @@ void Daemon::attach_interfaces(const Config& next) {
     if (shrank) program_->detach_all();
     for (const auto& ifname : next.xdp.interfaces) {
         if (!shrank && program_->is_attached(ifname)) continue;
-        // Once running (a reload) the capabilities are dropped, and libxdp then crashes reading
-        // the program's BTF: attach by netlink. At start libxdp may adopt a program left attached.
-        if (watch_) program_->attach_direct(ifname, mode);
-        else program_->attach(ifname, mode);
+        // After the capability drop (a reload) attach() goes through netlink by itself.
+        program_->attach(ifname, mode);
     }
     metrics_->record_attachments(program_->attachments());
 }

@@ -141,7 +141,7 @@ void DataPlaneWatch::check_interface(const std::string& ifname, Interface& state
     }
     if (attach_now) {
         try {
-            program_.attach_direct(ifname, mode_);
+            program_.attach(ifname, mode_);  // netlink after the capability drop
             changed_();
         } catch (const std::exception& e) {
             report(ifname, state, std::string("cannot attach the XDP program: ") + e.what() + "; retrying");

@@ -266,15 +266,6 @@ AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
     throw_errno("attaching the XDP program to " + ifname, last_error);
 }
 
-AttachMode XdpProgram::attach_direct(const std::string& ifname, AttachMode mode) {
-    const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
-    if (ifindex == 0) throw Error("interface '" + ifname + "' not found");
-    std::vector<AttachMode> tries;
-    if (mode == AttachMode::automatic) tries = {AttachMode::native, AttachMode::generic};
-    else tries = {mode};
-    return attach_directly(ifindex, ifname, tries);
-}
-
 AttachMode XdpProgram::attach_directly(int ifindex, const std::string& ifname, const std::vector<AttachMode>& tries) {
     int last_error = 0;
     for (AttachMode attempt : tries) {

@@ -49,12 +49,11 @@ public:
     const MapFds& maps() const { return maps_; }
     xgslb_settings settings() const;  // hash seeds and payload size, as the program uses them
 
-    // Attach to an interface through libxdp's dispatcher; returns the mode actually used.
+    // Attach to an interface; returns the mode actually used. Through libxdp's dispatcher where
+    // libxdp can wrap the program; after the capability drop it cannot read the program's BTF
+    // by id (CAP_SYS_ADMIN) and would crash, so then by netlink (the data-plane watch's
+    // re-attach and reloads take that way).
     AttachMode attach(const std::string& ifname, AttachMode mode);
-    // Attach by netlink alone, not through libxdp: after the capability drop libxdp cannot read
-    // the program's BTF by id (CAP_SYS_ADMIN) and crashes on the way; the data-plane watch's
-    // re-attach uses this. Same result where the dispatcher is unavailable (this kernel).
-    AttachMode attach_direct(const std::string& ifname, AttachMode mode);
     void detach_all();
     bool is_attached(const std::string& ifname) const;
     // Interface name and mode of every attachment this program holds now.
