@@ -6,9 +6,11 @@
 
 #include <linux/types.h>
 
+/* Any 64-bit sum: 2^32 and 2^16 are both 1 modulo 0xffff, so folding the halves keeps the
+ * value; four steps bring every input down to 16 bits (< 2^33, < 0x2ffff, <= 0x10001). */
 static __always_inline __u16 csum_fold(__u64 sum)
 {
-	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -22,24 +24,37 @@ static __always_inline __u64 csum_sub(__u64 sum, __u16 word)
 }
 
 /* A sum of octets that starts at an odd offset is the byte-swapped sum of the same octets
- * taken from an even one (RFC 1071 2(B)), which lets precomputed sums be placed anywhere. */
-static __always_inline __u16 csum_at_offset(__u16 even_sum, __u32 offset)
+ * taken from an even one (RFC 1071 2(B)), which lets precomputed sums be placed anywhere.
+ * Swapping the octets of a 16-bit x is multiplying it by 256 modulo 0xffff (x = 256h + l:
+ * 256x = 65536h + 256l = h + 256l), so an unfolded partial sum (< 2^56) can be shifted
+ * instead of folded and swapped: the final csum_fold reduces everything modulo 0xffff. */
+static __always_inline __u64 csum_at_offset(__u64 even_sum, __u32 offset)
 {
-	return (offset & 1) ? (__u16)((even_sum << 8) | (even_sum >> 8)) : even_sum;
+	return even_sum << ((offset & 1) * 8);
 }
 
-/* Sum of `words` 32-bit words of a 4-octet-aligned buffer, as if taken in 16-bit words in
- * network order: summed in the CPU's little-endian order, which is the byte-swapped sum (RFC
- * 1071 2(B)), and swapped once: a third of the instructions of summing octet pairs. */
+/* Removing an unfolded partial sum: one fold step brings it below 2^33 (2^32 is 1 modulo
+ * 0xffff), and 2^48 - 1 is a multiple of 0xffff, so adding (2^48 - 1) - part subtracts it
+ * modulo 0xffff without going negative: three instructions instead of a full fold. */
+static __always_inline __u64 csum_sub_wide(__u64 sum, __u64 part)
+{
+	part = (part & 0xffffffff) + (part >> 32);
+	return sum + (0xffffffffffffULL - part);
+}
+
+/* Sum of `words` 32-bit words of a 4-octet-aligned buffer, congruent modulo 0xffff to the sum
+ * of its 16-bit words in network order, unfolded. Summed in the CPU's little-endian order, a
+ * word's two halves add up to the byte-swapped sum (RFC 1071 2(B)), and the swap back is a
+ * multiplication by 256 (see csum_at_offset): a third of the instructions of summing octet
+ * pairs, and no fold until the caller's last one. */
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "csum_words assumes a little-endian target (bpfel)"
 #endif
-static __always_inline __u16 csum_words(const __u32 *w, int words)
+static __always_inline __u64 csum_words(const __u32 *w, int words)
 {
 	__u64 sum = 0;
 #pragma unroll
 	for (int i = 0; i < words; i++)
 		sum += w[i];
-	__u16 le = csum_fold(sum);
-	return (__u16)((le << 8) | (le >> 8));
+	return sum << 8;
 }

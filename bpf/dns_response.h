@@ -39,11 +39,10 @@ struct dns_answer {
 /* Sum of our OPT record (owner root, TYPE 41, CLASS = payload size, TTL = 0 | 0 | DO flag,
  * RDLENGTH) as its 11 octets and a zero pad octet would sum at an even offset: the 16-bit words
  * are 0x0000, 0x29 | size high, size low | 0, 0x00 | DO, 0x0000, RDLENGTH low | 0. */
-static __always_inline __u16 csum_our_opt(__u16 payload_size, __u8 dnssec_ok, __u8 rdlen)
+static __always_inline __u32 csum_our_opt(__u16 payload_size, __u8 dnssec_ok, __u8 rdlen)
 {
-	__u32 sum = (XGSLB_DNS_TYPE_OPT << 8) + (payload_size >> 8) + ((payload_size & 0xff) << 8) +
+	return (XGSLB_DNS_TYPE_OPT << 8) + (payload_size >> 8) + ((payload_size & 0xff) << 8) +
 		    (dnssec_ok ? (EDNS_FLAG_DO >> 8) : 0) + ((__u32)rdlen << 8);
-	return csum_fold(sum);
 }
 
 /* Our OPT record, written into the packet at `dst` (11 octets, checked by the caller) with
@@ -108,7 +107,7 @@ static __always_inline int move_prefix_to_front(struct xdp_md *ctx, __u32 grow, 
 static __always_inline __u16 ipv4_header_checksum(struct iphdr *ip)
 {
 	ip->check = 0;
-	return bpf_htons((__u16)~csum_words((const __u32 *)ip, sizeof(*ip) / 4));
+	return bpf_htons((__u16)~csum_fold(csum_words((const __u32 *)ip, sizeof(*ip) / 4)));
 }
 
 /* Frame offset where the section goes. */
@@ -226,9 +225,9 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		sum = csum_sub(sum, q->flags);
 		sum = csum_sub(sum, q->arcount);
 		if (q->has_opt)
-			sum = csum_sub(sum, csum_at_offset(csum_words((const __u32 *)q->old_opt, 3), section_at));
+			sum = csum_sub_wide(sum, csum_at_offset(csum_words((const __u32 *)q->old_opt, 3), section_at));
 		if (ecs_len)
-			sum = csum_sub(sum, csum_at_offset(csum_words((const __u32 *)q->ecs, XGSLB_ECS_MAX_LEN / 4),
+			sum = csum_sub_wide(sum, csum_at_offset(csum_words((const __u32 *)q->ecs, XGSLB_ECS_MAX_LEN / 4),
 							   section_at + XGSLB_OPT_RR_LEN));
 		sum += udp_len;
 		sum += udp_len;

@@ -14,6 +14,8 @@
 
 static __always_inline int reflection_port(__u16 port_host_order)
 {
+	if (port_host_order > XGSLB_REFLECTION_PORT_MAX)
+		return 0;
 	switch (port_host_order) {
 #define XGSLB_REFLECTION_CASE(port, service) case port:
 	XGSLB_REFLECTION_PORTS(XGSLB_REFLECTION_CASE)

@@ -33,3 +33,8 @@ static_assert(sizeof(xgslb_rrl_key) == 20 && offsetof(xgslb_rrl_key, addr) == 4)
 static_assert(sizeof(xgslb_rrl_bucket) == 16);
 static_assert((XGSLB_RRL_BUCKETS & (XGSLB_RRL_BUCKETS - 1)) == 0, "the bucket index is a hash masked to the size");
 static_assert(sizeof(xgslb_rrl_allow_key) == 24 && offsetof(xgslb_rrl_allow_key, addr) == 5);
+
+// bpf/reflection.h clears every port above XGSLB_REFLECTION_PORT_MAX with one compare.
+#define XGSLB_REFLECTION_PORT_AT_MOST_MAX(port, service) static_assert((port) <= XGSLB_REFLECTION_PORT_MAX, service);
+XGSLB_REFLECTION_PORTS(XGSLB_REFLECTION_PORT_AT_MOST_MAX)
+#undef XGSLB_REFLECTION_PORT_AT_MOST_MAX

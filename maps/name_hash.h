@@ -14,6 +14,14 @@
 
 #include <linux/types.h>
 
+/* The BPF build must inline these: a call the compiler leaves out of line becomes a BPF-to-BPF
+ * call per query (one showed up for the RRL bucket index). */
+#ifdef __bpf__
+#define XGSLB_HASH_FN static inline __attribute__((always_inline))
+#else
+#define XGSLB_HASH_FN static inline
+#endif
+
 #define XGSLB_HASH_K1 0x9e3779b97f4a7c15ULL
 #define XGSLB_HASH_K2 0xc2b2ae3d27d4eb4fULL
 
@@ -22,13 +30,13 @@ struct xgslb_name_hash {
 	__u64 check;  /* stored in the value, compared after lookup */
 };
 
-static inline __u64 xgslb_rotl64(__u64 x, unsigned r)
+XGSLB_HASH_FN __u64 xgslb_rotl64(__u64 x, unsigned r)
 {
 	return (x << r) | (x >> (64 - r));
 }
 
 /* ASCII 'A'..'Z' to lowercase in all eight octets; other octets unchanged. */
-static inline __u64 xgslb_lower8(__u64 w)
+XGSLB_HASH_FN __u64 xgslb_lower8(__u64 w)
 {
 	__u64 heptets = w & 0x7f7f7f7f7f7f7f7fULL;
 	__u64 above_z = heptets + 0x2525252525252525ULL; /* bit 7 set where octet > 'Z' */
@@ -38,25 +46,25 @@ static inline __u64 xgslb_lower8(__u64 w)
 }
 
 /* Keep the first `octets` (1..8) octets of a little-endian word. */
-static inline __u64 xgslb_keep_octets(__u64 w, __u32 octets)
+XGSLB_HASH_FN __u64 xgslb_keep_octets(__u64 w, __u32 octets)
 {
 	return octets >= 8 ? w : w & ((1ULL << (octets * 8)) - 1);
 }
 
-static inline void xgslb_hash_init(struct xgslb_name_hash *h, const __u64 seed[2])
+XGSLB_HASH_FN void xgslb_hash_init(struct xgslb_name_hash *h, const __u64 seed[2])
 {
 	h->hash = seed[0];
 	h->check = seed[1];
 }
 
 /* Mix one lowercased, zero-padded word. */
-static inline void xgslb_hash_word(struct xgslb_name_hash *h, __u64 w)
+XGSLB_HASH_FN void xgslb_hash_word(struct xgslb_name_hash *h, __u64 w)
 {
 	h->hash = xgslb_rotl64(h->hash ^ w, 29) * XGSLB_HASH_K1;
 	h->check = xgslb_rotl64(h->check + w, 31) * XGSLB_HASH_K2;
 }
 
-static inline __u64 xgslb_fmix64(__u64 k)
+XGSLB_HASH_FN __u64 xgslb_fmix64(__u64 k)
 {
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdULL;
@@ -66,7 +74,7 @@ static inline __u64 xgslb_fmix64(__u64 k)
 	return k;
 }
 
-static inline void xgslb_hash_finish(struct xgslb_name_hash *h, __u32 name_len)
+XGSLB_HASH_FN void xgslb_hash_finish(struct xgslb_name_hash *h, __u32 name_len)
 {
 	h->hash = xgslb_fmix64(h->hash ^ name_len);
 	h->check = xgslb_fmix64(h->check ^ ((__u64)name_len << 32));

@@ -20,7 +20,7 @@
 #include "maps/xgslb_abi.h"
 
 /* `addr`: the masked address as four 32-bit words in memory order (IPv4 in the first). */
-static inline __u32 xgslb_rrl_bucket_index(__u8 family, const __u32 addr[4], const __u64 seed[2])
+XGSLB_HASH_FN __u32 xgslb_rrl_bucket_index(__u8 family, const __u32 addr[4], const __u64 seed[2])
 {
 	__u64 high = ((__u64)addr[0] << 32) | addr[1];
 	__u64 low = ((__u64)addr[2] << 32) | addr[3];

@@ -300,6 +300,9 @@ struct xgslb_scratch {
 	X(3702,  "WS-Discovery")                    \
 	X(5353,  "mDNS")                            \
 	X(11211, "memcached")
+/* The highest port in the list: most client ports are above it, and are cleared by one compare
+ * instead of a walk through the list (maps/abi_checks.cpp checks it is the highest). */
+#define XGSLB_REFLECTION_PORT_MAX 11211
 
 /* xgslb_rrl_conf[0], written by the daemon from the config's `rrl` section. Fields are read
  * one by one, so a packet racing a change may see some old and some new values: harmless. */
@@ -326,7 +329,7 @@ struct xgslb_rrl_key {
  * time): a response is allowed when tat_ns + interval_ns - now <= burst_ns, and then moves
  * tat_ns on by interval_ns. One 64-bit clock instead of a token count and a timestamp. */
 struct xgslb_rrl_bucket {
-	__u64 tat_ns;             /* bpf_ktime_get_ns() clock; 0 (never used): full */
+	__u64 tat_ns;             /* bpf_ktime_get_coarse_ns() clock; 0 (never used): full */
 	__u32 over_limit;         /* over-limit queries since the last slip */
 	__u32 pad;
 };
