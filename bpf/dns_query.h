@@ -133,10 +133,12 @@ static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx,
 }
 
 /* Hash of the wire name at frame offset `off`, `len` octets, as maps/name_hash.h defines it;
- * `h` comes in holding the seeds (xgslb_hash_init). The caller has checked that the 4 octets
- * after the name are in the packet (QTYPE/QCLASS follow every name we hash), so a word that
- * would run past the packet can be read as 4 octets instead. A global function: the verifier
- * checks it once, not once per caller and loop iteration. */
+ * `h` comes in holding the seeds (xgslb_hash_init). Whole words in the loop, the partial last
+ * word once after it: masking and the short-read fallback in every iteration cost about a
+ * third of the loop (measured). The caller has checked that the 4 octets after the name are in
+ * the packet (QTYPE/QCLASS follow every name we hash), so when 8 octets from the last word's
+ * start run past the packet, fewer than 4 of them are the name's and 4 can be read instead.
+ * A global function: the verifier checks it once, not once per caller and loop iteration. */
 __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgslb_name_hash *h)
 {
 	void *data = (void *)(long)ctx->data;
@@ -148,20 +150,26 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 	/* A local copy stays in registers through the loop; through `h` every word would be a
 	 * load and a store of both states. */
 	struct xgslb_name_hash state = *h;
+	__u32 whole = len / 8;
 	for (__u32 i = 0; i < WORDS_PER_NAME; i++) {
-		__u32 word_off = i * 8;
-		if (word_off >= len)
+		if (i >= whole)
 			break;
-		const __u8 *p = name + word_off;
-		__u64 word;
-		if ((void *)(p + 8) <= data_end) {
-			word = *(const __u64 *)p;
-		} else if ((void *)(p + 4) <= data_end) {
-			word = *(const __u32 *)p;
-		} else {
+		const __u8 *p = name + i * 8;
+		if ((void *)(p + 8) > data_end)
 			return -1;
-		}
-		xgslb_hash_word(&state, xgslb_keep_octets(xgslb_lower8(word), len - word_off));
+		xgslb_hash_word(&state, xgslb_lower8(*(const __u64 *)p));
+	}
+	__u32 rest = len % 8;
+	if (rest) {
+		const __u8 *p = name + bounded(whole * 8, 0xf8);
+		__u64 word;
+		if ((void *)(p + 8) <= data_end)
+			word = *(const __u64 *)p;
+		else if ((void *)(p + 4) <= data_end)
+			word = *(const __u32 *)p;
+		else
+			return -1;
+		xgslb_hash_word(&state, xgslb_keep_octets(xgslb_lower8(word), rest));
 	}
 	xgslb_hash_finish(&state, len);
 	*h = state;
