@@ -5,7 +5,8 @@
 # p99 against offered load). Medians and min–max over the repetitions; ratios only between
 # servers measured in the same run.
 #
-#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR)
+#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR MODES)
+# Rows named SERVER@MODE are SERVER measured in the run's second mode (bench/lib/cpu_split.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/throughput_servers.sh  # labels only
@@ -26,12 +27,37 @@ c_p50=$(col p50_us) c_p90=$(col p90_us) c_p99=$(col p99_us) c_p999=$(col p999_us
 has_latency=$(awk -F'\t' -v c="$c_p50" 'NR > 1 && $c != "-" {f=1} END {print f ? 1 : 0}' "$tsv")
 has_sweep=$(awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {print f ? 1 : 0}' "$tsv")
 mapfile -t servers < <(awk -F'\t' 'NR > 1 {print $2}' "$tsv" | awk '!seen[$0]++')
+mapfile -t sweep_servers < <(awk -F'\t' 'NR > 1 && $1 == "sweep" {print $2}' "$tsv" | awk '!seen[$0]++')
 median_rps() { stat "$1" "$c_rps" | cut -d' ' -f1; }
 ratio() {
   local a b
   a=$(median_rps "$1") b=$(median_rps "$2")
   [[ $a == nan || $b == nan || $b == 0 ]] && { echo "n/a"; return; }
   awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}'
+}
+# The label of a row: the server's, with the mode when it is not the run's first.
+label() {
+  local s=${1%@*} m=""
+  [[ $1 == *@* ]] && m=", ${1#*@} CPU"
+  echo "${SERVER_LABEL[$s]:-$s}$m"
+}
+# pmed SERVER ITEM: the median of a profile item over SERVER's max-rate runs ("nan" if none).
+pmed() {
+  [[ -s $prefix.profile.tsv ]] || { echo nan; return; }
+  awk -F'\t' -v s="$1" -v i="$2" 'NR > 1 && $1 == "max" && $2 == s && $5 == i && $6 != "-" {print $6}' "$prefix.profile.tsv" |
+    sort -g | awk '{v[NR]=$1} END {if (!NR) print "nan"; else print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
+}
+# Which side limited a max-rate row: in split mode the side whose CPU was (nearly) full; in
+# shared mode the one serial path.
+limit() {
+  [[ $1 == *@shared || ${MODES%% *} == shared ]] && { echo "one serial path"; return; }
+  local sc cc
+  sc=$(pmed "$1" server_cpu_pct) cc=$(pmed "$1" client_cpu_pct)
+  awk -v s="$sc" -v c="$cc" 'BEGIN {
+    if (s == "nan" || c == "nan") print "–"
+    else if (s >= 90) printf "responder (server CPU %d %%, client %d %%)\n", s, c
+    else if (c >= 90) printf "generator (client CPU %d %%, server %d %%)\n", c, s
+    else printf "neither CPU full (server %d %%, client %d %%)\n", s, c}'
 }
 k() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else if (v >= 1000) printf "%.0fk", v / 1000; else printf "%.0f", v}'; }
 
@@ -42,7 +68,7 @@ i=0
 for s in "${servers[@]}"; do
   read -r m lo hi < <(stat "$s" "$c_rps")
   [[ $m == nan ]] && continue
-  printf '%d\t"%s"\t%s\t%s\t%s\n' "$i" "${SERVER_LABEL[$s]:-$s}" "$m" "$lo" "$hi" >>"$dat"
+  printf '%d\t"%s"\t%s\t%s\t%s\n' "$i" "$(label "$s")" "$m" "$lo" "$hi" >>"$dat"
   i=$((i + 1))
 done
 if [[ -s $dat ]]; then
@@ -63,15 +89,15 @@ plot "$dat" using 1:3:xtic(2) with boxes, "" using 1:3:4:5 with yerrorbars lc bl
 PLOT
 fi
 plot_cmd=""
-for s in "${servers[@]}"; do
+for s in "${sweep_servers[@]}"; do
   awk -F'\t' -v s="$s" -v p="$c_pct" -v r="$c_rps" -v a="$c_p50" -v b="$c_p99" \
     'NR > 1 && $1 == "sweep" && $2 == s {print $4, $p, $r, $a, $b}' "$tsv" >>"$sweep_dat"
   printf '\n\n' >>"$sweep_dat"
 done
 if ((has_sweep)); then
   idx=0
-  for s in "${servers[@]}"; do
-    plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:2 with linespoints title \"${SERVER_LABEL[$s]:-$s}\""
+  for s in "${sweep_servers[@]}"; do
+    plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:2 with linespoints title \"$(label "$s")\""
     idx=$((idx + 1))
   done
   gnuplot <<PLOT
@@ -95,7 +121,7 @@ if ((has_latency)); then
     read -r a _ < <(stat "$s" "$c_p50"); read -r b _ < <(stat "$s" "$c_p90")
     read -r c _ < <(stat "$s" "$c_p99"); read -r d _ < <(stat "$s" "$c_p999")
     [[ $a == nan ]] && continue
-    printf '"%s"\t%s\t%s\t%s\t%s\n' "${SERVER_LABEL[$s]:-$s}" "$a" "$b" "$c" "$d" >>"$lat_dat"
+    printf '"%s"\t%s\t%s\t%s\t%s\n' "$(label "$s")" "$a" "$b" "$c" "$d" >>"$lat_dat"
   done
   gnuplot <<PLOT
 set terminal pngcairo size 900,500
@@ -114,8 +140,8 @@ plot "$lat_dat" using 2:xtic(1) title "p50", "" using 3 title "p90", "" using 4 
 PLOT
   if ((has_sweep)); then
     plot_cmd="" idx=0
-    for s in "${servers[@]}"; do
-      plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:4 with linespoints lc $((idx + 1)) pt 7 title \"${SERVER_LABEL[$s]:-$s} p50\""
+    for s in "${sweep_servers[@]}"; do
+      plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:4 with linespoints lc $((idx + 1)) pt 7 title \"$(label "$s") p50\""
       plot_cmd+=", \"$sweep_dat\" index $idx using 1:5 with linespoints lc $((idx + 1)) dt 2 pt 6 title \"p99\""
       idx=$((idx + 1))
     done
@@ -152,8 +178,15 @@ fi
   echo "  query mix \`bench/fixtures/throughput_queries.txt\` ($(wc -l <bench/fixtures/throughput_queries.txt) queries in a loop). Servers: Knot DNS $(knotd --version | awk '{print $NF}'), NSD $(nsd -v 2>&1 | awk 'NR==1 {print $3}');"
   echo "  every server with 2 UDP workers; all on 10.77.0.2:53 over one veth pair, one at a time."
   echo
-  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | NOERROR / NXDOMAIN (run 1) |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "- Modes (\`bench/lib/cpu_split.sh\`): ${MODES:-shared}. **split**: two machines modelled on one, each side one CPU of its own:"
+  echo "  the server end's NAPI as a kthread on CPU ${SPLIT_SERVER_CPU:-1} (the responder's XDP program and the kernel's receive"
+  echo "  path run there) with the server's processes, the generator and the client end's NAPI kthread (the reply counter)"
+  echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO, processes nice -20. **shared** (rows \"…, shared CPU\" when"
+  echo "  both ran): one serial path in the generator's thread, so a row's rate is 1 / (generator + veth + responder + counter"
+  echo "  cost per query) and \"÷ ceiling\" compares per-query costs, not whether a responder keeps up."
+  echo
+  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | the limit (CPU busy, median) | NOERROR / NXDOMAIN (run 1) |"
+  echo "|---|---:|---:|---:|---:|---|---:|"
   for s in "${servers[@]}"; do
     read -r m lo hi < <(stat "$s" "$c_rps")
     read -r pm plo phi < <(stat "$s" "$c_pct")
@@ -164,13 +197,17 @@ fi
       lat=$(for c in "$c_p50" "$c_p90" "$c_p99" "$c_p999"; do stat "$s" "$c" | cut -d' ' -f1; done |
             awk '{v[NR] = ($1 == "nan" ? "–" : $1)} END {print v[1] " / " v[2] " / " v[3] " / " v[4]}')
     fi
-    echo "| ${SERVER_LABEL[$s]:-$s} | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $lat | $codes |"
+    echo "| $(label "$s") | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $lat | $(limit "$s") | $codes |"
   done
   echo
-  echo "Ratios of median replies/s, same run: xgslb XDP ÷ ceiling **$(ratio xgslb-xdp echo)**;"
-  echo "xgslb XDP ÷ Knot DNS XDP **$(ratio xgslb-xdp knot-xdp)**; xgslb slow path ÷ Knot DNS UDP **$(ratio xgslb-slow knot-udp)**;"
-  echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp nsd)**."
-  echo
+  for m in ${MODES:-shared}; do
+    sfx=""
+    [[ $m == "${MODES%% *}" ]] || sfx="@$m"
+    echo "Ratios of median replies/s, $m mode, same run: xgslb XDP ÷ ceiling **$(ratio xgslb-xdp$sfx echo$sfx)**;"
+    echo "xgslb XDP ÷ Knot DNS XDP **$(ratio xgslb-xdp$sfx knot-xdp$sfx)**; xgslb slow path ÷ Knot DNS UDP **$(ratio xgslb-slow$sfx knot-udp$sfx)**;"
+    echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp$sfx nsd$sfx)**."
+    echo
+  done
   if ((has_latency)); then
     echo "Latency: from the moment the generator's XDP program writes a query frame to the moment the XDP"
     echo "program on the client end sees its reply (matched by a sequence number in the DNS ID and source"
@@ -181,23 +218,23 @@ fi
   else
     echo "kxdpgun 3.2 measures no latency: run with the default generator (GENERATOR=xdp) for percentiles."
   fi
-  echo "When a row answers ~100 % of what was sent, the generator, not the responder, is the limit of"
-  echo "that row; the generator and the responder share the machine's $(nproc) CPUs."
-  if [[ $GENERATOR == xdp ]]; then
-    echo "With this generator an XDP row is one serial path in one thread: each live-frames batch is sent"
-    echo "with bottom halves off, and when they come back on the responder's XDP program and the reply"
-    echo "counter run in that thread's softirq. Its rate is 1 / (generator + veth + responder + counter cost"
-    echo "per query), so \"XDP ÷ ceiling\" compares per-query costs (see \`generator_cpu_ns_per_query\` below),"
-    echo "not whether a responder keeps up with a line: on the same CPU time the echo's 60 ns program leaves"
-    echo "more for the rest than xgslb's."
-  fi
+  echo "The limit: in split mode, the side whose CPU was ≥ 90 % busy with this row's work (thread CPU"
+  echo "time of that side's NAPI kthread and processes, so other work on the machine is not counted);"
+  echo "\"neither\" means frames were lost though no CPU was full (a veth ring holds 256 frames: a side"
+  echo "that wakes late loses a burst; see the ring drops below). When a row answers ~100 % of what was"
+  echo "sent, it kept up with what the generator offered."
   if [[ -s $prefix.profile.tsv ]]; then
     echo
     echo "## Where the CPU time went (maximum-rate runs, median over runs)"
     echo
     echo "Per CPU: busy % and softirq % of the run (\`/proc/stat\`; other work on the machine included)."
-    echo "\`generator_cpu_ns_per_query\`: the generator process's CPU time per query sent (on veth the responder's"
-    echo "XDP program and the reply counter run in its softirq, so for XDP rows this is the whole path);"
+    echo "\`generator_cpu_ns_per_query\`: the generator process's CPU time per query sent (in shared mode the responder's"
+    echo "XDP program and the reply counter run in its softirq, so for XDP rows this is the whole path; in split mode it is"
+    echo "the sending alone); \`client_cpu_pct\` / \`server_cpu_pct\`: CPU time of each side's threads (generator and client NAPI"
+    echo "kthread / server NAPI kthread and server processes) per second of sending, \`server_cpu_ns_per_query\` the server's"
+    echo "per frame it took in (in split mode: what answering costs the responder's CPU, veth receive and transmit included);"
+    echo "\`server_ring_drops\` / \`client_ring_drops\`: frames lost at a full veth ring (256 frames) of that end;"
+    echo "\`server_napi_cpu\` / \`client_napi_cpu\`: the CPU each NAPI kthread last ran on (the split, checked; – in shared mode);"
     echo "\`udp_rcvbuf_drops\`: queries dropped because a kernel-stack server's socket buffer was full (an"
     echo "XDP-sent frame becomes an skb of a whole page, so a default 208 KiB buffer holds ~50);"
     echo "mean frame octets of queries and replies. With PROFILE=1 (kernel bpf_stats on, which adds its own"
@@ -222,7 +259,7 @@ fi
     echo "|---|---:|---:|---:|---:|---:|---:|"
     awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" -v a="$c_p50" -v b="$c_p99" \
       'NR > 1 && $1 == "sweep" {print $2 "\t" $4 "\t" $sp "\t" $r "\t" $p "\t" $a "\t" $b}' "$tsv" |
-      while IFS=$'\t' read -r s o sp r p a b; do echo "| ${SERVER_LABEL[$s]:-$s} | $o | $sp | $r | $p | $a | $b |"; done
+      while IFS=$'\t' read -r s o sp r p a b; do echo "| $(label "$s") | $o | $sp | $r | $p | $a | $b |"; done
   fi
   echo
   echo "## Every run"

@@ -387,11 +387,17 @@ int main(int argc, char** argv) {
     app.add_flag("!--no-latency", o.time_replies, "do not time replies (what timing costs: compare)");
     CLI11_PARSE(app, argc, argv);
     // The sequence number tells at most LOADGEN_SEQ_CPUS sending CPUs apart (more would shorten
-    // the wrap, and with it the longest latency that can be timed): send from those.
+    // the wrap, and with it the longest latency that can be timed): send from those, within the
+    // CPUs we were given (the harness's split mode pins the generator to the client's CPU).
     if (libbpf_num_possible_cpus() > int(LOADGEN_SEQ_CPUS)) {
         cpu_set_t cpus;
         CPU_ZERO(&cpus);
-        for (unsigned c = 0; c < LOADGEN_SEQ_CPUS; ++c) CPU_SET(c, &cpus);
+        sched_getaffinity(0, sizeof(cpus), &cpus);
+        for (unsigned c = LOADGEN_SEQ_CPUS; c < CPU_SETSIZE; ++c) CPU_CLR(c, &cpus);
+        if (CPU_COUNT(&cpus) == 0) {
+            std::fprintf(stderr, "xdp_dns_loadgen: allowed none of CPUs 0-%u (see LOADGEN_SEQ_CPUS)\n", LOADGEN_SEQ_CPUS - 1);
+            return 1;
+        }
         sched_setaffinity(0, sizeof(cpus), &cpus);
     }
     std::signal(SIGINT, [](int) { stop_requested = 1; });
