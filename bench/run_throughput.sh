@@ -140,7 +140,7 @@ measure() {  # KIND SERVER RUN RATE
   local raw=$WORK/gun.$1.$2.$3.$4.txt
   profile_begin
   gun_run "$4" "$duration" "$raw"
-  profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw"
+  profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw" "$duration"
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(gun_summary "$raw")" >>"$tsv"
 }
 

@@ -37,6 +37,7 @@ split_threaded() {  # NS DEV 0|1 (sysfs of the namespace: ip netns exec mounts i
 
 split_on() {
   local before
+  [[ -z $SPLIT_NAPI_SERVER ]] || return 0  # already on
   in_server ethtool -K "$IF_SERVER" gro on >/dev/null
   in_client ethtool -K "$IF_CLIENT" gro on >/dev/null
   before=$(split_napi_threads "$IF_SERVER")

@@ -7,7 +7,7 @@
 # run (~20-40 ns) slow every row.
 #
 #   profile_begin            before the generator starts
-#   profile_end KEY OUT RAW  after it ends: appends "KEY<TAB>item<TAB>value" lines to OUT, items
+#   profile_end KEY OUT RAW SECONDS  after it ends (SECONDS: of sending, unless RAW says): appends "KEY<TAB>item<TAB>value" lines to OUT, items
 #                            cpuN_busy_pct, cpuN_softirq_pct, udp_rcvbuf_drops (queries a
 #                            kernel-stack server's socket buffer had no room for), query_octets and reply_octets
 #                            (mean frame sizes) and generator_cpu_ns_per_query (its process's
@@ -53,7 +53,7 @@ profile_begin() {
 }
 
 profile_end() {
-  local key=$1 out=$2 raw=$3 rcvbuf
+  local key=$1 out=$2 raw=$3 seconds=$4 rcvbuf
   rcvbuf=$(profile_rcvbuf_errors)
   printf '%s\tudp_rcvbuf_drops\t%s\n' "$key" $(( ${rcvbuf:-0} - ${PROFILE_RCVBUF_BEFORE:-0} )) >>"$out"
   # /proc/stat cpuN: user nice system idle iowait irq softirq steal ...
@@ -63,7 +63,7 @@ profile_end() {
       idle = ($(5 + 10) - $5) + ($(6 + 10) - $6); soft = $(8 + 10) - $8
       if (total > 0) printf "%s\t%s_busy_pct\t%.0f\n%s\t%s_softirq_pct\t%.0f\n", k, $1, 100 * (total - idle) / total, k, $1, 100 * soft / total
     }' >>"$out"
-  profile_sides "$key" "$raw" >>"$out"
+  profile_sides "$key" "$raw" "$seconds" >>"$out"
   awk -v k="$key" '$1 == "frame" && $2 == "octets:" {printf "%s\tquery_octets\t%s\n%s\treply_octets\t%s\n", k, $5, k, $8}
                    $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}' "$raw" >>"$out"
   if ((PROFILE)); then
@@ -83,11 +83,13 @@ profile_end() {
 
 # The per-side items of profile_end: split_snapshot now against the one profile_begin took.
 profile_sides() {
-  local key=$1 raw=$2
+  local key=$1 raw=$2 secs
+  # xdp_dns_loadgen says how long it sent; kxdpgun does not (and its CPU time is not known: 0).
+  secs=$(awk '$1 == "duration:" {print $2}' "$raw")
   join <(echo "$PROFILE_SPLIT_BEFORE" | sort) <(split_snapshot | sort) |
     awk -v k="$key" -v sc="$(split_last_cpu "$SPLIT_NAPI_SERVER")" -v cc="$(split_last_cpu "$SPLIT_NAPI_CLIENT")" \
         -v gen_ms="$(awk '$1 == "generator" && $2 == "cpu:" {print $3}' "$raw")" \
-        -v secs="$(awk '$1 == "duration:" {print $2}' "$raw")" '
+        -v secs="${secs:-$3}" '
       {d[$1] = $3 - $2}
       END {
         if (secs + 0 <= 0) exit
