@@ -51,13 +51,18 @@ pmed() {
 # shared mode the one serial path.
 limit() {
   [[ $1 == *@shared || ${MODES%% *} == shared ]] && { echo "one serial path"; return; }
-  local sc cc
+  local sc cc cb ns
   sc=$(pmed "$1" server_cpu_pct) cc=$(pmed "$1" client_cpu_pct)
-  awk -v s="$sc" -v c="$cc" 'BEGIN {
-    if (s == "nan" || c == "nan") print "–"
-    else if (s >= 90) printf "responder (server CPU %d %%, client %d %%)\n", s, c
-    else if (c >= 90) printf "generator (client CPU %d %%, server %d %%)\n", c, s
-    else printf "neither CPU full (server %d %%, client %d %%)\n", s, c}'
+  cb=$(pmed "$1" "cpu${SPLIT_CLIENT_CPU:-0}_busy_pct") ns=$(pmed "$1" server_cpu_ns_per_query)
+  # The client CPU also runs kernel work of the generator that no thread of ours is charged
+  # with (page pools of finished live-frames calls are released by a kworker), so a client CPU
+  # that is fully busy counts as the generator's limit when the server's is not.
+  awk -v s="$sc" -v c="$cc" -v b="$cb" -v ns="$ns" 'BEGIN {
+    if (s == "nan" || c == "nan") {print "–"; exit}
+    cap = (ns != "nan" && ns > 0) ? sprintf("; server at 100 %%: ~%.0fk q/s", 1e6 / ns) : ""
+    if (s >= 90) printf "**responder** (server CPU %d %%, client %d %%%s)\n", s, c, cap
+    else if (c >= 90 || b >= 95) printf "**generator** (client CPU %d %% ours, %d %% busy; server %d %%%s)\n", c, b, s, cap
+    else printf "neither CPU full (server %d %%, client %d %% ours, %d %% busy%s)\n", s, c, b, cap}'
 }
 k() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else if (v >= 1000) printf "%.0fk", v / 1000; else printf "%.0f", v}'; }
 
@@ -219,7 +224,10 @@ fi
     echo "kxdpgun 3.2 measures no latency: run with the default generator (GENERATOR=xdp) for percentiles."
   fi
   echo "The limit: in split mode, the side whose CPU was ≥ 90 % busy with this row's work (thread CPU"
-  echo "time of that side's NAPI kthread and processes, so other work on the machine is not counted);"
+  echo "time of that side's NAPI kthread and processes, so other work on the machine is not counted;"
+  echo "the client's CPU also counts when ≥ 95 % busy in all, as the generator's live-frames calls leave"
+  echo "kernel work to a kworker there). \"server at 100 %\": 10^9 / the server side's CPU ns per query it took in,"
+  echo "what the responder could answer with its CPU all busy (an estimate from below the limit);"
   echo "\"neither\" means frames were lost though no CPU was full (a veth ring holds 256 frames: a side"
   echo "that wakes late loses a burst; see the ring drops below). When a row answers ~100 % of what was"
   echo "sent, it kept up with what the generator offered."

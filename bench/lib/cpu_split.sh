@@ -63,10 +63,11 @@ split_off() {
   SPLIT_SERVER_WRAP=() SPLIT_CLIENT_WRAP=()
 }
 
-# CPU time (ns) of every thread of a process, 0 when it is gone.
+# CPU time (ns) of every thread of a process, 0 when it is gone. %.0f: mawk's %d stops at 2^31
+# (2.1 s of CPU time).
 split_task_ns() {
   [[ -n $1 && -d /proc/$1 ]] || { echo 0; return; }
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {printf "%d\n", t}'
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {printf "%.0f\n", t}'
 }
 
 # The CPU a thread last ran on (/proc/PID/stat field 39; the name field has no spaces here).
