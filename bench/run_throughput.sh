@@ -21,8 +21,9 @@
 #
 #   sudo bench/run_throughput.sh [--smoke] [BUILD_DIR]     default build/
 #     RUNS=3 repetitions at RATE offered queries/s (5000000 for xdp, 1000000 for kxdpgun: more
-#     than either sends here, so each run is at the generator's maximum), DURATION=5 s each;
-#     servers alternate within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
+#     than either sends here, so each run is at the generator's maximum), DURATION=5 s each, in
+#     each of MODES; servers and modes alternate within a repetition. Then one sweep per server
+#     over SWEEP (offered q/s, DURATION each), in the first mode.
 #     BATCH=64 frames per live-frames batch of the xdp generator (the responder only runs once a
 #     batch is out: 256, the kernel's maximum, gave the echo a p50 of 98 µs instead of 24 and lost
 #     0.05-0.4 % of frames at the responder's 256-frame veth ring, at the same rate);

@@ -349,8 +349,9 @@ int run(const Options& o) {
     if (o.time_replies)
         print_latency(gen.latency_histogram(), gen.counter(LOADGEN_TIMED), gen.counter(LOADGEN_UNMATCHED), o.histogram);
     // On veth the responder's XDP program and the reply counter run in this thread's softirq
-    // (each live-frames batch ends with local_bh_enable()), so this is the whole path's cost.
-    // Meaningful when sending flat out: below that, pacing spins (yield) between slices.
+    // (each live-frames batch ends with local_bh_enable()), so this is the whole path's cost;
+    // unless the veth ends run threaded NAPI (the harness's split mode), then it is the sending
+    // alone. Meaningful when sending flat out: below that, pacing sleeps between slices.
     const double cpu_s = cpu_seconds() - cpu_at_start;
     std::printf("generator cpu: %.0f ms, %.0f ns per query sent\n", cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0);
     size_t query_octets = 0;
