@@ -47,22 +47,52 @@ pmed() {
   awk -F'\t' -v s="$1" -v i="$2" 'NR > 1 && $1 == "max" && $2 == s && $5 == i && $6 != "-" {print $6}' "$prefix.profile.tsv" |
     sort -g | awk '{v[NR]=$1} END {if (!NR) print "nan"; else print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
 }
-# Which side limited a max-rate row: in split mode the side whose CPU was (nearly) full; in
-# shared mode the one serial path.
+# losses SERVER: "lost server_ring socket client_ring other" as % of the queries sent, medians
+# over SERVER's max-rate runs: where the unanswered queries went (bench/lib/run_profile.sh).
+losses() {
+  [[ -s $prefix.profile.tsv ]] || { echo "nan nan nan nan nan"; return; }
+  awk -F'\t' -v s="$1" -v cs="$c_sent" -v cr="$c_rep" '
+    FNR == 1 {file++; next}
+    file == 1 && $1 == "max" && $2 == s {sent[$3] = $cs; lost[$3] = $cs - $cr}
+    file == 2 && $1 == "max" && $2 == s && $5 == "server_ring_drops" {ring[$3] = $6}
+    file == 2 && $1 == "max" && $2 == s && $5 == "udp_rcvbuf_drops" {sock[$3] = $6}
+    file == 2 && $1 == "max" && $2 == s && $5 == "client_ring_drops" {back[$3] = $6}
+    function med(list,   a, c, i, j, t) {c = split(list, a, " "); for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
+                                        return c ? (c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2) : "nan"}
+    END {
+      for (r in sent) if (sent[r] > 0) {
+        o = lost[r] - ring[r] - sock[r] - back[r]
+        L = L " " 100 * lost[r] / sent[r]; R = R " " 100 * ring[r] / sent[r]; S = S " " 100 * sock[r] / sent[r]
+        B = B " " 100 * back[r] / sent[r]; O = O " " 100 * (o > 0 ? o : 0) / sent[r]
+      }
+      print med(L), med(R), med(S), med(B), med(O)
+    }' "$tsv" "$prefix.profile.tsv"
+}
+# Which side limited a max-rate row, from where its unanswered queries were lost and how busy
+# each side's threads were: all answered: the generator (the responder kept up with what it
+# sent); a server CPU >= 90 % busy: the responder; else the largest loss names it: the server
+# end's ring (its NAPI kthread ran too late to take the frames: on this PREEMPT_NONE kernel a
+# woken thread waits for the running kernel code to yield), the server's socket buffer (its
+# processes too slow or too late), the reply ring at the client, or elsewhere in the server
+# (e.g. Knot DNS's AF_XDP ring). Shared mode: one serial path, losses only.
 limit() {
-  [[ $1 == *@shared || ${MODES%% *} == shared ]] && { echo "one serial path"; return; }
-  local sc cc cb ns
-  sc=$(pmed "$1" server_cpu_pct) cc=$(pmed "$1" client_cpu_pct)
-  cb=$(pmed "$1" "cpu${SPLIT_CLIENT_CPU:-0}_busy_pct") ns=$(pmed "$1" server_cpu_ns_per_query)
-  # The client CPU also runs kernel work of the generator that no thread of ours is charged
-  # with (page pools of finished live-frames calls are released by a kworker), so a client CPU
-  # that is fully busy counts as the generator's limit when the server's is not.
-  awk -v s="$sc" -v c="$cc" -v b="$cb" -v ns="$ns" 'BEGIN {
-    if (s == "nan" || c == "nan") {print "–"; exit}
-    cap = (ns != "nan" && ns > 0) ? sprintf("; server at 100 %%: ~%.0fk q/s", 1e6 / ns) : ""
-    if (s >= 90) printf "**responder** (server CPU %d %%, client %d %%%s)\n", s, c, cap
-    else if (c >= 90 || b >= 95) printf "**generator** (client CPU %d %% ours, %d %% busy; server %d %%%s)\n", c, b, s, cap
-    else printf "neither CPU full (server %d %%, client %d %% ours, %d %% busy%s)\n", s, c, b, cap}'
+  local sc cc ns shared=0 lost ring sock back other
+  [[ $1 == *@shared || ${MODES%% *} == shared ]] && shared=1
+  sc=$(pmed "$1" server_cpu_pct) cc=$(pmed "$1" client_cpu_pct) ns=$(pmed "$1" server_cpu_ns_per_query)
+  read -r lost ring sock back other < <(losses "$1")
+  awk -v sh="$shared" -v s="$sc" -v c="$cc" -v ns="$ns" -v L="$lost" -v R="$ring" -v S="$sock" -v B="$back" -v O="$other" 'BEGIN {
+    if (L == "nan") {print "–"; exit}
+    where = sprintf("lost %.1f %%: server ring %.1f, socket %.1f, reply ring %.1f, other %.1f", L, R, S, B, O)
+    if (sh) {printf "one serial path; %s\n", where; exit}
+    if (s == "nan") {print where; exit}
+    cap = (ns != "nan" && ns > 0) ? sprintf("; server CPU %d %%, %.0f ns/query (all busy: ~%.0fk q/s); client %d %%", s, ns, 1e6 / ns, c) : ""
+    if (L <= 0.1) v = "**generator** (all answered)"
+    else if (s >= 90) v = "**responder** (its CPU)"
+    else if (R >= S && R >= B && R >= O) v = "**server woken late** (ring)"
+    else if (S >= B && S >= O) v = "**server** (socket buffer)"
+    else if (B >= O) v = "**reply counter** (client ring)"
+    else v = "**server** (dropped inside)"
+    printf "%s; %s%s\n", v, where, cap}'
 }
 k() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else if (v >= 1000) printf "%.0fk", v / 1000; else printf "%.0f", v}'; }
 
@@ -223,14 +253,14 @@ fi
   else
     echo "kxdpgun 3.2 measures no latency: run with the default generator (GENERATOR=xdp) for percentiles."
   fi
-  echo "The limit: in split mode, the side whose CPU was ≥ 90 % busy with this row's work (thread CPU"
-  echo "time of that side's NAPI kthread and processes, so other work on the machine is not counted;"
-  echo "the client's CPU also counts when ≥ 95 % busy in all, as the generator's live-frames calls leave"
-  echo "kernel work to a kworker there). \"server at 100 %\": 10^9 / the server side's CPU ns per query it took in,"
-  echo "what the responder could answer with its CPU all busy (an estimate from below the limit);"
-  echo "\"neither\" means frames were lost though no CPU was full (a veth ring holds 256 frames: a side"
-  echo "that wakes late loses a burst; see the ring drops below). When a row answers ~100 % of what was"
-  echo "sent, it kept up with what the generator offered."
+  echo "The limit (split mode): **generator** when ≥ 99.9 % was answered (the responder kept up with all"
+  echo "it was sent); **responder** when the server side's threads (its NAPI kthread, where an XDP responder"
+  echo "runs, and its processes) were ≥ 90 % busy; otherwise where most unanswered queries were lost, as %"
+  echo "of those sent: the server end's veth ring (256 frames; its NAPI kthread ran too late to take them:"
+  echo "on this PREEMPT_NONE kernel a woken thread waits until the kernel code running on its CPU yields,"
+  echo "e.g. other work's BPF verifier or test runs), the server's socket buffer, the client's reply ring, or"
+  echo "inside the server (e.g. Knot DNS's AF_XDP ring). \"all busy\": 10^9 / the server side's CPU ns per"
+  echo "query it took in (veth receive and transmit included), what its CPU could answer if fully busy."
   if [[ -s $prefix.profile.tsv ]]; then
     echo
     echo "## Where the CPU time went (maximum-rate runs, median over runs)"

@@ -84,4 +84,6 @@ split_snapshot() {
   echo "server_ring_drops $(split_rx_dropped "$NS_SERVER" "$IF_SERVER")"
   echo "client_ring_drops $(split_rx_dropped "$NS_CLIENT" "$IF_CLIENT")"
   echo "server_rx_packets $(ip -n "$NS_SERVER" -j -s link show "$IF_SERVER" | jq -r '.[0].stats64.rx.packets')"
+  # Frames the responder's XDP program dropped, or redirected nowhere (an AF_XDP ring was full).
+  echo "server_xdp_drops $(in_server ethtool -S "$IF_SERVER" | awk '$1 == "rx_queue_0_xdp_drops:" {print $2}')"
 }

@@ -97,7 +97,8 @@ profile_sides() {
         printf "%s\tclient_cpu_pct\t%.0f\n", k, (gen_ms * 1e6 + d["napi_client_ns"]) / (secs * 1e7)
         printf "%s\tserver_cpu_pct\t%.0f\n", k, server_ns / (secs * 1e7)
         if (d["server_rx_packets"] > 0) printf "%s\tserver_cpu_ns_per_query\t%.0f\n", k, server_ns / d["server_rx_packets"]
-        printf "%s\tserver_ring_drops\t%.0f\n%s\tclient_ring_drops\t%.0f\n", k, d["server_ring_drops"], k, d["client_ring_drops"]
+        printf "%s\tserver_ring_drops\t%.0f\n%s\tclient_ring_drops\t%.0f\n", k, d["server_ring_drops"] - d["server_xdp_drops"], k, d["client_ring_drops"]
+        printf "%s\tserver_xdp_drops\t%.0f\n", k, d["server_xdp_drops"]
         printf "%s\tserver_napi_cpu\t%s\n%s\tclient_napi_cpu\t%s\n", k, (sc == "" ? "-" : sc), k, (cc == "" ? "-" : cc)
       }'
 }
