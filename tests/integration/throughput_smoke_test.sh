@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The throughput harness end to end, briefly: `bench/run_throughput.sh --smoke` (2 s at 20k q/s
-# per server, one repetition, no sweep) must get answers from every responder, write its table
+# The throughput harness end to end, briefly: `bench/run_throughput.sh --smoke` (1 s at 20k q/s
+# per server and mode, one repetition, no sweep) must get answers from every responder, write its table
 # and plots, and leave nothing behind: no namespace, no pinned maps, no work dir, no server
 # process. Once with the default generator (the project's own, GENERATOR=xdp) against all six
 # responders, which must also give latency percentiles for every row, a latency plot and a
@@ -16,11 +16,12 @@ out=$(mktemp -d /tmp/xgslb-throughput-smoke-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL [throughput_smoke_test]: $*" >&2; exit 1; }
 
-# check DIR NAME LATENCY SERVER...: every SERVER answered, the DNS servers with NXDOMAIN among
-# the answers (the echo only reflects), with latency percentiles when LATENCY is 1, the table
-# and plots exist, nothing of the run is left.
+# check DIR NAME LATENCY MODES SERVER...: every SERVER answered, the DNS servers with NXDOMAIN
+# among the answers (the echo only reflects), with latency percentiles when LATENCY is 1, the
+# split checked in each of MODES ("split" or "split shared"), the table and plots exist, nothing
+# of the run is left.
 check() {
-  local dir=$1 name=$2 latency=$3 server; shift 3
+  local dir=$1 name=$2 latency=$3 modes=$4 server; shift 4
   local tsv=$dir/$name.tsv
   [[ -f $tsv ]] || fail "no $tsv"
   for server in "$@"; do
@@ -41,7 +42,7 @@ check() {
   # on the server's side (XDP responders: nothing but the server's NAPI kthread does it).
   local row item want got
   for server in "$@"; do
-    for row in "$server" "$server@shared"; do
+    for row in "$server" $([[ $modes == *shared* ]] && echo "$server@shared"); do
       for item in server_napi_cpu client_napi_cpu; do
         want=-
         [[ $row == "$server" ]] && { [[ $item == server_napi_cpu ]] && want=1 || want=0; }
@@ -75,8 +76,8 @@ check() {
   echo "throughput_smoke_test: $name ok ($(awk -F'\t' 'NR > 1 {printf "%s %s/s; ", $2, $8}' "$tsv"))"
 }
 
-OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
-check "$out/xdp" throughput 1 xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
-GENERATOR=kxdpgun SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
+DURATION=1 OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
+check "$out/xdp" throughput 1 "split shared" xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
+GENERATOR=kxdpgun MODES=split SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
   fail "the harness (GENERATOR=kxdpgun) exited with $?"
-check "$out/kxdpgun" throughput_kxdpgun 0 xgslb-xdp knot-udp echo
+check "$out/kxdpgun" throughput_kxdpgun 0 split xgslb-xdp knot-udp echo
