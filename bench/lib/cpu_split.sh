@@ -26,9 +26,9 @@ SPLIT_CLIENT_CPU=${SPLIT_CLIENT_CPU:-0}
 SPLIT_NAPI_SERVER= SPLIT_NAPI_CLIENT=
 SPLIT_SERVER_WRAP=() SPLIT_CLIENT_WRAP=()
 
-# The NAPI kthread of the veth end $2 in namespace $1: "napi/<dev>-<napi id>". Other namespaces
-# may have interfaces of the same name, so: the kthreads of that name that appear when threaded
-# NAPI is switched on here.
+# The NAPI kthreads of interfaces named $1: "napi/<dev>-<napi id>". Other namespaces may have
+# interfaces of the same name, so split_on takes the ones that appear when it switches threaded
+# NAPI on in ours.
 split_napi_threads() { pgrep -x "napi/$1-[0-9]+" | sort || true; }
 
 split_threaded() {  # NS DEV 0|1 (sysfs of the namespace: ip netns exec mounts it, nsenter does not)
