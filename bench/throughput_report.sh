@@ -220,7 +220,7 @@ fi
   echo "  both ran): one serial path in the generator's thread, so a row's rate is 1 / (generator + veth + responder + counter"
   echo "  cost per query) and \"÷ ceiling\" compares per-query costs, not whether a responder keeps up."
   echo
-  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | the limit (CPU busy, median) | NOERROR / NXDOMAIN (run 1) |"
+  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | the limit; where queries were lost; CPU per side (medians) | NOERROR / NXDOMAIN (run 1) |"
   echo "|---|---:|---:|---:|---:|---|---:|"
   for s in "${servers[@]}"; do
     read -r m lo hi < <(stat "$s" "$c_rps")
@@ -291,7 +291,7 @@ fi
     echo
     echo "## Answered % against offered load"
     echo
-    echo "One run per point, ${DURATION} s each. Offered = the generator's \`-Q\`; sent/s is what it managed."
+    echo "One run per point, ${DURATION} s each, in ${MODES%% *} mode. Offered = the generator's \`-Q\`; sent/s is what it managed."
     echo
     echo "| server | offered q/s | sent/s | replies/s | answered % | p50 µs | p99 µs |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
