@@ -77,7 +77,17 @@ split_last_cpu() {
 
 split_rx_dropped() { ip -n "$1" -j -s link show "$2" | jq -r '.[0].stats64.rx.dropped'; }
 
+# Time a thread waited to run after it was woken (ns), and how many times it ran: their ratio is
+# how late the server's NAPI kthread was, on average, when frames arrived.
+split_task_waits() {
+  if [[ -n $1 && -r /proc/$1/schedstat ]]; then awk '{printf "%.0f %.0f\n", $2, $3}' /proc/"$1"/schedstat; else echo "0 0"; fi
+}
+
 split_snapshot() {
+  local waits
+  read -r -a waits < <(split_task_waits "$SPLIT_NAPI_SERVER")
+  echo "napi_server_wait_ns ${waits[0]}"
+  echo "napi_server_runs ${waits[1]}"
   echo "napi_server_ns $(split_task_ns "$SPLIT_NAPI_SERVER")"
   echo "napi_client_ns $(split_task_ns "$SPLIT_NAPI_CLIENT")"
   echo "server_process_ns $(split_task_ns "$SERVER_PID")"

@@ -25,7 +25,9 @@
 #                            server_ring_drops / client_ring_drops (frames lost because a veth
 #                            end's 256-frame ring was full: the receiving side was late), and
 #                            server_napi_cpu / client_napi_cpu (the CPU each NAPI kthread last
-#                            ran on: the split is checked, not assumed; - in shared mode)
+#                            ran on: the split is checked, not assumed; - in shared mode); server_napi_wait_us (how long, on
+#                            average, the server's NAPI kthread waited to run once woken) and
+#                            server_napi_frames_per_run (frames it took in per run)
 
 PROFILE=${PROFILE:-0}
 PROFILE_STATS_WAS=
@@ -99,6 +101,7 @@ profile_sides() {
         if (d["server_rx_packets"] > 0) printf "%s\tserver_cpu_ns_per_query\t%.0f\n", k, server_ns / d["server_rx_packets"]
         printf "%s\tserver_ring_drops\t%.0f\n%s\tclient_ring_drops\t%.0f\n", k, d["server_ring_drops"] - d["server_xdp_drops"], k, d["client_ring_drops"]
         printf "%s\tserver_xdp_drops\t%.0f\n", k, d["server_xdp_drops"]
+        if (d["napi_server_runs"] > 0) printf "%s\tserver_napi_wait_us\t%.1f\n%s\tserver_napi_frames_per_run\t%.1f\n", k, d["napi_server_wait_ns"] / d["napi_server_runs"] / 1000, k, d["server_rx_packets"] / d["napi_server_runs"]
         printf "%s\tserver_napi_cpu\t%s\n%s\tclient_napi_cpu\t%s\n", k, (sc == "" ? "-" : sc), k, (cc == "" ? "-" : cc)
       }'
 }
