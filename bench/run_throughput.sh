@@ -7,6 +7,13 @@
 # with EDNS). Writes bench/results/throughput.md, throughput.tsv and three PNG plots (replies/s,
 # answered % and latency percentiles against offered load, latency percentiles per server).
 #
+# MODES="split shared" (default; bench/lib/cpu_split.sh): "split" models two machines, the
+# responder's receive path and processes on one CPU, the generator and its reply counter on the
+# other, so a row shows whether the responder keeps up with what the generator offers; "shared"
+# is one serial path in the generator's thread (on veth, without threaded NAPI, the responder's
+# XDP program runs in the sender's softirq), so a row's rate is 1 / (the whole path's cost per
+# query). Rows of the shared mode are named SERVER@shared. The sweep runs in the first mode.
+#
 # GENERATOR=xdp (default: tools/xdp_dns_loadgen, BPF_PROG_TEST_RUN live frames sent from inside
 # the kernel, replies counted and timed by XDP: the only one that gives latency percentiles) or
 # GENERATOR=kxdpgun (Knot's AF_XDP generator; its files are throughput_kxdpgun.*).
@@ -14,8 +21,9 @@
 #
 #   sudo bench/run_throughput.sh [--smoke] [BUILD_DIR]     default build/
 #     RUNS=3 repetitions at RATE offered queries/s (5000000 for xdp, 1000000 for kxdpgun: more
-#     than either sends here, so each run is at the generator's maximum), DURATION=5 s each;
-#     servers alternate within a repetition. Then one sweep per server over SWEEP (offered q/s, DURATION each).
+#     than either sends here, so each run is at the generator's maximum), DURATION=5 s each, in
+#     each of MODES; servers and modes alternate within a repetition. Then one sweep per server
+#     over SWEEP (offered q/s, DURATION each), in the first mode.
 #     BATCH=64 frames per live-frames batch of the xdp generator (the responder only runs once a
 #     batch is out: 256, the kernel's maximum, gave the echo a p50 of 98 µs instead of 24 and lost
 #     0.05-0.4 % of frames at the responder's 256-frame veth ring, at the same rate);
@@ -35,6 +43,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GENERATOR=${GENERATOR:-xdp}
+read -r -a modes <<<"${MODES:-split shared}"
+for m in "${modes[@]}"; do
+  [[ $m == split || $m == shared ]] || { echo "run_throughput: MODES holds split and/or shared" >&2; exit 1; }
+done
 [[ $GENERATOR == kxdpgun || $GENERATOR == xdp ]] || { echo "run_throughput: GENERATOR is kxdpgun or xdp" >&2; exit 1; }
 smoke=0
 if [[ ${1:-} == --smoke ]]; then smoke=1; shift; fi
@@ -45,7 +57,7 @@ if ((smoke)); then
 else
   duration=${DURATION:-5} runs=${RUNS:-3}
   if [[ $GENERATOR == xdp ]]; then  # it reaches ~600k q/s here: offer more, sweep further
-    rate=${RATE:-5000000} sweep=${SWEEP-25000 50000 100000 200000 400000 800000}
+    rate=${RATE:-5000000} sweep=${SWEEP-50000 100000 200000 400000 600000 800000 1000000 1200000}
   else
     rate=${RATE:-1000000} sweep=${SWEEP-25000 50000 100000 150000 200000 300000 500000}
   fi
@@ -67,6 +79,7 @@ cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_s
 source tools/lib/netns.sh
 source bench/lib/throughput_servers.sh
 source bench/lib/load_generator.sh
+source bench/lib/cpu_split.sh
 source bench/lib/run_profile.sh
 read -r -a servers <<<"${SERVERS:-${THROUGHPUT_SERVERS[*]}}"
 read -r -a sweep_rates <<<"$sweep"
@@ -82,6 +95,7 @@ throughput_cleanup() {
   # bpf_stats back as found, if a profiled run was interrupted.
   [[ -z $PROFILE_STATS_WAS ]] || sysctl -q -w kernel.bpf_stats_enabled="$PROFILE_STATS_WAS"
   server_stop
+  split_off
   rm -rf "$WORK"
 }
 netns_on_exit throughput_cleanup
@@ -104,7 +118,7 @@ if [[ $GENERATOR == xdp ]]; then in_server ethtool -K "$IF_SERVER" gro on >/dev/
 server_export_zone
 
 # ---- the runs ---------------------------------------------------------------------------------
-total=$(( ${#servers[@]} * (runs + ${#sweep_rates[@]}) ))
+total=$(( ${#servers[@]} * (runs * ${#modes[@]} + ${#sweep_rates[@]}) ))
 step=0
 started=$SECONDS
 progress() {
@@ -117,26 +131,39 @@ tsv=$out_dir/$name.tsv
 printf "kind\tserver\trun\toffered\t$GUN_SUMMARY_COLUMNS\n" >"$tsv"
 profile_tsv=$out_dir/$name.profile.tsv
 printf 'kind\tserver\trun\toffered\titem\tvalue\n' >"$profile_tsv"
+# The row name of SERVER in the current mode: SERVER in the first, SERVER@MODE in another.
+row() { if [[ $mode == "${modes[0]}" ]]; then echo "$1"; else echo "$1@$mode"; fi; }
+use_mode() {
+  mode=$1
+  if [[ $mode == split ]]; then split_on; else split_off; fi
+}
 measure() {  # KIND SERVER RUN RATE
   local raw=$WORK/gun.$1.$2.$3.$4.txt
   profile_begin
   gun_run "$4" "$duration" "$raw"
-  profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw"
+  profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw" "$duration"
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(gun_summary "$raw")" >>"$tsv"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for run in $(seq 1 "$runs"); do
-  # Alternate the order so slow drift in the machine's load does not favour one server.
-  order=("${servers[@]}")
-  if ((run % 2 == 0)); then mapfile -t order < <(printf '%s\n' "${servers[@]}" | tac); fi
-  for server in "${order[@]}"; do
-    progress "$server" "run $run of $runs"
-    server_start "$server"
-    measure max "$server" "$run" "$rate"
-    server_stop
+  # Alternate the order so slow drift in the machine's load does not favour one server or mode.
+  order=("${servers[@]}") mode_order=("${modes[@]}")
+  if ((run % 2 == 0)); then
+    mapfile -t order < <(printf '%s\n' "${servers[@]}" | tac)
+    mapfile -t mode_order < <(printf '%s\n' "${modes[@]}" | tac)
+  fi
+  for m in "${mode_order[@]}"; do
+    use_mode "$m"
+    for server in "${order[@]}"; do
+      progress "$(row "$server")" "run $run of $runs"
+      server_start "$server"
+      measure max "$(row "$server")" "$run" "$rate"
+      server_stop
+    done
   done
 done
+use_mode "${modes[0]}"
 for server in "${servers[@]}"; do
   ((${#sweep_rates[@]})) || break
   server_start "$server"
@@ -146,10 +173,11 @@ for server in "${servers[@]}"; do
   done
   server_stop
 done
+split_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke \
+LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

@@ -5,7 +5,8 @@
 # p99 against offered load). Medians and min–max over the repetitions; ratios only between
 # servers measured in the same run.
 #
-#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR)
+#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR MODES)
+# Rows named SERVER@MODE are SERVER measured in the run's second mode (bench/lib/cpu_split.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/throughput_servers.sh  # labels only
@@ -26,12 +27,72 @@ c_p50=$(col p50_us) c_p90=$(col p90_us) c_p99=$(col p99_us) c_p999=$(col p999_us
 has_latency=$(awk -F'\t' -v c="$c_p50" 'NR > 1 && $c != "-" {f=1} END {print f ? 1 : 0}' "$tsv")
 has_sweep=$(awk -F'\t' 'NR > 1 && $1 == "sweep" {f=1} END {print f ? 1 : 0}' "$tsv")
 mapfile -t servers < <(awk -F'\t' 'NR > 1 {print $2}' "$tsv" | awk '!seen[$0]++')
+mapfile -t sweep_servers < <(awk -F'\t' 'NR > 1 && $1 == "sweep" {print $2}' "$tsv" | awk '!seen[$0]++')
 median_rps() { stat "$1" "$c_rps" | cut -d' ' -f1; }
 ratio() {
   local a b
   a=$(median_rps "$1") b=$(median_rps "$2")
   [[ $a == nan || $b == nan || $b == 0 ]] && { echo "n/a"; return; }
   awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}'
+}
+# The label of a row: the server's, with the mode when it is not the run's first.
+label() {
+  local s=${1%@*} m=""
+  [[ $1 == *@* ]] && m=", ${1#*@} CPU"
+  echo "${SERVER_LABEL[$s]:-$s}$m"
+}
+# pmed SERVER ITEM: the median of a profile item over SERVER's max-rate runs ("nan" if none).
+pmed() {
+  [[ -s $prefix.profile.tsv ]] || { echo nan; return; }
+  awk -F'\t' -v s="$1" -v i="$2" 'NR > 1 && $1 == "max" && $2 == s && $5 == i && $6 != "-" {print $6}' "$prefix.profile.tsv" |
+    sort -g | awk '{v[NR]=$1} END {if (!NR) print "nan"; else print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
+}
+# losses SERVER: "lost server_ring socket client_ring other" as % of the queries sent, medians
+# over SERVER's max-rate runs: where the unanswered queries went (bench/lib/run_profile.sh).
+losses() {
+  [[ -s $prefix.profile.tsv ]] || { echo "nan nan nan nan nan"; return; }
+  awk -F'\t' -v s="$1" -v cs="$c_sent" -v cr="$c_rep" '
+    FNR == 1 {file++; next}
+    file == 1 && $1 == "max" && $2 == s {sent[$3] = $cs; lost[$3] = $cs - $cr}
+    file == 2 && $1 == "max" && $2 == s && $5 == "server_ring_drops" {ring[$3] = $6}
+    file == 2 && $1 == "max" && $2 == s && $5 == "udp_rcvbuf_drops" {sock[$3] = $6}
+    file == 2 && $1 == "max" && $2 == s && $5 == "client_ring_drops" {back[$3] = $6}
+    function med(list,   a, c, i, j, t) {c = split(list, a, " "); for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
+                                        return c ? (c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2) : "nan"}
+    END {
+      for (r in sent) if (sent[r] > 0) {
+        o = lost[r] - ring[r] - sock[r] - back[r]
+        L = L " " 100 * lost[r] / sent[r]; R = R " " 100 * ring[r] / sent[r]; S = S " " 100 * sock[r] / sent[r]
+        B = B " " 100 * back[r] / sent[r]; O = O " " 100 * (o > 0 ? o : 0) / sent[r]
+      }
+      print med(L), med(R), med(S), med(B), med(O)
+    }' "$tsv" "$prefix.profile.tsv"
+}
+# Which side limited a max-rate row, from where its unanswered queries were lost and how busy
+# each side's threads were: all answered: the generator (the responder kept up with what it
+# sent); a server CPU >= 90 % busy: the responder; else the largest loss names it: the server
+# end's ring (its NAPI kthread ran too late to take the frames: on this PREEMPT_NONE kernel a
+# woken thread waits for the running kernel code to yield), the server's socket buffer (its
+# processes too slow or too late), the reply ring at the client, or elsewhere in the server
+# (e.g. Knot DNS's AF_XDP ring). Shared mode: one serial path, losses only.
+limit() {
+  local sc cc ns shared=0 lost ring sock back other
+  [[ $1 == *@shared || ${MODES%% *} == shared ]] && shared=1
+  sc=$(pmed "$1" server_cpu_pct) cc=$(pmed "$1" client_cpu_pct) ns=$(pmed "$1" server_cpu_ns_per_query)
+  read -r lost ring sock back other < <(losses "$1")
+  awk -v sh="$shared" -v s="$sc" -v c="$cc" -v ns="$ns" -v L="$lost" -v R="$ring" -v S="$sock" -v B="$back" -v O="$other" 'BEGIN {
+    if (L == "nan") {print "–"; exit}
+    where = sprintf("lost %.1f %%: server ring %.1f, socket %.1f, reply ring %.1f, other %.1f", L, R, S, B, O)
+    if (sh) {printf "one serial path; %s\n", where; exit}
+    if (s == "nan") {print where; exit}
+    cap = (ns != "nan" && ns > 0) ? sprintf("; server CPU %d %%, %.0f ns/query (all busy: ~%.0fk q/s); client %d %%", s, ns, 1e6 / ns, c) : ""
+    if (L <= 0.1) v = "**generator** (all answered)"
+    else if (s >= 90) v = "**responder** (its CPU)"
+    else if (R >= S && R >= B && R >= O) v = "**server woken late** (ring)"
+    else if (S >= B && S >= O) v = "**server** (socket buffer)"
+    else if (B >= O) v = "**reply counter** (client ring)"
+    else v = "**server** (dropped inside)"
+    printf "%s; %s%s\n", v, where, cap}'
 }
 k() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else if (v >= 1000) printf "%.0fk", v / 1000; else printf "%.0f", v}'; }
 
@@ -42,7 +103,7 @@ i=0
 for s in "${servers[@]}"; do
   read -r m lo hi < <(stat "$s" "$c_rps")
   [[ $m == nan ]] && continue
-  printf '%d\t"%s"\t%s\t%s\t%s\n' "$i" "${SERVER_LABEL[$s]:-$s}" "$m" "$lo" "$hi" >>"$dat"
+  printf '%d\t"%s"\t%s\t%s\t%s\n' "$i" "$(label "$s")" "$m" "$lo" "$hi" >>"$dat"
   i=$((i + 1))
 done
 if [[ -s $dat ]]; then
@@ -63,15 +124,15 @@ plot "$dat" using 1:3:xtic(2) with boxes, "" using 1:3:4:5 with yerrorbars lc bl
 PLOT
 fi
 plot_cmd=""
-for s in "${servers[@]}"; do
+for s in "${sweep_servers[@]}"; do
   awk -F'\t' -v s="$s" -v p="$c_pct" -v r="$c_rps" -v a="$c_p50" -v b="$c_p99" \
     'NR > 1 && $1 == "sweep" && $2 == s {print $4, $p, $r, $a, $b}' "$tsv" >>"$sweep_dat"
   printf '\n\n' >>"$sweep_dat"
 done
 if ((has_sweep)); then
   idx=0
-  for s in "${servers[@]}"; do
-    plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:2 with linespoints title \"${SERVER_LABEL[$s]:-$s}\""
+  for s in "${sweep_servers[@]}"; do
+    plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:2 with linespoints title \"$(label "$s")\""
     idx=$((idx + 1))
   done
   gnuplot <<PLOT
@@ -95,7 +156,7 @@ if ((has_latency)); then
     read -r a _ < <(stat "$s" "$c_p50"); read -r b _ < <(stat "$s" "$c_p90")
     read -r c _ < <(stat "$s" "$c_p99"); read -r d _ < <(stat "$s" "$c_p999")
     [[ $a == nan ]] && continue
-    printf '"%s"\t%s\t%s\t%s\t%s\n' "${SERVER_LABEL[$s]:-$s}" "$a" "$b" "$c" "$d" >>"$lat_dat"
+    printf '"%s"\t%s\t%s\t%s\t%s\n' "$(label "$s")" "$a" "$b" "$c" "$d" >>"$lat_dat"
   done
   gnuplot <<PLOT
 set terminal pngcairo size 900,500
@@ -114,8 +175,8 @@ plot "$lat_dat" using 2:xtic(1) title "p50", "" using 3 title "p90", "" using 4 
 PLOT
   if ((has_sweep)); then
     plot_cmd="" idx=0
-    for s in "${servers[@]}"; do
-      plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:4 with linespoints lc $((idx + 1)) pt 7 title \"${SERVER_LABEL[$s]:-$s} p50\""
+    for s in "${sweep_servers[@]}"; do
+      plot_cmd+="${plot_cmd:+, }\"$sweep_dat\" index $idx using 1:4 with linespoints lc $((idx + 1)) pt 7 title \"$(label "$s") p50\""
       plot_cmd+=", \"$sweep_dat\" index $idx using 1:5 with linespoints lc $((idx + 1)) dt 2 pt 6 title \"p99\""
       idx=$((idx + 1))
     done
@@ -152,8 +213,15 @@ fi
   echo "  query mix \`bench/fixtures/throughput_queries.txt\` ($(wc -l <bench/fixtures/throughput_queries.txt) queries in a loop). Servers: Knot DNS $(knotd --version | awk '{print $NF}'), NSD $(nsd -v 2>&1 | awk 'NR==1 {print $3}');"
   echo "  every server with 2 UDP workers; all on 10.77.0.2:53 over one veth pair, one at a time."
   echo
-  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | NOERROR / NXDOMAIN (run 1) |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "- Modes (\`bench/lib/cpu_split.sh\`): ${MODES:-shared}. **split**: two machines modelled on one, each side one CPU of its own:"
+  echo "  the server end's NAPI as a kthread on CPU ${SPLIT_SERVER_CPU:-1} (the responder's XDP program and the kernel's receive"
+  echo "  path run there) with the server's processes, the generator and the client end's NAPI kthread (the reply counter)"
+  echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO, processes nice -20. **shared** (rows \"…, shared CPU\" when"
+  echo "  both ran): one serial path in the generator's thread, so a row's rate is 1 / (generator + veth + responder + counter"
+  echo "  cost per query) and \"÷ ceiling\" compares per-query costs, not whether a responder keeps up."
+  echo
+  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | the limit; where queries were lost; CPU per side (medians) | NOERROR / NXDOMAIN (run 1) |"
+  echo "|---|---:|---:|---:|---:|---|---:|"
   for s in "${servers[@]}"; do
     read -r m lo hi < <(stat "$s" "$c_rps")
     read -r pm plo phi < <(stat "$s" "$c_pct")
@@ -164,13 +232,17 @@ fi
       lat=$(for c in "$c_p50" "$c_p90" "$c_p99" "$c_p999"; do stat "$s" "$c" | cut -d' ' -f1; done |
             awk '{v[NR] = ($1 == "nan" ? "–" : $1)} END {print v[1] " / " v[2] " / " v[3] " / " v[4]}')
     fi
-    echo "| ${SERVER_LABEL[$s]:-$s} | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $lat | $codes |"
+    echo "| $(label "$s") | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $lat | $(limit "$s") | $codes |"
   done
   echo
-  echo "Ratios of median replies/s, same run: xgslb XDP ÷ ceiling **$(ratio xgslb-xdp echo)**;"
-  echo "xgslb XDP ÷ Knot DNS XDP **$(ratio xgslb-xdp knot-xdp)**; xgslb slow path ÷ Knot DNS UDP **$(ratio xgslb-slow knot-udp)**;"
-  echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp nsd)**."
-  echo
+  for m in ${MODES:-shared}; do
+    sfx=""
+    [[ $m == "${MODES%% *}" ]] || sfx="@$m"
+    echo "Ratios of median replies/s, $m mode, same run: xgslb XDP ÷ ceiling **$(ratio xgslb-xdp$sfx echo$sfx)**;"
+    echo "xgslb XDP ÷ Knot DNS XDP **$(ratio xgslb-xdp$sfx knot-xdp$sfx)**; xgslb slow path ÷ Knot DNS UDP **$(ratio xgslb-slow$sfx knot-udp$sfx)**;"
+    echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp$sfx nsd$sfx)**."
+    echo
+  done
   if ((has_latency)); then
     echo "Latency: from the moment the generator's XDP program writes a query frame to the moment the XDP"
     echo "program on the client end sees its reply (matched by a sequence number in the DNS ID and source"
@@ -181,23 +253,26 @@ fi
   else
     echo "kxdpgun 3.2 measures no latency: run with the default generator (GENERATOR=xdp) for percentiles."
   fi
-  echo "When a row answers ~100 % of what was sent, the generator, not the responder, is the limit of"
-  echo "that row; the generator and the responder share the machine's $(nproc) CPUs."
-  if [[ $GENERATOR == xdp ]]; then
-    echo "With this generator an XDP row is one serial path in one thread: each live-frames batch is sent"
-    echo "with bottom halves off, and when they come back on the responder's XDP program and the reply"
-    echo "counter run in that thread's softirq. Its rate is 1 / (generator + veth + responder + counter cost"
-    echo "per query), so \"XDP ÷ ceiling\" compares per-query costs (see \`generator_cpu_ns_per_query\` below),"
-    echo "not whether a responder keeps up with a line: on the same CPU time the echo's 60 ns program leaves"
-    echo "more for the rest than xgslb's."
-  fi
+  echo "The limit (split mode): **generator** when ≥ 99.9 % was answered (the responder kept up with all"
+  echo "it was sent); **responder** when the server side's threads (its NAPI kthread, where an XDP responder"
+  echo "runs, and its processes) were ≥ 90 % busy; otherwise where most unanswered queries were lost, as %"
+  echo "of those sent: the server end's veth ring (256 frames; its NAPI kthread ran too late to take them:"
+  echo "on this PREEMPT_NONE kernel a woken thread waits until the kernel code running on its CPU yields,"
+  echo "e.g. other work's BPF verifier or test runs), the server's socket buffer, the client's reply ring, or"
+  echo "inside the server (e.g. Knot DNS's AF_XDP ring). \"all busy\": 10^9 / the server side's CPU ns per"
+  echo "query it took in (veth receive and transmit included), what its CPU could answer if fully busy."
   if [[ -s $prefix.profile.tsv ]]; then
     echo
     echo "## Where the CPU time went (maximum-rate runs, median over runs)"
     echo
     echo "Per CPU: busy % and softirq % of the run (\`/proc/stat\`; other work on the machine included)."
-    echo "\`generator_cpu_ns_per_query\`: the generator process's CPU time per query sent (on veth the responder's"
-    echo "XDP program and the reply counter run in its softirq, so for XDP rows this is the whole path);"
+    echo "\`generator_cpu_ns_per_query\`: the generator process's CPU time per query sent (in shared mode the responder's"
+    echo "XDP program and the reply counter run in its softirq, so for XDP rows this is the whole path; in split mode it is"
+    echo "the sending alone); \`client_cpu_pct\` / \`server_cpu_pct\`: CPU time of each side's threads (generator and client NAPI"
+    echo "kthread / server NAPI kthread and server processes) per second of sending, \`server_cpu_ns_per_query\` the server's"
+    echo "per frame it took in (in split mode: what answering costs the responder's CPU, veth receive and transmit included);"
+    echo "\`server_ring_drops\` / \`client_ring_drops\`: frames lost at a full veth ring (256 frames) of that end;"
+    echo "\`server_napi_cpu\` / \`client_napi_cpu\`: the CPU each NAPI kthread last ran on (the split, checked; – in shared mode);"
     echo "\`udp_rcvbuf_drops\`: queries dropped because a kernel-stack server's socket buffer was full (an"
     echo "XDP-sent frame becomes an skb of a whole page, so a default 208 KiB buffer holds ~50);"
     echo "mean frame octets of queries and replies. With PROFILE=1 (kernel bpf_stats on, which adds its own"
@@ -216,13 +291,13 @@ fi
     echo
     echo "## Answered % against offered load"
     echo
-    echo "One run per point, ${DURATION} s each. Offered = the generator's \`-Q\`; sent/s is what it managed."
+    echo "One run per point, ${DURATION} s each, in ${MODES%% *} mode. Offered = the generator's \`-Q\`; sent/s is what it managed."
     echo
     echo "| server | offered q/s | sent/s | replies/s | answered % | p50 µs | p99 µs |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
     awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" -v a="$c_p50" -v b="$c_p99" \
       'NR > 1 && $1 == "sweep" {print $2 "\t" $4 "\t" $sp "\t" $r "\t" $p "\t" $a "\t" $b}' "$tsv" |
-      while IFS=$'\t' read -r s o sp r p a b; do echo "| ${SERVER_LABEL[$s]:-$s} | $o | $sp | $r | $p | $a | $b |"; done
+      while IFS=$'\t' read -r s o sp r p a b; do echo "| $(label "$s") | $o | $sp | $r | $p | $a | $b |"; done
   fi
   echo
   echo "## Every run"

@@ -36,7 +36,8 @@ gun_run() {
   esac
   ip -n "$NS_CLIENT" link set dev "$IF_CLIENT" xdp off
   # timeout: both wait for replies a little after -t; a hang must not stall the harness.
-  if ! in_client timeout $((seconds + 15)) "${cmd[@]}" >"$out" 2>&1; then
+  # SPLIT_CLIENT_WRAP (bench/lib/cpu_split.sh): pinned to the client's CPU in split mode.
+  if ! in_client "${SPLIT_CLIENT_WRAP[@]}" timeout $((seconds + 15)) "${cmd[@]}" >"$out" 2>&1; then
     echo "$GENERATOR failed:" >&2; cat "$out" >&2
     gun_client_xdp_pass
     return 1

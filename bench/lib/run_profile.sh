@@ -7,7 +7,7 @@
 # run (~20-40 ns) slow every row.
 #
 #   profile_begin            before the generator starts
-#   profile_end KEY OUT RAW  after it ends: appends "KEY<TAB>item<TAB>value" lines to OUT, items
+#   profile_end KEY OUT RAW SECONDS  after it ends (SECONDS: of sending, unless RAW says): appends "KEY<TAB>item<TAB>value" lines to OUT, items
 #                            cpuN_busy_pct, cpuN_softirq_pct, udp_rcvbuf_drops (queries a
 #                            kernel-stack server's socket buffer had no room for), query_octets and reply_octets
 #                            (mean frame sizes) and generator_cpu_ns_per_query (its process's
@@ -16,6 +16,18 @@
 #                            prog_NAME_ns (ns per run) and prog_NAME_runs of the programs that
 #                            ran (the generator's own are gone by then: xdp_dns_loadgen prints
 #                            theirs, "prog NAME ns_per_run X runs N", in its output RAW)
+#                            Per side (bench/lib/cpu_split.sh; thread CPU time, so other work on
+#                            the machine is not in it): client_cpu_pct (the generator's process
+#                            and the client end's NAPI kthread, per second of sending),
+#                            server_cpu_pct (the server end's NAPI kthread, where an XDP
+#                            responder runs in split mode, and the server's processes),
+#                            server_cpu_ns_per_query (that, per frame the server end took in),
+#                            server_ring_drops / client_ring_drops (frames lost because a veth
+#                            end's 256-frame ring was full: the receiving side was late), and
+#                            server_napi_cpu / client_napi_cpu (the CPU each NAPI kthread last
+#                            ran on: the split is checked, not assumed; - in shared mode); server_napi_wait_us (how long, on
+#                            average, the server's NAPI kthread waited to run once woken) and
+#                            server_napi_frames_per_run (frames it took in per run)
 
 PROFILE=${PROFILE:-0}
 PROFILE_STATS_WAS=
@@ -32,6 +44,7 @@ profile_prog_snapshot() {
 profile_rcvbuf_errors() { in_server nstat -az UdpRcvbufErrors 2>/dev/null | awk '$1 == "UdpRcvbufErrors" {print $2}'; }
 
 profile_begin() {
+  PROFILE_SPLIT_BEFORE=$(split_snapshot)
   PROFILE_RCVBUF_BEFORE=$(profile_rcvbuf_errors)
   PROFILE_CPU_BEFORE=$(profile_cpu_snapshot)
   if ((PROFILE)); then
@@ -42,7 +55,7 @@ profile_begin() {
 }
 
 profile_end() {
-  local key=$1 out=$2 raw=$3 rcvbuf
+  local key=$1 out=$2 raw=$3 seconds=$4 rcvbuf
   rcvbuf=$(profile_rcvbuf_errors)
   printf '%s\tudp_rcvbuf_drops\t%s\n' "$key" $(( ${rcvbuf:-0} - ${PROFILE_RCVBUF_BEFORE:-0} )) >>"$out"
   # /proc/stat cpuN: user nice system idle iowait irq softirq steal ...
@@ -52,6 +65,7 @@ profile_end() {
       idle = ($(5 + 10) - $5) + ($(6 + 10) - $6); soft = $(8 + 10) - $8
       if (total > 0) printf "%s\t%s_busy_pct\t%.0f\n%s\t%s_softirq_pct\t%.0f\n", k, $1, 100 * (total - idle) / total, k, $1, 100 * soft / total
     }' >>"$out"
+  profile_sides "$key" "$raw" "$seconds" >>"$out"
   awk -v k="$key" '$1 == "frame" && $2 == "octets:" {printf "%s\tquery_octets\t%s\n%s\treply_octets\t%s\n", k, $5, k, $8}
                    $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}' "$raw" >>"$out"
   if ((PROFILE)); then
@@ -67,4 +81,27 @@ profile_end() {
         if (n > 0) printf "%s\tprog_responder_ns\t%.0f\n%s\tprog_responder_runs\t%d\n", k, t / n, k, n}' >>"$out"
     awk -v k="$key" '$1 == "prog" && $6 > 0 {printf "%s\tprog_%s_ns\t%s\n%s\tprog_%s_runs\t%s\n", k, $2, $4, k, $2, $6}' "$raw" >>"$out"
   fi
+}
+
+# The per-side items of profile_end: split_snapshot now against the one profile_begin took.
+profile_sides() {
+  local key=$1 raw=$2 secs
+  # xdp_dns_loadgen says how long it sent; kxdpgun does not (and its CPU time is not known: 0).
+  secs=$(awk '$1 == "duration:" {print $2}' "$raw")
+  join <(echo "$PROFILE_SPLIT_BEFORE" | sort) <(split_snapshot | sort) |
+    awk -v k="$key" -v sc="$(split_last_cpu "$SPLIT_NAPI_SERVER")" -v cc="$(split_last_cpu "$SPLIT_NAPI_CLIENT")" \
+        -v gen_ms="$(awk '$1 == "generator" && $2 == "cpu:" {print $3}' "$raw")" \
+        -v secs="${secs:-$3}" '
+      {d[$1] = $3 - $2}
+      END {
+        if (secs + 0 <= 0) exit
+        server_ns = d["napi_server_ns"] + d["server_process_ns"]
+        printf "%s\tclient_cpu_pct\t%.0f\n", k, (gen_ms * 1e6 + d["napi_client_ns"]) / (secs * 1e7)
+        printf "%s\tserver_cpu_pct\t%.0f\n", k, server_ns / (secs * 1e7)
+        if (d["server_rx_packets"] > 0) printf "%s\tserver_cpu_ns_per_query\t%.0f\n", k, server_ns / d["server_rx_packets"]
+        printf "%s\tserver_ring_drops\t%.0f\n%s\tclient_ring_drops\t%.0f\n", k, d["server_ring_drops"] - d["server_xdp_drops"], k, d["client_ring_drops"]
+        printf "%s\tserver_xdp_drops\t%.0f\n", k, d["server_xdp_drops"]
+        if (d["napi_server_runs"] > 0) printf "%s\tserver_napi_wait_us\t%.1f\n%s\tserver_napi_frames_per_run\t%.1f\n", k, d["napi_server_wait_ns"] / d["napi_server_runs"] / 1000, k, d["server_rx_packets"] / d["napi_server_runs"]
+        printf "%s\tserver_napi_cpu\t%s\n%s\tclient_napi_cpu\t%s\n", k, (sc == "" ? "-" : sc), k, (cc == "" ? "-" : cc)
+      }'
 }

@@ -6,6 +6,8 @@
 #
 #   server_start NAME     one of THROUGHPUT_SERVERS; returns once it answers (or fails)
 #   server_stop           stops whatever server_start started, and detaches any XDP program
+# In the harness's split mode (bench/lib/cpu_split.sh) every server process starts under
+# SPLIT_SERVER_WRAP: pinned to the server's CPU.
 
 THROUGHPUT_SERVERS=(xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo)
 declare -A SERVER_LABEL=(
@@ -28,7 +30,7 @@ server_xgslbd_config() {
 server_xgslbd() {
   server_xgslbd_config "$1"
   : >"$WORK/xgslbd.log"
-  in_server_bg "$BUILD/userspace/xgslbd" --config "$WORK/xgslbd.yaml" >"$WORK/xgslbd.log" 2>&1
+  in_server_bg "${SPLIT_SERVER_WRAP[@]}" "$BUILD/userspace/xgslbd" --config "$WORK/xgslbd.yaml" >"$WORK/xgslbd.log" 2>&1
   SERVER_PID=$SERVER_BG_PID
   wait_for 15 grep -q 'xgslbd ready' "$WORK/xgslbd.log" || { cat "$WORK/xgslbd.log" >&2; return 1; }
   # XDP must be attached exactly when the run says so, or the row measures the other path.
@@ -74,7 +76,7 @@ server_knot() {
     echo "zone:"
     echo "  - domain: cloud.example.com"
   } >"$WORK/knot/knot.conf"
-  in_server_bg knotd --config "$WORK/knot/knot.conf" >"$WORK/knotd.out" 2>&1
+  in_server_bg "${SPLIT_SERVER_WRAP[@]}" knotd --config "$WORK/knot/knot.conf" >"$WORK/knotd.out" 2>&1
   SERVER_PID=$SERVER_BG_PID
 }
 
@@ -120,7 +122,7 @@ zone:
     name: cloud.example.com
     zonefile: cloud.example.com.zone
 CONF
-  in_server_bg nsd -d -c "$WORK/nsd/nsd.conf" >"$WORK/nsd.out" 2>&1
+  in_server_bg "${SPLIT_SERVER_WRAP[@]}" nsd -d -c "$WORK/nsd/nsd.conf" >"$WORK/nsd.out" 2>&1
   SERVER_PID=$SERVER_BG_PID
 }
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The throughput harness end to end, briefly: `bench/run_throughput.sh --smoke` (2 s at 20k q/s
-# per server, one repetition, no sweep) must get answers from every responder, write its table
+# The throughput harness end to end, briefly: `bench/run_throughput.sh --smoke` (1 s at 20k q/s
+# per server and mode, one repetition, no sweep) must get answers from every responder, write its table
 # and plots, and leave nothing behind: no namespace, no pinned maps, no work dir, no server
 # process. Once with the default generator (the project's own, GENERATOR=xdp) against all six
 # responders, which must also give latency percentiles for every row, a latency plot and a
 # per-CPU profile; once with kxdpgun against one XDP and one kernel-stack server and the echo.
-# Timings are not checked: they are measurements, not pass/fail.
+# Both modes run (bench/lib/cpu_split.sh): in split mode each NAPI kthread must have run on its
+# side's CPU (server 1, client 0) and an XDP responder's work must show on the server's side
+# (its NAPI kthread's CPU time), in shared mode there is no NAPI kthread: the split is checked,
+# not assumed. Timings are not checked: they are measurements, not pass/fail.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.."
@@ -13,11 +16,12 @@ out=$(mktemp -d /tmp/xgslb-throughput-smoke-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL [throughput_smoke_test]: $*" >&2; exit 1; }
 
-# check DIR NAME LATENCY SERVER...: every SERVER answered, the DNS servers with NXDOMAIN among
-# the answers (the echo only reflects), with latency percentiles when LATENCY is 1, the table
-# and plots exist, nothing of the run is left.
+# check DIR NAME LATENCY MODES SERVER...: every SERVER answered, the DNS servers with NXDOMAIN
+# among the answers (the echo only reflects), with latency percentiles when LATENCY is 1, the
+# split checked in each of MODES ("split" or "split shared"), the table and plots exist, nothing
+# of the run is left.
 check() {
-  local dir=$1 name=$2 latency=$3 server; shift 3
+  local dir=$1 name=$2 latency=$3 modes=$4 server; shift 4
   local tsv=$dir/$name.tsv
   [[ -f $tsv ]] || fail "no $tsv"
   for server in "$@"; do
@@ -33,6 +37,24 @@ check() {
       p999=$(awk -F'\t' -v s="$server" 'NR > 1 && $1 == "max" && $2 == s {print $15}' "$tsv")
       awk -v a="$p50" -v b="$p999" 'BEGIN {exit !(a > 0 && b >= a)}' || fail "$name: $server latency p50 '$p50' p99.9 '$p999' µs"
     fi
+  done
+  # The split, per row: where the NAPI kthreads ran, and that the responder's work was counted
+  # on the server's side (XDP responders: nothing but the server's NAPI kthread does it).
+  local row item want got
+  for server in "$@"; do
+    for row in "$server" $([[ $modes == *shared* ]] && echo "$server@shared"); do
+      for item in server_napi_cpu client_napi_cpu; do
+        want=-
+        [[ $row == "$server" ]] && { [[ $item == server_napi_cpu ]] && want=1 || want=0; }
+        got=$(awk -F'\t' -v s="$row" -v i="$item" '$1 == "max" && $2 == s && $5 == i {print $6}' "$dir/$name.profile.tsv")
+        [[ $got == "$want" ]] || fail "$name: $row: $item is '$got', expected $want"
+      done
+    done
+    case $server in
+      echo | xgslb-xdp | knot-xdp)
+        got=$(awk -F'\t' -v s="$server" '$1 == "max" && $2 == s && $5 == "server_cpu_ns_per_query" {print $6}' "$dir/$name.profile.tsv")
+        ((${got:-0} > 0)) || fail "$name: $server in split mode: no CPU time on the server's side ('$got' ns per query)" ;;
+    esac
   done
   for f in "$name.md" "${name}_replies.png" "$name.profile.tsv"; do [[ -s $dir/$f ]] || fail "no $f written"; done
   grep -q 'cpu0_busy_pct' "$dir/$name.profile.tsv" || fail "no per-CPU profile in $name.profile.tsv"
@@ -54,8 +76,8 @@ check() {
   echo "throughput_smoke_test: $name ok ($(awk -F'\t' 'NR > 1 {printf "%s %s/s; ", $2, $8}' "$tsv"))"
 }
 
-OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
-check "$out/xdp" throughput 1 xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
-GENERATOR=kxdpgun SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
+DURATION=1 OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
+check "$out/xdp" throughput 1 "split shared" xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
+GENERATOR=kxdpgun MODES=split SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
   fail "the harness (GENERATOR=kxdpgun) exited with $?"
-check "$out/kxdpgun" throughput_kxdpgun 0 xgslb-xdp knot-udp echo
+check "$out/kxdpgun" throughput_kxdpgun 0 split xgslb-xdp knot-udp echo
