@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/cluster_test_util.h"
+#include "userspace/cluster/gslb_spec.h"
+#include "userspace/dns_name.h"
 
 namespace xgslb {
 namespace {
@@ -294,6 +296,29 @@ spec:
 TEST(Controller, HostsAreSortedAndUnique) {
     const ControllerResult r = run(test::sample_cluster());
     for (size_t i = 1; i < r.hosts.size(); ++i) EXPECT_LT(r.hosts[i - 1].name, r.hosts[i].name);
+}
+
+// normalize_host takes a shortcut for plain names; it must give what the wire-form round trip
+// gives, and refuse what it refuses.
+TEST(Controller, NormalizeHostIsTheCanonicalNameWithoutItsDot) {
+    const std::string l63(63, 'a'), l64(64, 'b');
+    std::string long253;  // 4 labels of 63 + dots = 255 text octets; cut to 253
+    for (int i = 0; i < 4; ++i) long253 += (i ? "." : "") + l63;
+    long253.resize(253);
+    const std::vector<std::string> names = {
+        "roundrobin.cloud.example.com", "RoundRobin.Cloud.Example.COM.", "a_b-c.9.example.com", "x",
+        l63 + ".example.com", long253, "a\\.b.example.com", "caf\\233.example.com", "a b.example.com",
+        "(x).example.com"};
+    for (const auto& n : names) {
+        std::string expect = canonical_name(n);
+        expect.pop_back();
+        EXPECT_EQ(normalize_host(n), expect) << n;
+    }
+    for (const std::string& bad : std::vector<std::string>{"a..example.com", ".example.com", l64 + ".example.com",
+                                                           long253 + "a"})
+        EXPECT_THROW(normalize_host(bad), Error) << bad;
+    EXPECT_THROW(normalize_host("*.example.com"), Error);
+    EXPECT_THROW(normalize_host(""), Error);
 }
 
 }  // namespace

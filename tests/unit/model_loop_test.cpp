@@ -275,6 +275,30 @@ TEST_F(ModelLoopTest, ReloadRepublishesWithTheNewConfig) {
     EXPECT_EQ(addresses(*view, "roundrobin.cloud.example.com").size(), 3u);  // the hosts stay
 }
 
+// Hosts outside every served zone are left out (build_view would refuse the whole view): a label
+// boundary counts, not a text suffix, and an escaped dot is not a boundary.
+TEST_F(ModelLoopTest, OnlyHostsInsideAServedZoneArePublished) {
+    ClusterState s;
+    test::add_yaml(s, R"(
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: edge, namespace: ns}
+spec:
+  ingress:
+    rules:
+    - {host: In.Cloud.Example.com, http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: xcloud.example.com, http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: 'a\.cloud.example.com', http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: 'b.a\.cloud.example.com', http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: 'c\.d.cloud.example.com', http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: example.com, http: {paths: [{backend: {service: {name: app}}}]}}
+  strategy: {type: roundRobin}
+)");
+    make(std::move(s));
+    wait_views(1);
+    EXPECT_EQ(loop_->host_names(), (std::vector<std::string>{"c\\.d.cloud.example.com", "in.cloud.example.com"}));
+}
+
 TEST(ModelLoop, WithoutASourceServesStaticRecords) {
     std::shared_ptr<const ZoneView> last;
     Config c = test_config();

@@ -160,9 +160,19 @@ ControllerResult reconcile(const ClusterState& state, const ControllerSettings& 
         }
 
         GslbStatusUpdate update{ns, object_name(gslb), {}, nlohmann::json::object()};
+        update.hosts.reserve(hosts.size());
         nlohmann::json service_health = nlohmann::json::object();
         nlohmann::json servers = nlohmann::json::array();
         std::set<Ipv4Address> exposed;
+        // The hosts of a Gslb mostly share their backends: each service is judged once per Gslb.
+        std::vector<std::pair<std::string, HostHealth>> judged;
+        auto service_health_of = [&](const std::string& svc) {
+            for (const auto& [name, h] : judged)
+                if (name == svc) return h;
+            return judged.emplace_back(svc, health.service(ns, svc)).second;
+        };
+        // nlohmann's initializer lists copy what they are given: every tree below is built in
+        // place or moved, never copied (at 100k hosts the copies were most of the controller).
         for (auto& [host, work] : hosts) {
             auto [owner, fresh] = owner_of.emplace(host, key);
             if (!fresh) {
@@ -170,34 +180,45 @@ ControllerResult reconcile(const ClusterState& state, const ControllerSettings& 
                 continue;
             }
             std::vector<HostHealth> services;
+            services.reserve(work.services.size());
             nlohmann::json refs = nlohmann::json::array();
             for (const auto& svc : work.services) {
-                services.push_back(health.service(ns, svc));
-                refs.push_back({{"name", svc}, {"namespace", ns}});
+                services.push_back(service_health_of(svc));
+                nlohmann::json ref = nlohmann::json::object();
+                ref["name"] = svc;
+                ref["namespace"] = ns;
+                refs.push_back(std::move(ref));
             }
             GslbHost h;
-            h.name = host;
             h.ttl = strategy.ttl;
             h.strategy = strategy.spec;
             h.health = combine(services, settings.policy);
             h.owner = key;
             if (h.health == HostHealth::Healthy) h.local = std::move(work.targets);
             exposed.insert(h.local.a.begin(), h.local.a.end());
-            service_health[host] = to_string(h.health);
-            servers.push_back({{"host", host}, {"services", refs}});
+            service_health.emplace(host, to_string(h.health));
+            nlohmann::json server = nlohmann::json::object();
+            server["host"] = host;
+            server["services"] = std::move(refs);
+            servers.push_back(std::move(server));
             update.hosts.push_back(host);
+            h.name = std::move(host);
             out.hosts.push_back(std::move(h));
         }
         std::string joined;
-        for (const auto& h : update.hosts) joined += (joined.empty() ? "" : ", ") + h;
+        for (const auto& h : update.hosts) {
+            if (!joined.empty()) joined += ", ";
+            joined += h;
+        }
         nlohmann::json exposed_ips = nlohmann::json::array();
         for (const auto& a : exposed) exposed_ips.push_back(ip_text(a));
-        update.status = {{"serviceHealth", service_health},
-                         {"healthyRecords", nlohmann::json::object()},
-                         {"geoTag", settings.geo_tag},
-                         {"hosts", joined},
-                         {"servers", servers},
-                         {"loadBalancer", {{"exposedIps", exposed_ips}}}};
+        nlohmann::json& status = update.status;
+        status["serviceHealth"] = std::move(service_health);
+        status["healthyRecords"] = nlohmann::json::object();
+        status["geoTag"] = settings.geo_tag;
+        status["hosts"] = std::move(joined);
+        status["servers"] = std::move(servers);
+        status["loadBalancer"]["exposedIps"] = std::move(exposed_ips);
         out.statuses.push_back(std::move(update));
     }
 
