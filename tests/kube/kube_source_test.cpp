@@ -84,7 +84,7 @@ struct Deliveries {
         Objects out;
         if (last)
             for (const auto& [kind, items] : last->objects)
-                if (!items.empty()) out[kind] = items;
+                for (const auto& [key, object] : items) out[kind][key] = *object;
         return out;
     }
     int deliveries() {

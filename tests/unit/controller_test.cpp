@@ -169,7 +169,7 @@ TEST(Controller, ResourceRefByMatchLabelsUsesTheIngressRulesAndStatus) {
     test::add_file(s, "controller/k8gb.absa.oss_v1beta1_gslb_cr_roundrobin_ingress_ref.yaml");
     test::add_file(s, "controller/cluster.yaml");
     s.objects[kKindGslb].erase("test-gslb/test-gslb");  // cluster.yaml has none; be explicit
-    s.objects[kKindIngress]["test-gslb/roundrobin-ingress"]["status"] =
+    s.edit(kKindIngress, "test-gslb/roundrobin-ingress")["status"] =
         nlohmann::json::parse(R"({"loadBalancer": {"ingress": [{"ip": "10.0.0.5"}, {"ip": "2001:db8::5"}]}})");
     const ControllerResult r = run(s);
     const GslbStatusUpdate* st = find_status(r, "roundrobin-ingress");
@@ -182,7 +182,7 @@ TEST(Controller, ResourceRefByMatchLabelsUsesTheIngressRulesAndStatus) {
     EXPECT_EQ(rr->local.aaaa, (std::vector<Ipv6Address>{v6_2001_db8(5)}));
 
     // A label that no longer matches: the Gslb has no hosts left.
-    s.objects[kKindIngress]["test-gslb/roundrobin-ingress"]["metadata"]["labels"]["app"] = "something-else";
+    s.edit(kKindIngress, "test-gslb/roundrobin-ingress")["metadata"]["labels"]["app"] = "something-else";
     const ControllerResult gone = run(s);
     EXPECT_EQ(find_host(gone, "roundrobin.cloud.example.com"), nullptr);
     EXPECT_EQ(find_status(gone, "roundrobin-ingress")->status["serviceHealth"], nlohmann::json::object());

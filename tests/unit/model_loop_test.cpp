@@ -126,8 +126,8 @@ protected:
 
 ClusterState scaled_to_zero() {
     ClusterState s = test::sample_cluster();
-    s.objects[kKindEndpointSlice]["test-gslb/frontend-podinfo-abcde"]["endpoints"][0]["conditions"]["ready"] = false;
-    s.objects[kKindEndpointSlice]["test-gslb/frontend-podinfo-abcde"]["endpoints"][1]["conditions"]["ready"] = false;
+    s.edit(kKindEndpointSlice, "test-gslb/frontend-podinfo-abcde")["endpoints"][0]["conditions"]["ready"] = false;
+    s.edit(kKindEndpointSlice, "test-gslb/frontend-podinfo-abcde")["endpoints"][1]["conditions"]["ready"] = false;
     return s;
 }
 
@@ -236,7 +236,7 @@ TEST_F(ModelLoopTest, LeaderKeepsTheIngressOfAnEmbeddedSpec) {
         EXPECT_EQ(source_->ingresses.size(), first_writes.size());
     }
     // The Ingresses as written appear in the next state: nothing left to write.
-    for (const auto& w : first_writes) s.objects[kKindIngress][object_key(w.object)] = w.object;
+    for (const auto& w : first_writes) s.put(kKindIngress, object_key(w.object), w.object);
     source_->push(s);
     wait_views(4);
     {

@@ -22,8 +22,8 @@ struct RuleSource {
     const nlohmann::json* ingress;
 };
 
-const std::map<std::string, nlohmann::json>& objects_of(const ClusterState& state, const char* kind) {
-    static const std::map<std::string, nlohmann::json> kNone;
+const std::map<std::string, ObjectPtr>& objects_of(const ClusterState& state, const char* kind) {
+    static const std::map<std::string, ObjectPtr> kNone;
     const auto it = state.objects.find(kind);
     return it == state.objects.end() ? kNone : it->second;
 }
@@ -51,7 +51,8 @@ std::vector<RuleSource> rule_sources(const ClusterState& state, const nlohmann::
     }
     if (!json_at(*ref, {"matchLabels"}) && !json_at(*ref, {"matchExpressions"}))
         throw Error("spec.resourceRef: needs name, matchLabels or matchExpressions");
-    for (const auto& [key, ingress] : objects_of(state, kKindIngress)) {
+    for (const auto& [key, object] : objects_of(state, kKindIngress)) {
+        const nlohmann::json& ingress = *object;
         if (object_namespace(ingress) != ns) continue;
         const nlohmann::json* labels = json_at(ingress, {"metadata", "labels"});
         if (selector_matches(*ref, labels ? *labels : nlohmann::json::object()))
@@ -138,7 +139,8 @@ ControllerResult reconcile(const ClusterState& state, const ControllerSettings& 
     const ServiceHealthIndex health(state);
     std::unordered_map<std::string, std::string> owner_of;  // host -> "ns/name" of the Gslb serving it
 
-    for (const auto& [key, gslb] : objects_of(state, kKindGslb)) {
+    for (const auto& [key, object] : objects_of(state, kKindGslb)) {
+        const nlohmann::json& gslb = *object;
         const std::string ns = object_namespace(gslb);
         const std::string where = "Gslb " + key;
         if (settings.write_gslb_ingresses) {
@@ -222,7 +224,8 @@ ControllerResult reconcile(const ClusterState& state, const ControllerSettings& 
         out.statuses.push_back(std::move(update));
     }
 
-    for (const auto& [key, ingress] : objects_of(state, kKindIngress)) {
+    for (const auto& [key, object] : objects_of(state, kKindIngress)) {
+        const nlohmann::json& ingress = *object;
         if (state.find(kKindGslb, object_namespace(ingress), object_name(ingress))) continue;
         std::string problem;
         if (auto gslb = gslb_for_annotated(ingress, problem)) out.gslbs_to_create.push_back(std::move(*gslb));

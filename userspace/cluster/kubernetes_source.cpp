@@ -160,8 +160,8 @@ private:
             auto state = std::make_shared<ClusterState>();
             for (const auto& r : reflectors_) {
                 auto& objects = state->objects[r->resource().kind];  // present even when empty
-                auto mirror = r->mirror();
-                objects.merge(mirror);
+                for (auto& [key, object] : r->mirror())
+                    objects.emplace(key, std::make_shared<const nlohmann::json>(std::move(object)));
             }
             on_change_(std::move(state));
         }

@@ -50,10 +50,11 @@ void write_atomically(const std::string& dir, const std::string& name, const std
     }
 }
 
-bool same_objects(const std::vector<ManifestObject>& a, const std::vector<ManifestObject>& b) {
+template <typename Stored>
+bool same_objects(const std::vector<ManifestObject>& a, const std::vector<Stored>& b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (a[i].kind != b[i].kind || a[i].key != b[i].key || a[i].object != b[i].object) return false;
+        if (a[i].kind != b[i].kind || a[i].key != b[i].key || a[i].object != *b[i].object) return false;
     return true;
 }
 
@@ -148,7 +149,10 @@ bool ManifestsSource::apply(const std::string& name, Parsed parsed) {
     if (!f.error.empty()) spdlog::info("manifests: {}/{} is good again", options_.dir, name);
     f.error.clear();
     if (same_objects(parsed.objects, f.objects)) return false;
-    f.objects = std::move(parsed.objects);
+    f.objects.clear();
+    f.objects.reserve(parsed.objects.size());
+    for (auto& o : parsed.objects)
+        f.objects.push_back({std::move(o.kind), std::move(o.key), std::make_shared<const nlohmann::json>(std::move(o.object))});
     return true;
 }
 
@@ -188,7 +192,7 @@ std::shared_ptr<const ClusterState> ManifestsSource::merge() const {
             // Files are merged in name order; the last one wins, like a later `kubectl apply`.
             if (!fresh) spdlog::warn("manifests: {} {} is in {} and {}; using {}", o.kind, o.key, it->second, file, file);
             it->second = file;
-            state->objects[o.kind][o.key] = o.object;
+            state->objects[o.kind][o.key] = o.object;  // shared, not copied
         }
     return state;
 }

@@ -45,9 +45,14 @@ public:
     std::string status_path(const std::string& ns, const std::string& name) const;
 
 private:
+    // A file's object as every snapshot shares it (never copied once parsed).
+    struct StoredObject {
+        std::string kind, key;
+        ObjectPtr object;
+    };
     struct FileState {
-        std::vector<ManifestObject> objects;  // the last good parse
-        std::string error;                    // the current problem, logged once
+        std::vector<StoredObject> objects;  // the last good parse
+        std::string error;                  // the current problem, logged once
     };
 
     // One file read and parsed, not yet applied (parse() touches no member: threads run it).
