@@ -293,6 +293,48 @@ spec:
     EXPECT_NE(r.problems[1].find("already served by Gslb test-gslb/test-gslb"), std::string::npos) << r.problems[1];
 }
 
+// Each name goes to the first Gslb (namespace/name order) that has it, whichever comes later;
+// the others report it and leave it out of their status, and the hosts come out sorted.
+TEST(Controller, SharedHostsGoToTheFirstGslbOfEach) {
+    ClusterState s;
+    add_yaml(s, R"(
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: c, namespace: n}
+spec:
+  ingress: {rules: [{host: x.example.com}, {host: y.example.com}, {host: w.example.com}]}
+  strategy: {type: roundRobin}
+---
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: b, namespace: n}
+spec:
+  ingress: {rules: [{host: z.example.com}, {host: y.example.com}]}
+  strategy: {type: roundRobin, dnsTtlSeconds: 7}
+---
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: a, namespace: n}
+spec:
+  ingress: {rules: [{host: x.example.com}, {host: X.example.com.}]}
+  strategy: {type: roundRobin}
+)");
+    const ControllerResult r = run(s);
+    std::vector<std::pair<std::string, std::string>> owners;
+    for (const auto& h : r.hosts) owners.emplace_back(h.name, h.owner);
+    EXPECT_EQ(owners, (std::vector<std::pair<std::string, std::string>>{
+                          {"w.example.com", "n/c"}, {"x.example.com", "n/a"}, {"y.example.com", "n/b"}, {"z.example.com", "n/b"}}));
+    EXPECT_EQ(find_host(r, "y.example.com")->ttl, 7u);
+    EXPECT_EQ(r.problems, (std::vector<std::string>{"Gslb n/c: host x.example.com is already served by Gslb n/a",
+                                                    "Gslb n/c: host y.example.com is already served by Gslb n/b"}));
+    ASSERT_EQ(r.statuses.size(), 3u);
+    EXPECT_EQ(find_status(r, "a")->hosts, (std::vector<std::string>{"x.example.com"}));
+    EXPECT_EQ(find_status(r, "b")->hosts, (std::vector<std::string>{"z.example.com", "y.example.com"}));
+    EXPECT_EQ(find_status(r, "c")->hosts, (std::vector<std::string>{"w.example.com"}));
+    EXPECT_EQ(find_status(r, "c")->status["hosts"], "w.example.com");
+    EXPECT_EQ(find_status(r, "b")->status["hosts"], "z.example.com, y.example.com");
+}
+
 TEST(Controller, HostsAreSortedAndUnique) {
     const ControllerResult r = run(test::sample_cluster());
     for (size_t i = 1; i < r.hosts.size(); ++i) EXPECT_LT(r.hosts[i - 1].name, r.hosts[i].name);
