@@ -47,7 +47,7 @@ KubeWatchEvent decode_watch_event(const std::string& what, std::string_view line
     return out;
 }
 
-WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::map<std::string, nlohmann::json>& mirror,
+WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::map<std::string, ObjectPtr>& mirror,
                             std::string& resource_version) {
     if (event.type == "ERROR") {
         const nlohmann::json* code = json_at(event.object, {"code"});
@@ -67,7 +67,7 @@ WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::
     if (event.type == "DELETED")
         mirror.erase(key);
     else
-        mirror[std::move(key)] = std::move(event.object);
+        mirror[std::move(key)] = std::make_shared<const nlohmann::json>(std::move(event.object));
     if (!version.empty()) resource_version = version;
     return WatchStep::Applied;
 }
