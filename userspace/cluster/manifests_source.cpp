@@ -79,6 +79,8 @@ ManifestsSource::ManifestsSource(Options options) : options_(std::move(options))
         close(inotify_fd_);
         throw_errno("eventfd", err);
     }
+    // Last: the thread uses every member above.
+    thread_ = std::thread([this] { run(); });
 }
 
 ManifestsSource::~ManifestsSource() {
@@ -88,12 +90,21 @@ ManifestsSource::~ManifestsSource() {
 }
 
 void ManifestsSource::start(OnChange on_change) {
-    on_change_ = std::move(on_change);
-    thread_ = std::thread([this] { run(); });
+    {
+        std::lock_guard lock(start_mutex_);
+        on_change_ = std::move(on_change);
+        started_ = true;
+    }
+    start_cv_.notify_one();
 }
 
 void ManifestsSource::stop() {
     if (!thread_.joinable()) return;
+    {
+        std::lock_guard lock(start_mutex_);
+        stopping_ = true;
+    }
+    start_cv_.notify_one();
     const uint64_t one = 1;
     if (write(stop_fd_, &one, sizeof one) != sizeof one) spdlog::error("manifests: cannot signal the watch thread");
     thread_.join();
@@ -218,6 +229,11 @@ void ManifestsSource::run() {
         spdlog::error("manifests: {}", e.what());
         std::lock_guard lock(health_mutex_);
         health_.last_error = e.what();
+    }
+    {
+        std::unique_lock lock(start_mutex_);
+        start_cv_.wait(lock, [&] { return started_ || stopping_; });
+        if (stopping_) return;  // stopped before (or as) it was started: nothing is delivered
     }
     update_health();
     on_change_(merge());
