@@ -85,9 +85,11 @@ std::vector<std::pair<std::string, HostWork>> collect_hosts(const std::vector<Ru
         TargetSet targets;
         if (src.ingress) add_ingress_targets(*src.ingress, resolver, targets);
         for (const auto& rule : *src.rules) {
+            static const std::string kNone;
+            const nlohmann::json* raw = json_at(rule, {"host"});
             std::string host;
             try {
-                host = normalize_host(json_string(rule, {"host"}));
+                host = normalize_host(raw && raw->is_string() ? raw->get_ref<const std::string&>() : kNone);
             } catch (const Error& e) {
                 problems.push_back(where + ": " + e.what());
                 continue;
