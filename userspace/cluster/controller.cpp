@@ -1,7 +1,6 @@
 #include "userspace/cluster/controller.h"
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -153,11 +152,6 @@ struct GslbPlan {
     bool skipped = false;
 };
 
-// Below this many hosts a thread costs more than the statuses it would make (a thread's start
-// and join are tens of microseconds; an EndpointSlice change in a small cluster runs the
-// controller in ~200 us).
-constexpr size_t kHostsForASecondThread = 10000;
-
 // A host of a plan, for finding each name's first Gslb by sorting rather than a map of 100k
 // strings (the map was a third of the controller at scale).
 struct HostRef {
@@ -221,113 +215,87 @@ ControllerResult reconcile(const ClusterState& state, const ControllerSettings& 
         served_by[refs[i].plan][refs[i].pos] = first ? refs[i].plan : served_by[refs[i - 1].plan][refs[i - 1].pos];
     }
 
-    // 3. The health of every served host, and each Gslb's exposed addresses: what both the
-    // statuses and the hosts are made from.
+    // 3. Health and status per Gslb, in order; the hosts themselves are made in step 4.
     std::vector<std::vector<HostHealth>> host_health(plans.size());
-    std::vector<std::vector<std::string>> exposed_ips(plans.size());
     for (uint32_t p = 0; p < plans.size(); ++p) {
-        const GslbPlan& plan = plans[p];
+        GslbPlan& plan = plans[p];
+        const std::string& key = *plan.key;
+        for (auto& problem : plan.problems) out.problems.push_back(std::move(problem));
         if (plan.skipped) continue;
+        const std::string& ns = plan.ns;
+        GslbStatusUpdate update{ns, plan.name, {}, nlohmann::json::object()};
+        update.hosts.reserve(plan.hosts.size());
         host_health[p].resize(plan.hosts.size());
+        nlohmann::json service_health = nlohmann::json::object();
+        nlohmann::json servers = nlohmann::json::array();
         std::set<Ipv4Address> exposed;
         // The hosts of a Gslb mostly share their backends: each service is judged once per Gslb.
         std::vector<std::pair<std::string, HostHealth>> judged;
         auto service_health_of = [&](const std::string& svc) {
             for (const auto& [name, h] : judged)
                 if (name == svc) return h;
-            return judged.emplace_back(svc, health.service(plan.ns, svc)).second;
+            return judged.emplace_back(svc, health.service(ns, svc)).second;
         };
-        std::vector<HostHealth> services;
+        // nlohmann's initializer lists copy what they are given: every tree below is built in
+        // place or moved, never copied (at 100k hosts the copies were most of the controller).
         for (uint32_t i = 0; i < plan.hosts.size(); ++i) {
-            if (served_by[p][i] != p) continue;
-            const HostWork& work = plan.hosts[i].second;
-            services.clear();
-            for (const auto& svc : work.services) services.push_back(service_health_of(svc));
+            auto& [host, work] = plan.hosts[i];
+            if (served_by[p][i] != p) {
+                out.problems.push_back("Gslb " + key + ": host " + host + " is already served by Gslb " +
+                                       *plans[served_by[p][i]].key);
+                continue;
+            }
+            std::vector<HostHealth> services;
+            services.reserve(work.services.size());
+            nlohmann::json refs_json = nlohmann::json::array();
+            for (const auto& svc : work.services) {
+                services.push_back(service_health_of(svc));
+                nlohmann::json ref = nlohmann::json::object();
+                ref["name"] = svc;
+                ref["namespace"] = ns;
+                refs_json.push_back(std::move(ref));
+            }
             const HostHealth h = combine(services, settings.policy);
             host_health[p][i] = h;
             if (h == HostHealth::Healthy) exposed.insert(work.targets.a.begin(), work.targets.a.end());
+            service_health.emplace(host, to_string(h));
+            nlohmann::json server = nlohmann::json::object();
+            server["host"] = host;
+            server["services"] = std::move(refs_json);
+            servers.push_back(std::move(server));
+            update.hosts.push_back(host);
         }
-        for (const auto& a : exposed) exposed_ips[p].push_back(ip_text(a));
+        std::string joined;
+        for (const auto& h : update.hosts) {
+            if (!joined.empty()) joined += ", ";
+            joined += h;
+        }
+        nlohmann::json exposed_ips = nlohmann::json::array();
+        for (const auto& a : exposed) exposed_ips.push_back(ip_text(a));
+        nlohmann::json& status = update.status;
+        status["serviceHealth"] = std::move(service_health);
+        status["healthyRecords"] = nlohmann::json::object();
+        status["geoTag"] = settings.geo_tag;
+        status["hosts"] = std::move(joined);
+        status["servers"] = std::move(servers);
+        status["loadBalancer"]["exposedIps"] = std::move(exposed_ips);
+        out.statuses.push_back(std::move(update));
     }
 
-    // 4. The statuses (the JSON trees are most of the controller's allocations) and the hosts
-    // need nothing more of each other: with many hosts the statuses are made on a second thread.
-    // It reads the plans' names and services; the hosts take only the plans' targets.
-    auto make_statuses = [&](std::vector<GslbStatusUpdate>& statuses, std::vector<std::string>& problems) {
-        for (uint32_t p = 0; p < plans.size(); ++p) {
-            GslbPlan& plan = plans[p];
-            for (auto& problem : plan.problems) problems.push_back(std::move(problem));
-            if (plan.skipped) continue;
-            GslbStatusUpdate update{plan.ns, plan.name, {}, nlohmann::json::object()};
-            update.hosts.reserve(plan.hosts.size());
-            nlohmann::json service_health = nlohmann::json::object();
-            nlohmann::json servers = nlohmann::json::array();
-            // nlohmann's initializer lists copy what they are given: every tree below is built in
-            // place or moved, never copied (at 100k hosts the copies were most of the controller).
-            for (uint32_t i = 0; i < plan.hosts.size(); ++i) {
-                const auto& [host, work] = plan.hosts[i];
-                if (served_by[p][i] != p) {
-                    problems.push_back("Gslb " + *plan.key + ": host " + host + " is already served by Gslb " +
-                                       *plans[served_by[p][i]].key);
-                    continue;
-                }
-                nlohmann::json refs_json = nlohmann::json::array();
-                for (const auto& svc : work.services) {
-                    nlohmann::json ref = nlohmann::json::object();
-                    ref["name"] = svc;
-                    ref["namespace"] = plan.ns;
-                    refs_json.push_back(std::move(ref));
-                }
-                service_health.emplace(host, to_string(host_health[p][i]));
-                nlohmann::json server = nlohmann::json::object();
-                server["host"] = host;
-                server["services"] = std::move(refs_json);
-                servers.push_back(std::move(server));
-                update.hosts.push_back(host);
-            }
-            std::string joined;
-            for (const auto& h : update.hosts) {
-                if (!joined.empty()) joined += ", ";
-                joined += h;
-            }
-            nlohmann::json ips = nlohmann::json::array();
-            for (auto& ip : exposed_ips[p]) ips.push_back(std::move(ip));
-            nlohmann::json& status = update.status;
-            status["serviceHealth"] = std::move(service_health);
-            status["healthyRecords"] = nlohmann::json::object();
-            status["geoTag"] = settings.geo_tag;
-            status["hosts"] = std::move(joined);
-            status["servers"] = std::move(servers);
-            status["loadBalancer"]["exposedIps"] = std::move(ips);
-            statuses.push_back(std::move(update));
-        }
-    };
-    auto make_hosts = [&] {
-        out.hosts.reserve(refs.size());
-        for (const HostRef& r : refs) {
-            if (served_by[r.plan][r.pos] != r.plan) continue;
-            GslbPlan& plan = plans[r.plan];
-            GslbHost h;
-            h.name = r.name;
-            h.ttl = plan.strategy.ttl;
-            h.strategy = plan.strategy.spec;
-            h.health = host_health[r.plan][r.pos];
-            h.owner = *plan.key;
-            if (h.health == HostHealth::Healthy) h.local = std::move(plan.hosts[r.pos].second.targets);
-            out.hosts.push_back(std::move(h));
-        }
-    };
-    std::vector<std::string> status_problems;
-    if (refs.size() >= kHostsForASecondThread) {
-        auto statuses = std::async(std::launch::async, [&] { make_statuses(out.statuses, status_problems); });
-        make_hosts();
-        statuses.get();  // rethrows what the thread threw
-    } else {
-        make_statuses(out.statuses, status_problems);
-        make_hosts();
+    // 4. The served hosts, already in name order.
+    out.hosts.reserve(refs.size());
+    for (const HostRef& r : refs) {
+        if (served_by[r.plan][r.pos] != r.plan) continue;
+        GslbPlan& plan = plans[r.plan];
+        GslbHost h;
+        h.name = r.name;
+        h.ttl = plan.strategy.ttl;
+        h.strategy = plan.strategy.spec;
+        h.health = host_health[r.plan][r.pos];
+        h.owner = *plan.key;
+        if (h.health == HostHealth::Healthy) h.local = std::move(plan.hosts[r.pos].second.targets);
+        out.hosts.push_back(std::move(h));
     }
-    // The plans' own problems and the shared hosts, in Gslb order, before the annotated Ingresses'.
-    out.problems = std::move(status_problems);
 
     for (const auto& [key, object] : objects_of(state, kKindIngress)) {
         const nlohmann::json& ingress = *object;
