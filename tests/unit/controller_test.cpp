@@ -335,6 +335,57 @@ spec:
     EXPECT_EQ(find_status(r, "b")->status["hosts"], "z.example.com, y.example.com");
 }
 
+// Thousands of hosts, a thousand of them in both Gslbs: the first Gslb keeps each, statuses list
+// hosts in rule order, problems come in Gslb order.
+TEST(Controller, ManyHostsSplitBetweenTwoGslbs) {
+    auto gslb = [](const std::string& name, int first, int last) {
+        nlohmann::json rules = nlohmann::json::array();
+        for (int h = first; h <= last; ++h)
+            rules.push_back({{"host", "h" + std::to_string(h) + ".example.com"},
+                             {"http", {{"paths", {{{"backend", {{"service", {{"name", "app"}}}}}}}}}}});
+        return nlohmann::json{{"apiVersion", "k8gb.absa.oss/v1beta1"}, {"kind", "Gslb"},
+                              {"metadata", {{"name", name}, {"namespace", "n"}}},
+                              {"spec", {{"ingress", {{"rules", rules}}}, {"strategy", {{"type", "roundRobin"}}}}}};
+    };
+    ClusterState s;
+    s.put(kKindGslb, "n/a", gslb("a", 0, 5999));
+    s.put(kKindGslb, "n/b", gslb("b", 5000, 10999));
+    add_yaml(s, R"(
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: n}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b, namespace: n}
+status: {loadBalancer: {ingress: [{ip: 192.0.2.7}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: app-1, namespace: n, labels: {kubernetes.io/service-name: app}}
+endpoints: [{addresses: [10.0.0.1]}]
+)");
+    const ControllerResult r = run(s);
+    ASSERT_EQ(r.hosts.size(), 11000u);
+    for (size_t i = 1; i < r.hosts.size(); ++i) ASSERT_LT(r.hosts[i - 1].name, r.hosts[i].name);
+    EXPECT_EQ(find_host(r, "h5500.example.com")->owner, "n/a");
+    EXPECT_TRUE(find_host(r, "h5500.example.com")->local.empty());  // a's Ingress has no address
+    EXPECT_EQ(find_host(r, "h6000.example.com")->owner, "n/b");
+    EXPECT_EQ(find_host(r, "h6000.example.com")->local.a, (std::vector<Ipv4Address>{v4(192, 0, 2, 7)}));
+    ASSERT_EQ(r.problems.size(), 1000u);
+    EXPECT_EQ(r.problems.front(), "Gslb n/b: host h5000.example.com is already served by Gslb n/a");
+    EXPECT_EQ(r.problems.back(), "Gslb n/b: host h5999.example.com is already served by Gslb n/a");
+    ASSERT_EQ(r.statuses.size(), 2u);
+    EXPECT_EQ(r.statuses[0].hosts.size(), 6000u);
+    EXPECT_EQ(r.statuses[1].hosts.size(), 5000u);
+    EXPECT_EQ(r.statuses[1].hosts.front(), "h6000.example.com");
+    EXPECT_EQ(r.statuses[1].status["serviceHealth"].size(), 5000u);
+    EXPECT_EQ(r.statuses[1].status["serviceHealth"]["h10999.example.com"], "Healthy");
+    EXPECT_EQ(r.statuses[1].status["servers"][0]["services"][0]["namespace"], "n");
+    EXPECT_EQ(r.statuses[1].status["loadBalancer"]["exposedIps"], nlohmann::json::array({"192.0.2.7"}));
+    EXPECT_EQ(r.statuses[0].status["loadBalancer"]["exposedIps"], nlohmann::json::array());
+}
+
 TEST(Controller, HostsAreSortedAndUnique) {
     const ControllerResult r = run(test::sample_cluster());
     for (size_t i = 1; i < r.hosts.size(); ++i) EXPECT_LT(r.hosts[i - 1].name, r.hosts[i].name);
