@@ -9,6 +9,7 @@ packages=(
   libclang-rt-14-dev  # libFuzzer and the sanitizers for tests/fuzz
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libsimdjson-dev  # JSON manifests and API list pages at scale (userspace/cluster/json_parse.h)
   libldns-dev liburing-dev libcurl4-openssl-dev libssl-dev libmaxminddb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests and demo

@@ -30,7 +30,7 @@ void add(xgslb::ClusterState& state, const nlohmann::json& object) {
     const std::string kind = xgslb::json_string(object, {"kind"});
     if (kind == xgslb::kKindGslb || kind == xgslb::kKindIngress || kind == xgslb::kKindService ||
         kind == xgslb::kKindEndpointSlice)
-        state.objects[kind][xgslb::object_key(object)] = object;
+        state.put(kind, xgslb::object_key(object), object);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const xgslb::Error&) {
     }
 
-    std::map<std::string, nlohmann::json> mirror;
+    std::map<std::string, xgslb::ObjectPtr> mirror;
     std::string version = "1";
     size_t start = 0;
     while (start < text.size()) {
@@ -42,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (version.empty()) std::abort();
     }
     for (const auto& [key, object] : mirror)
-        if (!object.is_object() || key != xgslb::object_key(object) || xgslb::object_name(object).empty()) std::abort();
+        if (!object || !object->is_object() || key != xgslb::object_key(*object) || xgslb::object_name(*object).empty())
+            std::abort();
     return 0;
 }

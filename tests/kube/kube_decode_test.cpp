@@ -35,7 +35,7 @@ TEST(KubeDecode, ListPageErrorsAreErrors) {
 }
 
 TEST(KubeDecode, WatchEventsApplyToTheMirror) {
-    std::map<std::string, nlohmann::json> mirror;
+    std::map<std::string, ObjectPtr> mirror;
     std::string version = "1";
     auto apply = [&](const char* line) { return apply_watch_event("w", decode_watch_event("w", line), mirror, version); };
     EXPECT_EQ(apply(R"({"type":"ADDED","object":{"metadata":{"name":"a","namespace":"n","resourceVersion":"2"}}})"),

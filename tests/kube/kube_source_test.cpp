@@ -84,7 +84,7 @@ struct Deliveries {
         Objects out;
         if (last)
             for (const auto& [kind, items] : last->objects)
-                if (!items.empty()) out[kind] = items;
+                for (const auto& [key, object] : items) out[kind][key] = *object;
         return out;
     }
     int deliveries() {
@@ -138,7 +138,7 @@ TEST(KubeSource, ReflectorSeesEveryEventInOrder) {
     reflector = std::make_unique<KubeReflector>(kube, kEndpointSliceResource, "", ReflectorTimings{1, 30, 100ms, 400ms}, [&] {
         auto m = reflector->mirror();
         auto it = m.find("test-gslb/scaled");
-        if (it != m.end()) seen.push_back(static_cast<int>(it->second["endpoints"].size()));
+        if (it != m.end()) seen.push_back(static_cast<int>(it->second->at("endpoints").size()));
     });
     StopSignal stop;
     std::thread t([&] { reflector->run(stop); });

@@ -12,7 +12,7 @@ namespace xgslb::test {
 inline std::string fixture(const std::string& rel) { return std::string(XGSLB_FIXTURES_DIR) + "/" + rel; }
 
 inline void add_objects(ClusterState& state, const std::vector<ManifestObject>& objects) {
-    for (const auto& o : objects) state.objects[o.kind][o.key] = o.object;
+    for (const auto& o : objects) state.put(o.kind, o.key, o.object);
 }
 inline void add_file(ClusterState& state, const std::string& rel) { add_objects(state, load_manifest_file(fixture(rel))); }
 inline void add_yaml(ClusterState& state, const std::string& yaml) { add_objects(state, parse_manifest_text(yaml, "test.yaml")); }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/cluster_test_util.h"
+#include "userspace/cluster/gslb_spec.h"
+#include "userspace/dns_name.h"
 
 namespace xgslb {
 namespace {
@@ -167,7 +169,7 @@ TEST(Controller, ResourceRefByMatchLabelsUsesTheIngressRulesAndStatus) {
     test::add_file(s, "controller/k8gb.absa.oss_v1beta1_gslb_cr_roundrobin_ingress_ref.yaml");
     test::add_file(s, "controller/cluster.yaml");
     s.objects[kKindGslb].erase("test-gslb/test-gslb");  // cluster.yaml has none; be explicit
-    s.objects[kKindIngress]["test-gslb/roundrobin-ingress"]["status"] =
+    s.edit(kKindIngress, "test-gslb/roundrobin-ingress")["status"] =
         nlohmann::json::parse(R"({"loadBalancer": {"ingress": [{"ip": "10.0.0.5"}, {"ip": "2001:db8::5"}]}})");
     const ControllerResult r = run(s);
     const GslbStatusUpdate* st = find_status(r, "roundrobin-ingress");
@@ -180,7 +182,7 @@ TEST(Controller, ResourceRefByMatchLabelsUsesTheIngressRulesAndStatus) {
     EXPECT_EQ(rr->local.aaaa, (std::vector<Ipv6Address>{v6_2001_db8(5)}));
 
     // A label that no longer matches: the Gslb has no hosts left.
-    s.objects[kKindIngress]["test-gslb/roundrobin-ingress"]["metadata"]["labels"]["app"] = "something-else";
+    s.edit(kKindIngress, "test-gslb/roundrobin-ingress")["metadata"]["labels"]["app"] = "something-else";
     const ControllerResult gone = run(s);
     EXPECT_EQ(find_host(gone, "roundrobin.cloud.example.com"), nullptr);
     EXPECT_EQ(find_status(gone, "roundrobin-ingress")->status["serviceHealth"], nlohmann::json::object());
@@ -291,9 +293,125 @@ spec:
     EXPECT_NE(r.problems[1].find("already served by Gslb test-gslb/test-gslb"), std::string::npos) << r.problems[1];
 }
 
+// Each name goes to the first Gslb (namespace/name order) that has it, whichever comes later;
+// the others report it and leave it out of their status, and the hosts come out sorted.
+TEST(Controller, SharedHostsGoToTheFirstGslbOfEach) {
+    ClusterState s;
+    add_yaml(s, R"(
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: c, namespace: n}
+spec:
+  ingress: {rules: [{host: x.example.com}, {host: y.example.com}, {host: w.example.com}]}
+  strategy: {type: roundRobin}
+---
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: b, namespace: n}
+spec:
+  ingress: {rules: [{host: z.example.com}, {host: y.example.com}]}
+  strategy: {type: roundRobin, dnsTtlSeconds: 7}
+---
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: a, namespace: n}
+spec:
+  ingress: {rules: [{host: x.example.com}, {host: X.example.com.}]}
+  strategy: {type: roundRobin}
+)");
+    const ControllerResult r = run(s);
+    std::vector<std::pair<std::string, std::string>> owners;
+    for (const auto& h : r.hosts) owners.emplace_back(h.name, h.owner);
+    EXPECT_EQ(owners, (std::vector<std::pair<std::string, std::string>>{
+                          {"w.example.com", "n/c"}, {"x.example.com", "n/a"}, {"y.example.com", "n/b"}, {"z.example.com", "n/b"}}));
+    EXPECT_EQ(find_host(r, "y.example.com")->ttl, 7u);
+    EXPECT_EQ(r.problems, (std::vector<std::string>{"Gslb n/c: host x.example.com is already served by Gslb n/a",
+                                                    "Gslb n/c: host y.example.com is already served by Gslb n/b"}));
+    ASSERT_EQ(r.statuses.size(), 3u);
+    EXPECT_EQ(find_status(r, "a")->hosts, (std::vector<std::string>{"x.example.com"}));
+    EXPECT_EQ(find_status(r, "b")->hosts, (std::vector<std::string>{"z.example.com", "y.example.com"}));
+    EXPECT_EQ(find_status(r, "c")->hosts, (std::vector<std::string>{"w.example.com"}));
+    EXPECT_EQ(find_status(r, "c")->status["hosts"], "w.example.com");
+    EXPECT_EQ(find_status(r, "b")->status["hosts"], "z.example.com, y.example.com");
+}
+
+// Thousands of hosts, a thousand of them in both Gslbs: the first Gslb keeps each, statuses list
+// hosts in rule order, problems come in Gslb order.
+TEST(Controller, ManyHostsSplitBetweenTwoGslbs) {
+    auto gslb = [](const std::string& name, int first, int last) {
+        nlohmann::json rules = nlohmann::json::array();
+        for (int h = first; h <= last; ++h)
+            rules.push_back({{"host", "h" + std::to_string(h) + ".example.com"},
+                             {"http", {{"paths", {{{"backend", {{"service", {{"name", "app"}}}}}}}}}}});
+        return nlohmann::json{{"apiVersion", "k8gb.absa.oss/v1beta1"}, {"kind", "Gslb"},
+                              {"metadata", {{"name", name}, {"namespace", "n"}}},
+                              {"spec", {{"ingress", {{"rules", rules}}}, {"strategy", {{"type", "roundRobin"}}}}}};
+    };
+    ClusterState s;
+    s.put(kKindGslb, "n/a", gslb("a", 0, 5999));
+    s.put(kKindGslb, "n/b", gslb("b", 5000, 10999));
+    add_yaml(s, R"(
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: n}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b, namespace: n}
+status: {loadBalancer: {ingress: [{ip: 192.0.2.7}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: app-1, namespace: n, labels: {kubernetes.io/service-name: app}}
+endpoints: [{addresses: [10.0.0.1]}]
+)");
+    const ControllerResult r = run(s);
+    ASSERT_EQ(r.hosts.size(), 11000u);
+    for (size_t i = 1; i < r.hosts.size(); ++i) ASSERT_LT(r.hosts[i - 1].name, r.hosts[i].name);
+    EXPECT_EQ(find_host(r, "h5500.example.com")->owner, "n/a");
+    EXPECT_TRUE(find_host(r, "h5500.example.com")->local.empty());  // a's Ingress has no address
+    EXPECT_EQ(find_host(r, "h6000.example.com")->owner, "n/b");
+    EXPECT_EQ(find_host(r, "h6000.example.com")->local.a, (std::vector<Ipv4Address>{v4(192, 0, 2, 7)}));
+    ASSERT_EQ(r.problems.size(), 1000u);
+    EXPECT_EQ(r.problems.front(), "Gslb n/b: host h5000.example.com is already served by Gslb n/a");
+    EXPECT_EQ(r.problems.back(), "Gslb n/b: host h5999.example.com is already served by Gslb n/a");
+    ASSERT_EQ(r.statuses.size(), 2u);
+    EXPECT_EQ(r.statuses[0].hosts.size(), 6000u);
+    EXPECT_EQ(r.statuses[1].hosts.size(), 5000u);
+    EXPECT_EQ(r.statuses[1].hosts.front(), "h6000.example.com");
+    EXPECT_EQ(r.statuses[1].status["serviceHealth"].size(), 5000u);
+    EXPECT_EQ(r.statuses[1].status["serviceHealth"]["h10999.example.com"], "Healthy");
+    EXPECT_EQ(r.statuses[1].status["servers"][0]["services"][0]["namespace"], "n");
+    EXPECT_EQ(r.statuses[1].status["loadBalancer"]["exposedIps"], nlohmann::json::array({"192.0.2.7"}));
+    EXPECT_EQ(r.statuses[0].status["loadBalancer"]["exposedIps"], nlohmann::json::array());
+}
+
 TEST(Controller, HostsAreSortedAndUnique) {
     const ControllerResult r = run(test::sample_cluster());
     for (size_t i = 1; i < r.hosts.size(); ++i) EXPECT_LT(r.hosts[i - 1].name, r.hosts[i].name);
+}
+
+// normalize_host takes a shortcut for plain names; it must give what the wire-form round trip
+// gives, and refuse what it refuses.
+TEST(Controller, NormalizeHostIsTheCanonicalNameWithoutItsDot) {
+    const std::string l63(63, 'a'), l64(64, 'b');
+    std::string long253;  // 4 labels of 63 + dots = 255 text octets; cut to 253
+    for (int i = 0; i < 4; ++i) long253 += (i ? "." : "") + l63;
+    long253.resize(253);
+    const std::vector<std::string> names = {
+        "roundrobin.cloud.example.com", "RoundRobin.Cloud.Example.COM.", "a_b-c.9.example.com", "x",
+        l63 + ".example.com", long253, "a\\.b.example.com", "caf\\233.example.com", "a b.example.com",
+        "(x).example.com"};
+    for (const auto& n : names) {
+        std::string expect = canonical_name(n);
+        expect.pop_back();
+        EXPECT_EQ(normalize_host(n), expect) << n;
+    }
+    for (const std::string& bad : std::vector<std::string>{"a..example.com", ".example.com", l64 + ".example.com",
+                                                           long253 + "a"})
+        EXPECT_THROW(normalize_host(bad), Error) << bad;
+    EXPECT_THROW(normalize_host("*.example.com"), Error);
+    EXPECT_THROW(normalize_host(""), Error);
 }
 
 }  // namespace

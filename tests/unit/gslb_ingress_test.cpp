@@ -119,7 +119,7 @@ TEST(GslbIngress, ControllerAsksOnlyWhenTheSourceWritesIngresses) {
     }
     EXPECT_GE(for_samples, 1u);
     // Once the Ingresses are as asked, nothing more is written.
-    for (const auto& w : result.ingress_writes) s.objects[kKindIngress][object_key(w.object)] = w.object;
+    for (const auto& w : result.ingress_writes) s.put(kKindIngress, object_key(w.object), w.object);
     EXPECT_TRUE(reconcile(s, settings, resolver).ingress_writes.empty());
 }
 

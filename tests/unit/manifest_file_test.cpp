@@ -160,5 +160,18 @@ TEST(ManifestFile, JsonFilesObjectsAndLists) {
     }
 }
 
+// nlohmann refuses a number beyond double's range with out_of_range, not parse_error: it must
+// come out as the file's error too (it used to escape and end the parsing thread).
+TEST(ManifestFile, JsonNumberOutOfRangeIsAnError) {
+    try {
+        parse_manifest_text(R"({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}, "spec": {"x": 1e400}})",
+                            "big.json");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("big.json:1: JSON: "), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("number overflow"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace xgslb

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -94,6 +95,29 @@ TEST_F(ManifestsSourceTest, InitialScanReadsManifestFilesOnly) {
     EXPECT_EQ(port_of(*s, "d"), std::nullopt);
     EXPECT_TRUE(source_->health().synced);
     EXPECT_TRUE(source_->is_leader());
+}
+
+// The directory is read from construction on (overlapping the daemon's other start-up work);
+// nothing is delivered before start(), a change made in between is not lost, and a source
+// stopped without being started does not wait for a start.
+TEST_F(ManifestsSourceTest, ReadFromConstructionDeliveredFromStart) {
+    write_file(dir_ / "a.yaml", service("a", 1));
+    {
+        ManifestsSource never_started(ManifestsSource::Options{dir_.string(), 5ms});
+        std::this_thread::sleep_for(20ms);
+    }  // joins its thread, or this test hangs
+    source_ = std::make_unique<ManifestsSource>(ManifestsSource::Options{dir_.string(), 5ms});
+    write_file(dir_ / "a.yaml", service("a", 80));  // before or after the first read: either way seen
+    std::this_thread::sleep_for(50ms);
+    source_->start([this](std::shared_ptr<const ClusterState> s) {
+        std::lock_guard lock(m_);
+        states_.push_back(std::move(s));
+        cv_.notify_all();
+    });
+    std::shared_ptr<const ClusterState> s = next();
+    if (port_of(*s, "a") == 1) s = next();  // the read came first; the edit follows
+    EXPECT_EQ(port_of(*s, "a"), 80);
+    expect_quiet(100ms);
 }
 
 TEST_F(ManifestsSourceTest, EditDeleteAndRename) {

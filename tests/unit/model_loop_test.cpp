@@ -126,8 +126,8 @@ protected:
 
 ClusterState scaled_to_zero() {
     ClusterState s = test::sample_cluster();
-    s.objects[kKindEndpointSlice]["test-gslb/frontend-podinfo-abcde"]["endpoints"][0]["conditions"]["ready"] = false;
-    s.objects[kKindEndpointSlice]["test-gslb/frontend-podinfo-abcde"]["endpoints"][1]["conditions"]["ready"] = false;
+    s.edit(kKindEndpointSlice, "test-gslb/frontend-podinfo-abcde")["endpoints"][0]["conditions"]["ready"] = false;
+    s.edit(kKindEndpointSlice, "test-gslb/frontend-podinfo-abcde")["endpoints"][1]["conditions"]["ready"] = false;
     return s;
 }
 
@@ -236,7 +236,7 @@ TEST_F(ModelLoopTest, LeaderKeepsTheIngressOfAnEmbeddedSpec) {
         EXPECT_EQ(source_->ingresses.size(), first_writes.size());
     }
     // The Ingresses as written appear in the next state: nothing left to write.
-    for (const auto& w : first_writes) s.objects[kKindIngress][object_key(w.object)] = w.object;
+    for (const auto& w : first_writes) s.put(kKindIngress, object_key(w.object), w.object);
     source_->push(s);
     wait_views(4);
     {
@@ -273,6 +273,30 @@ TEST_F(ModelLoopTest, ReloadRepublishesWithTheNewConfig) {
     const auto view = wait_views(2);
     EXPECT_EQ(view->zones().begin()->second.soa().minimum, 99u);
     EXPECT_EQ(addresses(*view, "roundrobin.cloud.example.com").size(), 3u);  // the hosts stay
+}
+
+// Hosts outside every served zone are left out (build_view would refuse the whole view): a label
+// boundary counts, not a text suffix, and an escaped dot is not a boundary.
+TEST_F(ModelLoopTest, OnlyHostsInsideAServedZoneArePublished) {
+    ClusterState s;
+    test::add_yaml(s, R"(
+apiVersion: k8gb.absa.oss/v1beta1
+kind: Gslb
+metadata: {name: edge, namespace: ns}
+spec:
+  ingress:
+    rules:
+    - {host: In.Cloud.Example.com, http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: xcloud.example.com, http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: 'a\.cloud.example.com', http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: 'b.a\.cloud.example.com', http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: 'c\.d.cloud.example.com', http: {paths: [{backend: {service: {name: app}}}]}}
+    - {host: example.com, http: {paths: [{backend: {service: {name: app}}}]}}
+  strategy: {type: roundRobin}
+)");
+    make(std::move(s));
+    wait_views(1);
+    EXPECT_EQ(loop_->host_names(), (std::vector<std::string>{"c\\.d.cloud.example.com", "in.cloud.example.com"}));
 }
 
 TEST(ModelLoop, WithoutASourceServesStaticRecords) {

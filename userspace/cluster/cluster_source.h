@@ -23,11 +23,20 @@ inline constexpr const char* kKindIngress = "Ingress";              // networkin
 inline constexpr const char* kKindService = "Service";              // v1
 inline constexpr const char* kKindEndpointSlice = "EndpointSlice";  // discovery.k8s.io/v1
 
+// An object as the API serves it, as JSON (YAML manifests converted). Shared and never changed
+// once in a state: a source's next snapshot shares every object that did not change with the
+// last one (at 100k hosts a deep copy per snapshot cost more than the controller).
+using ObjectPtr = std::shared_ptr<const nlohmann::json>;
+
 struct ClusterState {
-    // kind -> "namespace/name" -> the object, as JSON (YAML manifests converted).
-    std::map<std::string, std::map<std::string, nlohmann::json>> objects;
+    // kind -> "namespace/name" -> the object; never null.
+    std::map<std::string, std::map<std::string, ObjectPtr>> objects;
 
     const nlohmann::json* find(const std::string& kind, const std::string& ns, const std::string& name) const;
+    void put(const std::string& kind, const std::string& key, nlohmann::json object);
+    // A writable copy of the object (null when there was none), put in place of the shared one:
+    // for tests that derive a state from another.
+    nlohmann::json& edit(const std::string& kind, const std::string& key);
 };
 
 // How the source is doing, for logs and metrics: fail-static means serving the last state.

@@ -1,12 +1,26 @@
 #include "userspace/cluster/kube_decode.h"
 
+#include "userspace/cluster/json_parse.h"
 #include "userspace/cluster/k8s_object.h"
 #include "userspace/error.h"
 
 namespace xgslb {
 
+namespace {
+
+// As nlohmann::json::parse(text, nullptr, false): discarded when the text is not JSON.
+nlohmann::json parse_or_discarded(std::string_view text) {
+    try {
+        return parse_json(text);
+    } catch (const nlohmann::json::exception&) {
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+}
+
+}  // namespace
+
 KubeListPage decode_list_page(const std::string& what, std::string_view body) {
-    auto j = nlohmann::json::parse(body, nullptr, false);
+    auto j = parse_or_discarded(body);
     if (j.is_discarded()) throw Error(what + ": the answer is not JSON");
     if (!j.is_object()) throw Error(what + ": the answer is not a JSON object");
     KubeListPage page;
@@ -24,7 +38,7 @@ KubeListPage decode_list_page(const std::string& what, std::string_view body) {
 }
 
 KubeWatchEvent decode_watch_event(const std::string& what, std::string_view line) {
-    auto event = nlohmann::json::parse(line, nullptr, false);
+    auto event = parse_or_discarded(line);
     if (event.is_discarded() || !event.is_object())
         throw Error(what + ": an event is not a JSON object: " + std::string(line.substr(0, 100)));
     KubeWatchEvent out;
@@ -33,7 +47,7 @@ KubeWatchEvent decode_watch_event(const std::string& what, std::string_view line
     return out;
 }
 
-WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::map<std::string, nlohmann::json>& mirror,
+WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::map<std::string, ObjectPtr>& mirror,
                             std::string& resource_version) {
     if (event.type == "ERROR") {
         const nlohmann::json* code = json_at(event.object, {"code"});
@@ -53,7 +67,7 @@ WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::
     if (event.type == "DELETED")
         mirror.erase(key);
     else
-        mirror[std::move(key)] = std::move(event.object);
+        mirror[std::move(key)] = std::make_shared<const nlohmann::json>(std::move(event.object));
     if (!version.empty()) resource_version = version;
     return WatchStep::Applied;
 }

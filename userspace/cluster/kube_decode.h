@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "userspace/cluster/cluster_source.h"
+
 namespace xgslb {
 
 struct KubeListPage {
@@ -37,9 +39,10 @@ enum class WatchStep {
     Gone,      // ERROR 410: the version is too old, list again
 };
 
-// Applies an event to a mirror ("namespace/name" -> object) and advances resource_version.
+// Applies an event to a mirror ("namespace/name" -> object, shared with the snapshots made of
+// it) and advances resource_version.
 // Throws for an ERROR event other than 410.
-WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::map<std::string, nlohmann::json>& mirror,
+WatchStep apply_watch_event(const std::string& what, KubeWatchEvent event, std::map<std::string, ObjectPtr>& mirror,
                             std::string& resource_version);
 
 }  // namespace xgslb

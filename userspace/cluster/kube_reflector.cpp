@@ -11,7 +11,7 @@ KubeReflector::KubeReflector(const KubeApi& api, KubeResource resource, std::str
                              std::function<void()> on_change)
     : api_(api), resource_(resource), ns_(std::move(ns)), timings_(timings), on_change_(std::move(on_change)) {}
 
-std::map<std::string, nlohmann::json> KubeReflector::mirror() const {
+std::map<std::string, ObjectPtr> KubeReflector::mirror() const {
     std::lock_guard lock(mutex_);
     return mirror_;
 }
@@ -28,14 +28,14 @@ void KubeReflector::set_error(const std::string& e) {
 }
 
 std::string KubeReflector::list_all(StopSignal& stop) {
-    std::map<std::string, nlohmann::json> fresh;
+    std::map<std::string, ObjectPtr> fresh;
     std::string token, version;
     do {
         auto page = api_.list(resource_, timings_.list_page_size, token, &stop.flag(), ns_);
         if (version.empty()) version = page.resource_version;  // every page is of the first one's snapshot
         for (auto& item : page.items) {
             auto key = object_key(item);  // before the move: `a[f(x)] = move(x)` moves first
-            fresh[std::move(key)] = std::move(item);
+            fresh[std::move(key)] = std::make_shared<const nlohmann::json>(std::move(item));
         }
         token = page.continue_token;
     } while (!token.empty() && !stop.requested());

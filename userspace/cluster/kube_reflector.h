@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "userspace/cluster/cluster_source.h"
 #include "userspace/cluster/kube_api.h"
 #include "userspace/cluster/stop_signal.h"
 
@@ -41,7 +42,8 @@ public:
 
     void run(StopSignal& stop);  // until stop is requested
 
-    std::map<std::string, nlohmann::json> mirror() const;  // "namespace/name" -> object
+    // "namespace/name" -> object; the objects are shared, so this copies only pointers.
+    std::map<std::string, ObjectPtr> mirror() const;
     ReflectorStatus status() const;
     const KubeResource& resource() const { return resource_; }
 
@@ -57,7 +59,7 @@ private:
     ReflectorTimings timings_;
     std::function<void()> on_change_;
     mutable std::mutex mutex_;
-    std::map<std::string, nlohmann::json> mirror_;
+    std::map<std::string, ObjectPtr> mirror_;
     ReflectorStatus status_;
 };
 

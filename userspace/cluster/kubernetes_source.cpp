@@ -159,9 +159,9 @@ private:
             }
             auto state = std::make_shared<ClusterState>();
             for (const auto& r : reflectors_) {
+                // One reflector per kind and namespace when namespaces are listed: merged.
                 auto& objects = state->objects[r->resource().kind];  // present even when empty
-                auto mirror = r->mirror();
-                objects.merge(mirror);
+                objects.merge(r->mirror());
             }
             on_change_(std::move(state));
         }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "userspace/cluster/cluster_source.h"
+#include "userspace/cluster/json_parse.h"
 #include "userspace/cluster/k8s_object.h"
 #include "userspace/error.h"
 
@@ -196,11 +197,15 @@ void add_json_object(nlohmann::json object, const std::string& path, std::vector
 std::vector<ManifestObject> parse_json_text(const std::string& text, const std::string& path) {
     nlohmann::json doc;
     try {
-        doc = nlohmann::json::parse(text);
+        doc = parse_json(text);
     } catch (const nlohmann::json::parse_error& e) {
         const size_t upto = std::min(e.byte, text.size());
         const long line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(upto), '\n');
         throw Error(path + ":" + std::to_string(line) + ": JSON syntax: " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        // A number beyond double's range (out_of_range.406): an error like any bad file, not an
+        // exception that would end the parsing thread, and the daemon with it.
+        throw Error(path + ":1: JSON: " + e.what());
     }
     std::vector<ManifestObject> out;
     add_json_object(std::move(doc), path, out);

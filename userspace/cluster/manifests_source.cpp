@@ -50,10 +50,11 @@ void write_atomically(const std::string& dir, const std::string& name, const std
     }
 }
 
-bool same_objects(const std::vector<ManifestObject>& a, const std::vector<ManifestObject>& b) {
+template <typename Stored>
+bool same_objects(const std::vector<ManifestObject>& a, const std::vector<Stored>& b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (a[i].kind != b[i].kind || a[i].key != b[i].key || a[i].object != b[i].object) return false;
+        if (a[i].kind != b[i].kind || a[i].key != b[i].key || a[i].object != *b[i].object) return false;
     return true;
 }
 
@@ -78,6 +79,8 @@ ManifestsSource::ManifestsSource(Options options) : options_(std::move(options))
         close(inotify_fd_);
         throw_errno("eventfd", err);
     }
+    // Last: the thread uses every member above.
+    thread_ = std::thread([this] { run(); });
 }
 
 ManifestsSource::~ManifestsSource() {
@@ -87,12 +90,21 @@ ManifestsSource::~ManifestsSource() {
 }
 
 void ManifestsSource::start(OnChange on_change) {
-    on_change_ = std::move(on_change);
-    thread_ = std::thread([this] { run(); });
+    {
+        std::lock_guard lock(start_mutex_);
+        on_change_ = std::move(on_change);
+        started_ = true;
+    }
+    start_cv_.notify_one();
 }
 
 void ManifestsSource::stop() {
     if (!thread_.joinable()) return;
+    {
+        std::lock_guard lock(start_mutex_);
+        stopping_ = true;
+    }
+    start_cv_.notify_one();
     const uint64_t one = 1;
     if (write(stop_fd_, &one, sizeof one) != sizeof one) spdlog::error("manifests: cannot signal the watch thread");
     thread_.join();
@@ -148,7 +160,10 @@ bool ManifestsSource::apply(const std::string& name, Parsed parsed) {
     if (!f.error.empty()) spdlog::info("manifests: {}/{} is good again", options_.dir, name);
     f.error.clear();
     if (same_objects(parsed.objects, f.objects)) return false;
-    f.objects = std::move(parsed.objects);
+    f.objects.clear();
+    f.objects.reserve(parsed.objects.size());
+    for (auto& o : parsed.objects)
+        f.objects.push_back({std::move(o.kind), std::move(o.key), std::make_shared<const nlohmann::json>(std::move(o.object))});
     return true;
 }
 
@@ -188,7 +203,7 @@ std::shared_ptr<const ClusterState> ManifestsSource::merge() const {
             // Files are merged in name order; the last one wins, like a later `kubectl apply`.
             if (!fresh) spdlog::warn("manifests: {} {} is in {} and {}; using {}", o.kind, o.key, it->second, file, file);
             it->second = file;
-            state->objects[o.kind][o.key] = o.object;
+            state->objects[o.kind][o.key] = o.object;  // shared, not copied
         }
     return state;
 }
@@ -214,6 +229,11 @@ void ManifestsSource::run() {
         spdlog::error("manifests: {}", e.what());
         std::lock_guard lock(health_mutex_);
         health_.last_error = e.what();
+    }
+    {
+        std::unique_lock lock(start_mutex_);
+        start_cv_.wait(lock, [&] { return started_ || stopping_; });
+        if (stopping_) return;  // stopped before (or as) it was started: nothing is delivered
     }
     update_health();
     on_change_(merge());

@@ -7,10 +7,14 @@
 //   * a bad file is logged once, with file:line, and its last good version stays (fail-static).
 // Status goes to DIR/.status/<namespace>.<name>.json (written atomically); a created Gslb becomes
 // the file DIR/<namespace>.<name>.gslb.json, which the watch then reads like any other.
+// The directory is read from construction on, on the source's own thread, and delivered once
+// start() is called: the daemon makes its source before it loads the XDP program, so reading a
+// large directory overlaps that instead of following it.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,7 +35,7 @@ public:
         std::chrono::milliseconds debounce{5};
     };
 
-    // Throws xgslb::Error when the directory cannot be watched.
+    // Throws xgslb::Error when the directory cannot be watched. Starts reading it.
     explicit ManifestsSource(Options options);
     ~ManifestsSource() override;
 
@@ -45,9 +49,14 @@ public:
     std::string status_path(const std::string& ns, const std::string& name) const;
 
 private:
+    // A file's object as every snapshot shares it (never copied once parsed).
+    struct StoredObject {
+        std::string kind, key;
+        ObjectPtr object;
+    };
     struct FileState {
-        std::vector<ManifestObject> objects;  // the last good parse
-        std::string error;                    // the current problem, logged once
+        std::vector<StoredObject> objects;  // the last good parse
+        std::string error;                  // the current problem, logged once
     };
 
     // One file read and parsed, not yet applied (parse() touches no member: threads run it).
@@ -69,6 +78,11 @@ private:
     Options options_;
     int inotify_fd_ = -1;
     int stop_fd_ = -1;
+    // on_change_ is set once by start(); the thread waits for it after the first read.
+    std::mutex start_mutex_;
+    std::condition_variable start_cv_;
+    bool started_ = false;
+    bool stopping_ = false;
     OnChange on_change_;
     std::thread thread_;
     std::map<std::string, FileState> files_;  // by file name; only the thread touches it

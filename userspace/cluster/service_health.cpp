@@ -24,7 +24,8 @@ bool has_ready_endpoint(const nlohmann::json& slice) {
 ServiceHealthIndex::ServiceHealthIndex(const ClusterState& state) : state_(state) {
     const auto slices = state.objects.find(kKindEndpointSlice);
     if (slices == state.objects.end()) return;
-    for (const auto& [key, slice] : slices->second) {
+    for (const auto& [key, object] : slices->second) {
+        const nlohmann::json& slice = *object;
         const std::string service = json_string(slice, {"metadata", "labels", "kubernetes.io/service-name"});
         if (service.empty()) continue;  // not managed for a Service
         bool& ready = ready_[object_namespace(slice) + "/" + service];
