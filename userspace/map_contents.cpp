@@ -4,6 +4,7 @@
 #include <endian.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -95,7 +96,7 @@ std::map<WireName, uint32_t, CanonicalLess> zone_ids(const ZoneView& view, const
 // Every name of every zone once (a later zone's entry replaces an earlier one's: the child
 // zone's apex over the parent's cut). A vector plus a hash index rather than an ordered map:
 // at 100k hosts the canonical-order comparisons were most of this function's time.
-struct NameEntries {
+struct ServedNames {
     std::vector<NameEntry> list;
     NameKeyMap<size_t> index;  // by NameKey: position in list
 
@@ -111,7 +112,7 @@ struct NameEntries {
     }
 };
 
-void collect_names(const Zone& zone, uint32_t zone_id, NameEntries& out) {
+void collect_names(const Zone& zone, uint32_t zone_id, ServedNames& out) {
     for (const auto& [owner, node] : zone.nodes()) {
         const Node* cut = zone.find_cut(owner);
         if (cut && cut != &node) continue;  // occluded: glue or data below a delegation
@@ -142,7 +143,8 @@ xgslb_zone make_zone(const Zone& zone, uint32_t flags) {
     return z;
 }
 
-// Into a zeroed value (the map's own, value-initialised): ~2 KB each, written once.
+// Into a value whose header, groups and first 2 x wire_len octets of wire are zero; the rest is
+// never looked at (packing keeps the header, the groups in use and the records once).
 void fill_rrset(xgslb_rrset& r, const RRset& set, uint64_t check) {
     const size_t rdlen = set.type == rrtype::A ? 4 : 16;
     r.check = check;
@@ -203,6 +205,41 @@ xgslb_name_hash hash_wire_name(const WireName& name, const uint64_t seed[2]) {
     return h;
 }
 
+size_t RrsetPacking::pack(const xgslb_rrset& v, uint8_t* out) {
+    const size_t header = kHeader + std::min<size_t>(v.group_count, XGSLB_MAX_GROUPS) * sizeof(xgslb_rrset_group);
+    const size_t wire = std::min<size_t>(v.wire_len, XGSLB_RRSET_WIRE_MAX);
+    std::memcpy(out, &v, header);
+    std::memcpy(out + header, v.wire, wire);
+    return header + wire;
+}
+
+void RrsetPacking::expand(std::span<const uint8_t> packed, xgslb_rrset& v) {
+    std::memcpy(&v, packed.data(), kHeader);
+    const size_t header = kHeader + std::min<size_t>(v.group_count, XGSLB_MAX_GROUPS) * sizeof(xgslb_rrset_group);
+    const size_t wire = std::min<size_t>(v.wire_len, XGSLB_RRSET_WIRE_MAX);
+    std::memcpy(reinterpret_cast<uint8_t*>(&v) + kHeader, packed.data() + kHeader, header - kHeader);
+    std::memcpy(v.wire, packed.data() + header, wire);
+    std::memcpy(v.wire + wire, packed.data() + header, wire);  // twice: a rotation is one copy
+}
+
+void RrsetPacking::clear(std::span<const uint8_t>, xgslb_rrset& v) {
+    const size_t wire = std::min<size_t>(v.wire_len, XGSLB_RRSET_WIRE_MAX);
+    std::memset(v.wire, 0, 2 * wire);
+    std::memset(&v, 0, offsetof(xgslb_rrset, wire));
+}
+
+size_t NamePacking::pack(const xgslb_name& v, uint8_t* out) {
+    const size_t text = strnlen(v.text, sizeof v.text);
+    std::memcpy(out, &v, kHeader + text);
+    return kHeader + text;
+}
+
+void NamePacking::expand(std::span<const uint8_t> packed, xgslb_name& v) {
+    std::memcpy(&v, packed.data(), packed.size());
+}
+
+void NamePacking::clear(std::span<const uint8_t> packed, xgslb_name& v) { std::memset(&v, 0, packed.size()); }
+
 xgslb_listen_key make_listen_key(const SocketAddress& address) {
     auto k = zeroed<xgslb_listen_key>();
     k.family = address.family == AF_INET6 ? XGSLB_FAMILY_IPV6 : XGSLB_FAMILY_IPV4;
@@ -239,7 +276,7 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
     MapContents out;
     const auto ids = zone_ids(view, hash);
 
-    NameEntries entries;
+    ServedNames entries;
     for (const auto& [apex, zone] : view.zones()) {
         out.zones[ids.at(apex)] = make_zone(zone, zone.has_wildcard() ? XGSLB_ZONE_HAS_WILDCARD : 0);
         collect_names(zone, ids.at(apex), entries);
@@ -259,6 +296,11 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
     std::sort(hashed.begin(), hashed.end(), [](const Hashed& a, const Hashed& b) {
         return htobe64(a.h.hash) < htobe64(b.h.hash);
     });
+    // Packed as they are made: one scratch value per kind, only its used part zeroed again.
+    out.names.reserve(hashed.size(), hashed.size() * 48);
+    out.rrsets.reserve(hashed.size(), hashed.size() * 64);
+    auto scratch = std::make_unique<xgslb_rrset>();
+    auto name = zeroed<xgslb_name>();
     for (size_t first = 0, end = 0; first < hashed.size(); first = end) {
         const uint64_t key_hash = hashed[first].h.hash;
         size_t pick = first;
@@ -269,12 +311,12 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
         const bool clash = end - first > 1;
         auto key = zeroed<xgslb_name_key>();
         key.hash = key_hash;
-        auto name = zeroed<xgslb_name>();
         name.check = h.check;
         name.zone_id = e->zone_id;
         name.flags = e->flags | (clash ? XGSLB_NAME_PASS : 0);
         put_text(name.text, e->owner);
-        out.names.emplace_hint(out.names.end(), key, name);
+        out.names.append(key, name);
+        std::memset(name.text, 0, sizeof name.text);
 
         if (name.flags & (XGSLB_NAME_PASS | XGSLB_NAME_DELEGATION) || !e->node) continue;
         for (const auto& [type, set] : e->node->rrsets) {
@@ -282,10 +324,10 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
             auto rkey = zeroed<xgslb_rrset_key>();
             rkey.name_hash = key_hash;
             rkey.qtype = type;
-            // Types ascend (A before AAAA) as the key's bytes do: still the end. Value-initialised.
-            auto it = out.rrsets.emplace_hint(out.rrsets.end(), std::piecewise_construct, std::forward_as_tuple(rkey),
-                                              std::forward_as_tuple());
-            fill_rrset(it->second, set, h.check);
+            // Types ascend (A before AAAA) as the key's bytes do: still in key order.
+            fill_rrset(*scratch, set, h.check);
+            out.rrsets.append(rkey, *scratch);
+            RrsetPacking::clear({}, *scratch);
         }
     }
 

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "userspace/error.h"
 #include "userspace/inet_checksum.h"
 #include "userspace/view_assembly.h"
@@ -78,19 +80,18 @@ xgslb_name_hash reference_hash(const WireName& name, const uint64_t seed[2]) {
     return {fmix(h ^ lower.size()), fmix(c ^ (uint64_t(lower.size()) << 32))};
 }
 
-const xgslb_name* name_entry(const MapContents& m, const char* text) {
+// The full values (packed entries are expanded on the way out); null when absent.
+std::shared_ptr<const xgslb_name> name_entry(const MapContents& m, const char* text) {
     xgslb_name_key k{};
     k.hash = H(text).hash;
-    auto it = m.names.find(k);
-    return it == m.names.end() ? nullptr : &it->second;
+    return m.names.count(k) ? std::make_shared<const xgslb_name>(m.names.at(k)) : nullptr;
 }
 
-const xgslb_rrset* rrset_entry(const MapContents& m, const char* text, uint16_t type) {
+std::shared_ptr<const xgslb_rrset> rrset_entry(const MapContents& m, const char* text, uint16_t type) {
     xgslb_rrset_key k{};
     k.name_hash = H(text).hash;
     k.qtype = type;
-    auto it = m.rrsets.find(k);
-    return it == m.rrsets.end() ? nullptr : &it->second;
+    return m.rrsets.count(k) ? std::make_shared<const xgslb_rrset>(m.rrsets.at(k)) : nullptr;
 }
 
 template <size_t N>
@@ -164,7 +165,7 @@ TEST(MapContents, NamesAndFlags) {
     EXPECT_EQ(m.names.size(), std::size(expected));
     for (const auto& e : expected) {
         SCOPED_TRACE(e.name);
-        const xgslb_name* n = name_entry(m, e.name);
+        const auto n = name_entry(m, e.name);
         ASSERT_NE(n, nullptr);
         EXPECT_EQ(n->flags, e.flags);
         EXPECT_EQ(n->zone_id, zone_id);
@@ -190,7 +191,7 @@ TEST(MapContents, RrsetsOnlyWhereXdpMayAnswer) {
 
 TEST(MapContents, ARrsetWireBytes) {
     const MapContents m = build_map_contents(*view_of(kConfig), kSeed);
-    const xgslb_rrset* r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_A);
+    const auto r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_A);
     ASSERT_NE(r, nullptr);
     const uint8_t expected[] = {
         0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x04, 172, 18, 0, 3,
@@ -213,7 +214,7 @@ TEST(MapContents, ARrsetWireBytes) {
 
 TEST(MapContents, AaaaRrsetWireBytes) {
     const MapContents m = build_map_contents(*view_of(kConfig), kSeed);
-    const xgslb_rrset* r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_AAAA);
+    const auto r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_AAAA);
     ASSERT_NE(r, nullptr);
     const uint8_t expected[] = {0xc0, 0x0c, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x10, 0x20, 0x01,
                                 0x0d, 0xb8, 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    3};
@@ -379,7 +380,7 @@ TEST(MapContents, ZoneIdsAreStableAcrossBuilds) {
     EXPECT_EQ(a.zones.begin()->first, b.zones.begin()->first);
     EXPECT_EQ(a.names.size(), b.names.size());
     for (auto ia = a.names.begin(), ib = b.names.begin(); ia != a.names.end(); ++ia, ++ib)
-        EXPECT_TRUE(same_bytes(ia->second, ib->second));
+        EXPECT_TRUE(same_bytes((*ia).second, (*ib).second));
 }
 
 TEST(MapContents, NamesOfChildZoneBelongToIt) {
@@ -409,7 +410,7 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
     const Config c = load_config(XGSLB_FIXTURES_DIR "/strategies.yaml");
     const auto view = build_view(c, {}, {}, load_geo_regions(c.geoip));
     const MapContents m = build_map_contents(*view, kSeed);
-    const xgslb_rrset* w = rrset_entry(m, "wrr.cloud.example.com", XGSLB_DNS_TYPE_A);
+    const auto w = rrset_entry(m, "wrr.cloud.example.com", XGSLB_DNS_TYPE_A);
     ASSERT_NE(w, nullptr);
     EXPECT_EQ(w->selection, XGSLB_SELECT_WEIGHTED);
     ASSERT_EQ(w->group_count, 2);
@@ -422,7 +423,7 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
     EXPECT_EQ(w->groups[0].wire_csum, ones_complement_sum(w->wire, 2 * XGSLB_RR_A_LEN));
     EXPECT_EQ(w->groups[1].wire_csum, ones_complement_sum(w->wire + 2 * XGSLB_RR_A_LEN, 2 * XGSLB_RR_A_LEN));
 
-    const xgslb_rrset* g = rrset_entry(m, "geo.cloud.example.com", XGSLB_DNS_TYPE_A);
+    const auto g = rrset_entry(m, "geo.cloud.example.com", XGSLB_DNS_TYPE_A);
     ASSERT_NE(g, nullptr);
     EXPECT_EQ(g->selection, XGSLB_SELECT_GEO);
     ASSERT_EQ(g->group_count, 2);
