@@ -113,7 +113,8 @@ struct ServedNames {
 };
 
 void collect_names(const Zone& zone, uint32_t zone_id, ServedNames& out) {
-    for (const auto& [owner, node] : zone.nodes()) {
+    for (const Node& node : zone.nodes_unordered()) {
+        const WireName& owner = node.owner;
         const Node* cut = zone.find_cut(owner);
         if (cut && cut != &node) continue;  // occluded: glue or data below a delegation
         NameEntry e{owner, zone_id, node_flags(zone, node), &node};
