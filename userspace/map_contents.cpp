@@ -52,14 +52,21 @@ uint8_t* put_bytes(uint8_t* p, const std::vector<uint8_t>& b) {
 }
 
 // Presentation form for operators; cut short rather than fail when escapes make it long.
-void put_text(char (&dst)[XGSLB_NAME_TEXT_MAX], const WireName& name) {
-    const std::string text = wire_to_name(lowercase(name));
-    std::memcpy(dst, text.data(), std::min(text.size(), sizeof dst - 1));
+void put_text(char (&dst)[XGSLB_NAME_TEXT_MAX], std::span<const uint8_t> name) {
+    const std::string text = wire_to_name(name.data(), name.size());
+    const size_t n = std::min(text.size(), sizeof dst - 1);
+    // Lowercase: folding the text is folding the name (an escaped octet is never a letter).
+    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<char>(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
 }
+
+// A name as a view of octets a node owns: its owner, or a suffix of it (an ancestor).
+using NameView = std::span<const uint8_t>;
+std::string_view key_view(NameView n) { return {reinterpret_cast<const char*>(n.data()), n.size()}; }
+NameView parent_view(NameView n) { return n.size() <= 1 ? n : n.subspan(n[0] + 1u); }
 
 // A name that gets a names entry: a node outside any cut's shadow, or an empty non-terminal.
 struct NameEntry {
-    WireName owner;
+    NameView owner;  // lowercase: of a node's owner
     uint32_t zone_id = 0;
     uint32_t flags = 0;
     const Node* node = nullptr;  // nullptr: empty non-terminal
@@ -81,11 +88,12 @@ uint32_t node_flags(const Zone& zone, const Node& node) {
 
 // Zone ids come from the apex hash so that they stay the same from one publish to the next
 // without persisting an allocator; only a clash between two zones moves one of them.
-std::map<WireName, uint32_t, CanonicalLess> zone_ids(const ZoneView& view, const NameHasher& hash) {
+template <typename Hash>
+std::map<WireName, uint32_t, CanonicalLess> zone_ids(const ZoneView& view, const Hash& hash) {
     std::map<WireName, uint32_t, CanonicalLess> ids;
     std::set<uint32_t> used;
     for (const auto& [apex, zone] : view.zones()) {
-        uint32_t id = static_cast<uint32_t>(hash(apex).hash);
+        uint32_t id = static_cast<uint32_t>(hash(std::span<const uint8_t>(apex)).hash);
         while (id == 0 || used.count(id)) ++id;  // 0 stays "no zone", as in a zeroed entry
         used.insert(id);
         ids[apex] = id;
@@ -98,30 +106,33 @@ std::map<WireName, uint32_t, CanonicalLess> zone_ids(const ZoneView& view, const
 // at 100k hosts the canonical-order comparisons were most of this function's time.
 struct ServedNames {
     std::vector<NameEntry> list;
-    NameKeyMap<size_t> index;  // by NameKey: position in list
+    NameIndex<size_t> index;  // position in list, by key (the view's octets: owners are lowercase)
 
-    void put(NameEntry e) {
-        const auto [it, fresh] = index.try_emplace(std::string(NameKey(e.owner).view()), list.size());
-        if (fresh)
-            list.push_back(std::move(e));
-        else
-            list[it->second] = std::move(e);
+    void put(const NameEntry& e) {
+        if (size_t* at = index.find(key_view(e.owner))) {
+            list[*at] = e;
+            return;
+        }
+        index.insert(key_view(e.owner), list.size());
+        list.push_back(e);
     }
-    void put_if_absent(NameEntry e) {
-        if (index.try_emplace(std::string(NameKey(e.owner).view()), list.size()).second) list.push_back(std::move(e));
+    void put_if_absent(const NameEntry& e) {
+        if (index.insert(key_view(e.owner), list.size())) list.push_back(e);
     }
 };
 
 void collect_names(const Zone& zone, uint32_t zone_id, ServedNames& out) {
+    out.list.reserve(out.list.size() + zone.nodes_unordered().size());
+    out.index.reserve(out.list.size() + zone.nodes_unordered().size());
     for (const Node& node : zone.nodes_unordered()) {
-        const WireName& owner = node.owner;
-        const Node* cut = zone.find_cut(owner);
+        const NameView owner(node.owner);
+        const Node* cut = zone.find_cut(key_view(owner));
         if (cut && cut != &node) continue;  // occluded: glue or data below a delegation
         NameEntry e{owner, zone_id, node_flags(zone, node), &node};
         if (cut) e.flags |= XGSLB_NAME_DELEGATION;
-        out.put(std::move(e));
-        for (WireName p = parent_name(owner); p.size() > zone.apex().size(); p = parent_name(p))
-            if (!zone.find(p)) out.put_if_absent({p, zone_id, 0, nullptr});
+        out.put(e);
+        for (NameView p = parent_view(owner); p.size() > zone.apex().size(); p = parent_view(p))
+            if (!zone.find(key_view(p))) out.put_if_absent({p, zone_id, 0, nullptr});
     }
 }
 
@@ -194,6 +205,10 @@ xgslb_geo_key make_geo_key(const IpPrefix& p) {
 }  // namespace
 
 xgslb_name_hash hash_wire_name(const WireName& name, const uint64_t seed[2]) {
+    return hash_wire_name(std::span<const uint8_t>(name), seed);
+}
+
+xgslb_name_hash hash_wire_name(std::span<const uint8_t> name, const uint64_t seed[2]) {
     const __u64 s[2] = {seed[0], seed[1]};
     xgslb_name_hash h;
     xgslb_hash_init(&h, s);
@@ -263,12 +278,11 @@ std::set<xgslb_listen_key, BytesLess> listen_keys(const xgslb_listen_set& set) {
     return out;
 }
 
-MapContents build_map_contents(const ZoneView& view, const uint64_t seed[2]) {
-    const uint64_t s[2] = {seed[0], seed[1]};
-    return build_map_contents(view, [s](const WireName& n) { return hash_wire_name(n, s); });
-}
+namespace {
 
-MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
+// `hash` takes a name as a span of its wire octets.
+template <typename Hash>
+MapContents build_contents(const ZoneView& view, const Hash& hash) {
     if (view.zones().size() > XGSLB_MAX_ZONES)
         throw Error(std::to_string(view.zones().size()) + " zones; the maps hold " + std::to_string(XGSLB_MAX_ZONES));
     if (view.answer_addresses().size() > XGSLB_MAX_LISTEN)
@@ -306,7 +320,9 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
         const uint64_t key_hash = hashed[first].h.hash;
         size_t pick = first;
         for (end = first + 1; end < hashed.size() && hashed[end].h.hash == key_hash; ++end)
-            if (CanonicalLess{}(hashed[end].e->owner, hashed[pick].e->owner)) pick = end;
+            if (CanonicalLess{}(WireName(hashed[end].e->owner.begin(), hashed[end].e->owner.end()),
+                                WireName(hashed[pick].e->owner.begin(), hashed[pick].e->owner.end())))
+                pick = end;
         const NameEntry* e = hashed[pick].e;
         const xgslb_name_hash& h = hashed[pick].h;
         const bool clash = end - first > 1;
@@ -345,6 +361,17 @@ MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
         }
     }
     return out;
+}
+
+}  // namespace
+
+MapContents build_map_contents(const ZoneView& view, const uint64_t seed[2]) {
+    const uint64_t s[2] = {seed[0], seed[1]};
+    return build_contents(view, [&s](std::span<const uint8_t> n) { return hash_wire_name(n, s); });
+}
+
+MapContents build_map_contents(const ZoneView& view, const NameHasher& hash) {
+    return build_contents(view, [&hash](std::span<const uint8_t> n) { return hash(WireName(n.begin(), n.end())); });
 }
 
 }  // namespace xgslb

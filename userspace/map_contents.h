@@ -67,6 +67,7 @@ struct MapContents {
 
 // The map key hash of a wire name (any case), exactly as the XDP program computes it.
 xgslb_name_hash hash_wire_name(const WireName& name, const uint64_t seed[2]);
+xgslb_name_hash hash_wire_name(std::span<const uint8_t> name, const uint64_t seed[2]);
 
 // Tests substitute a hasher to force collisions; production passes the seeded one.
 using NameHasher = std::function<xgslb_name_hash(const WireName&)>;

@@ -1,4 +1,4 @@
-// A hash index from name keys (lowercase wire octets, NameKey) to pointers, for a zone's nodes:
+// A hash index from name keys (lowercase wire octets, NameKey) to small values (a zone's nodes):
 // open addressing in one array, keys viewed in storage the owner keeps alive and unmoved (the
 // nodes' own names; an ancestor's key is a suffix of its descendant's). A node-based hash map
 // with std::string keys cost two allocations per name, 400k of them at 100k GSLB hosts.
@@ -12,17 +12,18 @@
 
 namespace xgslb {
 
-template <typename T>
+template <typename V>
 class NameIndex {
 public:
     size_t size() const { return used_; }
 
-    // The entry for `key` (null when absent). Returns a pointer to the stored value.
-    T* const* find(std::string_view key) const {
+    // The value stored for `key`; null when absent.
+    const V* find(std::string_view key) const { return const_cast<NameIndex*>(this)->find(key); }
+    V* find(std::string_view key) {
         if (slots_.empty()) return nullptr;
         const uint32_t h = hash(key);
         for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-            const Slot& s = slots_[i];
+            Slot& s = slots_[i];
             if (!s.data) return nullptr;
             if (s.hash == h && std::string_view(s.data, s.len) == key) return &s.value;
         }
@@ -30,7 +31,7 @@ public:
 
     // Adds `key` -> `value` unless `key` is there; returns whether it was added. `key` must stay
     // valid and unmoved as long as the index is used.
-    bool insert(std::string_view key, T* value) {
+    bool insert(std::string_view key, V value) {
         if ((used_ + 1) * 4 > slots_.size() * 3) grow();
         const uint32_t h = hash(key);
         for (size_t i = h & mask_;; i = (i + 1) & mask_) {
@@ -56,7 +57,7 @@ private:
         const char* data = nullptr;  // null: empty slot (a key is never null: the root is "\0")
         uint32_t len = 0;
         uint32_t hash = 0;
-        T* value = nullptr;
+        V value{};
     };
 
     void grow() {

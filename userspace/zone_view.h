@@ -152,7 +152,7 @@ private:
     bool has_wildcard_ = false;
     // Every node by key, and every node's ancestors (RFC 8020: empty non-terminals exist) with a
     // null node. Keys are views of the nodes' owners (lowercase, so each is its own key).
-    NameIndex<const Node> index_;
+    NameIndex<const Node*> index_;
     const Node* apex_node_ = nullptr;
     mutable std::once_flag ordered_once_;
     mutable std::vector<const Node*> ordered_;
