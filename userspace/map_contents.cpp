@@ -4,7 +4,9 @@
 #include <endian.h>
 
 #include <algorithm>
+#include <exception>
 #include <memory>
+#include <thread>
 #include <set>
 #include <vector>
 
@@ -194,6 +196,55 @@ void fill_rrset(xgslb_rrset& r, const RRset& set, uint64_t check) {
     r.weight_total = static_cast<uint16_t>(total);
 }
 
+// A name's hash, for grouping by map key.
+struct Hashed {
+    xgslb_name_hash h;
+    const NameEntry* e;
+};
+
+// From this many entries on, two threads make them.
+constexpr size_t kParallelEntries = 16384;
+
+// The names and rrsets entries of `hashed` (in key order; names sharing a hash side by side),
+// packed as they are made: one scratch value per kind, only its used part zeroed again.
+void pack_entries(std::span<const Hashed> hashed, NameEntries& names, RrsetEntries& rrsets) {
+    names.reserve(hashed.size(), hashed.size() * 48);
+    rrsets.reserve(hashed.size(), hashed.size() * 64);
+    auto scratch = std::make_unique<xgslb_rrset>();
+    auto name = zeroed<xgslb_name>();
+    for (size_t first = 0, end = 0; first < hashed.size(); first = end) {
+        const uint64_t key_hash = hashed[first].h.hash;
+        size_t pick = first;
+        for (end = first + 1; end < hashed.size() && hashed[end].h.hash == key_hash; ++end)
+            if (CanonicalLess{}(WireName(hashed[end].e->owner.begin(), hashed[end].e->owner.end()),
+                                WireName(hashed[pick].e->owner.begin(), hashed[pick].e->owner.end())))
+                pick = end;
+        const NameEntry* e = hashed[pick].e;
+        const xgslb_name_hash& h = hashed[pick].h;
+        const bool clash = end - first > 1;
+        auto key = zeroed<xgslb_name_key>();
+        key.hash = key_hash;
+        name.check = h.check;
+        name.zone_id = e->zone_id;
+        name.flags = e->flags | (clash ? XGSLB_NAME_PASS : 0);
+        put_text(name.text, e->owner);
+        names.append(key, name);
+        std::memset(name.text, 0, sizeof name.text);
+
+        if (name.flags & (XGSLB_NAME_PASS | XGSLB_NAME_DELEGATION) || !e->node) continue;
+        for (const auto& [type, set] : e->node->rrsets) {
+            if (!is_address(type)) continue;
+            auto rkey = zeroed<xgslb_rrset_key>();
+            rkey.name_hash = key_hash;
+            rkey.qtype = type;
+            // Types ascend (A before AAAA) as the key's bytes do: still in key order.
+            fill_rrset(*scratch, set, h.check);
+            rrsets.append(rkey, *scratch);
+            RrsetPacking::clear({}, *scratch);
+        }
+    }
+}
+
 xgslb_geo_key make_geo_key(const IpPrefix& p) {
     auto k = zeroed<xgslb_geo_key>();
     k.family = p.family == AF_INET6 ? XGSLB_FAMILY_IPV6 : XGSLB_FAMILY_IPV4;
@@ -299,10 +350,6 @@ MapContents build_contents(const ZoneView& view, const Hash& hash) {
 
     // Group by map key: names sharing a 64-bit hash share one entry, which must then pass; it
     // describes the first of them in canonical order.
-    struct Hashed {
-        xgslb_name_hash h;
-        const NameEntry* e;
-    };
     std::vector<Hashed> hashed;
     hashed.reserve(entries.list.size());
     for (const NameEntry& e : entries.list) hashed.push_back({hash(e.owner), &e});
@@ -311,41 +358,34 @@ MapContents build_contents(const ZoneView& view, const Hash& hash) {
     std::sort(hashed.begin(), hashed.end(), [](const Hashed& a, const Hashed& b) {
         return htobe64(a.h.hash) < htobe64(b.h.hash);
     });
-    // Packed as they are made: one scratch value per kind, only its used part zeroed again.
-    out.names.reserve(hashed.size(), hashed.size() * 48);
-    out.rrsets.reserve(hashed.size(), hashed.size() * 64);
-    auto scratch = std::make_unique<xgslb_rrset>();
-    auto name = zeroed<xgslb_name>();
-    for (size_t first = 0, end = 0; first < hashed.size(); first = end) {
-        const uint64_t key_hash = hashed[first].h.hash;
-        size_t pick = first;
-        for (end = first + 1; end < hashed.size() && hashed[end].h.hash == key_hash; ++end)
-            if (CanonicalLess{}(WireName(hashed[end].e->owner.begin(), hashed[end].e->owner.end()),
-                                WireName(hashed[pick].e->owner.begin(), hashed[pick].e->owner.end())))
-                pick = end;
-        const NameEntry* e = hashed[pick].e;
-        const xgslb_name_hash& h = hashed[pick].h;
-        const bool clash = end - first > 1;
-        auto key = zeroed<xgslb_name_key>();
-        key.hash = key_hash;
-        name.check = h.check;
-        name.zone_id = e->zone_id;
-        name.flags = e->flags | (clash ? XGSLB_NAME_PASS : 0);
-        put_text(name.text, e->owner);
-        out.names.append(key, name);
-        std::memset(name.text, 0, sizeof name.text);
-
-        if (name.flags & (XGSLB_NAME_PASS | XGSLB_NAME_DELEGATION) || !e->node) continue;
-        for (const auto& [type, set] : e->node->rrsets) {
-            if (!is_address(type)) continue;
-            auto rkey = zeroed<xgslb_rrset_key>();
-            rkey.name_hash = key_hash;
-            rkey.qtype = type;
-            // Types ascend (A before AAAA) as the key's bytes do: still in key order.
-            fill_rrset(*scratch, set, h.check);
-            out.rrsets.append(rkey, *scratch);
-            RrsetPacking::clear({}, *scratch);
+    // The entries of a large view are made in two halves at once, the second CPU being idle
+    // here (split where the hash changes, so a clash stays in one half), then joined in order.
+    const std::span<const Hashed> all(hashed);
+    size_t mid = hashed.size() >= kParallelEntries ? hashed.size() / 2 : hashed.size();
+    while (mid < hashed.size() && mid > 0 && hashed[mid].h.hash == hashed[mid - 1].h.hash) ++mid;
+    if (mid == hashed.size()) {
+        pack_entries(all, out.names, out.rrsets);
+    } else {
+        NameEntries names2;
+        RrsetEntries rrsets2;
+        std::exception_ptr failure;
+        std::thread second([&] {
+            try {
+                pack_entries(all.subspan(mid), names2, rrsets2);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        });
+        try {
+            pack_entries(all.first(mid), out.names, out.rrsets);
+        } catch (...) {
+            second.join();
+            throw;
         }
+        second.join();
+        if (failure) std::rethrow_exception(failure);
+        out.names.append_entries(names2);
+        out.rrsets.append_entries(rrsets2);
     }
 
     for (const auto& a : view.answer_addresses()) out.listen.insert(make_listen_key(a));

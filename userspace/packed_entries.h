@@ -51,6 +51,13 @@ public:
         bytes_.insert(bytes_.end(), packed.begin(), packed.end());
         push(key);
     }
+    // Appends all of `other`, whose keys all follow this one's.
+    void append_entries(const PackedEntries& other) {
+        const auto base = static_cast<uint32_t>(bytes_.size());
+        keys_.insert(keys_.end(), other.keys_.begin(), other.keys_.end());
+        for (uint32_t end : other.ends_) ends_.push_back(base + end);
+        bytes_.insert(bytes_.end(), other.bytes_.begin(), other.bytes_.end());
+    }
     // Appends a value read back from the kernel: packed when packing reproduces it byte for
     // byte (it does for every value this code wrote), else as unknown.
     void append_read_back(const Key& key, const Value& value) {

@@ -442,3 +442,42 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
 
 }  // namespace
 }  // namespace xgslb
+
+namespace xgslb {
+namespace {
+
+// A view large enough that its entries are made by two threads (two names per GSLB host: the
+// host and localtargets-<host>): the halves are joined in key order, every entry intact.
+TEST(MapContents, LargeViewMadeInTwoHalvesIsWholeAndInKeyOrder) {
+    const Config c = parse_config("instance: eu\ngeoTag: eu\nzones: [{zone: cloud.example.com}]\n"
+                                  "dns: {listen: [\"10.77.0.2:53\"]}\n",
+                                  "large.yaml");
+    constexpr size_t kHosts = 9000;  // 18002 names
+    std::vector<GslbHost> hosts(kHosts);
+    for (size_t i = 0; i < kHosts; ++i) {
+        hosts[i].name = "h" + std::to_string(i) + ".cloud.example.com";
+        hosts[i].health = HostHealth::Healthy;
+        hosts[i].local.a = {Ipv4Address{10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}};
+    }
+    const MapContents m = build_map_contents(*build_view(c, hosts, {}, nullptr), kSeed);
+    EXPECT_TRUE(m.names.sorted());
+    EXPECT_TRUE(m.rrsets.sorted());
+    EXPECT_EQ(m.names.size(), 2 * kHosts + 2);   // + the apex and ns1
+    EXPECT_EQ(m.rrsets.size(), 2 * kHosts + 1);  // + ns1 A
+    for (size_t i = 0; i < kHosts; i += 7) {
+        for (const std::string& name : {hosts[i].name, "localtargets-" + hosts[i].name}) {
+            const auto n = name_entry(m, name.c_str());
+            ASSERT_NE(n, nullptr) << name;
+            EXPECT_EQ(n->check, H(name.c_str()).check);
+            expect_text(n->text, name + ".");
+            const auto r = rrset_entry(m, name.c_str(), XGSLB_DNS_TYPE_A);
+            ASSERT_NE(r, nullptr) << name;
+            EXPECT_EQ(r->check, H(name.c_str()).check);
+            ASSERT_EQ(r->count, 1);
+            EXPECT_EQ(std::memcmp(r->wire + 12, hosts[i].local.a[0].data(), 4), 0) << name;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace xgslb
