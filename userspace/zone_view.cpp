@@ -212,31 +212,15 @@ std::shared_ptr<const ZoneView> ZoneView::Builder::finish() {
     return out;
 }
 
-void ZoneView::Builder::add_selected(const WireName& owner, uint16_t type, uint32_t ttl, Selection selection,
-                                     std::vector<std::pair<RRsetGroup, std::vector<Rdata>>> groups) {
-    RRset set;
-    set.type = type;
-    set.ttl = ttl;
-    set.selection = selection;
-    for (auto& [meta, records] : groups) {
-        RRsetGroup g = meta;
-        g.first = static_cast<uint32_t>(set.rdata.size());
-        g.count = 0;
-        for (auto& rd : records)
-            if (std::find(set.rdata.begin(), set.rdata.end(), rd) == set.rdata.end()) {
-                set.rdata.push_back(std::move(rd));
-                ++g.count;
-            }
-        if (g.count) set.groups.push_back(g);
-    }
+void ZoneView::Builder::add_set(WireName owner, RRset set) {
     if (set.rdata.empty()) return;
-    if (selection == Selection::Fixed) set.groups.clear();
     const Zone* found = view_->find_zone(owner);
     if (!found) throw Error(wire_to_name(owner) + " is in no configured zone");
     Zone& zone = const_cast<Zone&>(*found);  // the view is still private to this builder
-    Node& node = zone.node_for(lowercase(owner));
+    const uint16_t type = set.type;
+    Node& node = zone.node_for(lowercase(std::move(owner)));
     if (!node.rrsets.try_emplace(type, std::move(set)).second)
-        throw Error(wire_to_name(owner) + " is defined twice (type " + std::to_string(type) + ")");
+        throw Error(wire_to_name(node.owner) + " is defined twice (type " + std::to_string(type) + ")");
 }
 
 void ZoneView::Builder::set_geo(std::shared_ptr<const GeoRegions> geo) { view_->geo_ = std::move(geo); }

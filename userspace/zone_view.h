@@ -193,11 +193,10 @@ public:
     // Throws xgslb::Error when `owner` is in no zone. A repeated rdata is dropped; the first
     // TTL of a set wins (RFC 2181 5.2: one TTL per set).
     void add(const WireName& owner, uint16_t type, uint32_t ttl, Rdata rdata);
-    // A strategy's set: the groups' records in order (an rdata repeated in a later group is
-    // dropped from it; groups left empty are dropped). Throws xgslb::Error when `owner` already
-    // has a set of `type`. Nothing is added when every group is empty.
-    void add_selected(const WireName& owner, uint16_t type, uint32_t ttl, Selection selection,
-                      std::vector<std::pair<RRsetGroup, std::vector<Rdata>>> groups);
+    // A set made whole by the caller (a strategy's: groups covering its records in order, none
+    // for Fixed). Nothing is added when it has no records. Throws xgslb::Error when `owner` is
+    // in no zone or already has a set of the type.
+    void add_set(WireName owner, RRset set);
     // Zones, their NS and glue, and the config's records without a strategy (ZoneView::build).
     void add_config(const Config& config);
     void set_answer_addresses(std::vector<SocketAddress> addresses);
