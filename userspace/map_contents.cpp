@@ -55,9 +55,29 @@ uint8_t* put_bytes(uint8_t* p, const std::vector<uint8_t>& b) {
 
 // Presentation form for operators; cut short rather than fail when escapes make it long.
 void put_text(char (&dst)[XGSLB_NAME_TEXT_MAX], std::span<const uint8_t> name) {
+    // Most names need no escape: written straight into the value (wire_to_name's string was 4 %
+    // of a 100k-host publish).
+    size_t n = 0, pos = 0;
+    bool plain = true;
+    while (plain && pos < name.size() && name[pos] != 0) {
+        const size_t len = name[pos];
+        if (len > 63 || pos + 1 + len >= name.size() || n + len + 1 >= sizeof dst) {
+            plain = false;
+            break;
+        }
+        for (size_t i = 1; i <= len && plain; ++i) {
+            const uint8_t c = name[pos + i];
+            plain = c >= 0x21 && c <= 0x7e && c != '.' && c != '\\';
+            dst[n++] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        dst[n++] = '.';
+        pos += len + 1;
+    }
+    if (plain && n > 0 && pos + 1 == name.size()) return;  // ended at the root label
+    std::memset(dst, 0, sizeof dst);
     const std::string text = wire_to_name(name.data(), name.size());
-    const size_t n = std::min(text.size(), sizeof dst - 1);
     // Lowercase: folding the text is folding the name (an escaped octet is never a letter).
+    n = std::min(text.size(), sizeof dst - 1);
     for (size_t i = 0; i < n; ++i) dst[i] = static_cast<char>(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
 }
 
@@ -126,9 +146,13 @@ struct ServedNames {
 void collect_names(const Zone& zone, uint32_t zone_id, ServedNames& out) {
     out.list.reserve(out.list.size() + zone.nodes_unordered().size());
     out.index.reserve(out.list.size() + zone.nodes_unordered().size());
+    // Without a delegation below the apex nothing is occluded: no walk up from every name.
+    const bool has_cuts = std::any_of(zone.nodes_unordered().begin(), zone.nodes_unordered().end(), [&](const Node& n) {
+        return n.owner.size() > zone.apex().size() && n.find(rrtype::NS);
+    });
     for (const Node& node : zone.nodes_unordered()) {
         const NameView owner(node.owner);
-        const Node* cut = zone.find_cut(key_view(owner));
+        const Node* cut = has_cuts ? zone.find_cut(key_view(owner)) : nullptr;
         if (cut && cut != &node) continue;  // occluded: glue or data below a delegation
         NameEntry e{owner, zone_id, node_flags(zone, node), &node};
         if (cut) e.flags |= XGSLB_NAME_DELEGATION;

@@ -446,6 +446,23 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
 namespace xgslb {
 namespace {
 
+// The operator's text: lowercase presentation form, escapes where wire_to_name makes them.
+TEST(MapContents, NameTextIsLowercasePresentationForm) {
+    const auto m = build_map_contents(*view_of(R"(instance: eu
+zones: [{zone: cloud.example.com}]
+dns: {listen: ["10.0.0.1"]}
+records:
+  - {name: Upper.Cloud.example.com, a: [10.0.0.2]}
+  - {name: "Dot\\.In.cloud.example.com", a: [10.0.0.3]}
+  - {name: "Sp\\032ace.cloud.example.com", a: [10.0.0.4]}
+)"),
+                                      kSeed);
+    expect_text(name_entry(m, "upper.cloud.example.com")->text, "upper.cloud.example.com.");
+    expect_text(name_entry(m, "dot\\.in.cloud.example.com")->text, "dot\\.in.cloud.example.com.");
+    expect_text(name_entry(m, "sp\\032ace.cloud.example.com")->text, "sp\\032ace.cloud.example.com.");
+    expect_text(name_entry(m, "cloud.example.com")->text, "cloud.example.com.");
+}
+
 // A view large enough that its entries are made by two threads (two names per GSLB host: the
 // host and localtargets-<host>): the halves are joined in key order, every entry intact.
 TEST(MapContents, LargeViewMadeInTwoHalvesIsWholeAndInKeyOrder) {
