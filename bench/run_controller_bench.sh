@@ -9,6 +9,9 @@
 #      inflate) at that moment, the model loop's and the manifests source's own timings, and the
 #      daemon's VmHWM and VmRSS.
 #
+#   The back half of the cold start alone (build_view -> map contents -> BPF maps, no manifests,
+#   no controller) is bench/controller/cold_publish: sudo BUILD_DIR/bench/cold_publish.
+#
 #   sudo bench/run_controller_bench.sh [BUILD_DIR]      prints the results
 #   PARTS="flip scale" (default both); PERF=FILE records the cold start with `perf record -g`;
 #   SCALE_DIR=DIR reuses (or keeps) the cold start's manifests; SKIP_BUILD=1 takes BUILD_DIR's

@@ -118,8 +118,10 @@ void BpfMapWriter::erase_geo(const xgslb_geo_key& key) { erase(fds_.geo, XGSLB_M
 MapContents read_map_contents(const MapFds& fds) {
     MapContents out;
     for (const auto& [k, v] : dump_map<uint32_t, xgslb_zone>(fds.zones)) out.zones[k] = v;
-    for (const auto& [k, v] : dump_map<xgslb_rrset_key, xgslb_rrset>(fds.rrsets)) out.rrsets[k] = v;
-    for (const auto& [k, v] : dump_map<xgslb_name_key, xgslb_name>(fds.names)) out.names[k] = v;
+    for (const auto& [k, v] : dump_map<xgslb_rrset_key, xgslb_rrset>(fds.rrsets)) out.rrsets.append_read_back(k, v);
+    out.rrsets.sort();
+    for (const auto& [k, v] : dump_map<xgslb_name_key, xgslb_name>(fds.names)) out.names.append_read_back(k, v);
+    out.names.sort();
     out.listen = listen_keys(read_listen_set(fds.listen));
     if (fds.geo >= 0)
         for (const auto& [k, v] : dump_map<xgslb_geo_key, xgslb_geo_region>(fds.geo)) out.geo[k] = v;

@@ -27,6 +27,7 @@ public:
     void erase_zones(std::span<const uint32_t> ids) override;
     void erase_rrsets(std::span<const xgslb_rrset_key> keys) override;
     void erase_names(std::span<const xgslb_name_key> keys) override;
+    bool batches_may_run_concurrently() const override { return true; }  // plain syscalls on fds
 
 private:
     MapFds fds_;

@@ -3,6 +3,7 @@
 // byte here and the publisher only has to diff and write.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -14,6 +15,7 @@
 #include "maps/xgslb_abi.h"
 #include "userspace/config.h"
 #include "userspace/dns_name.h"
+#include "userspace/packed_entries.h"
 
 namespace xgslb {
 
@@ -34,16 +36,38 @@ bool same_bytes(const T& a, const T& b) {
     return std::memcmp(&a, &b, sizeof(T)) == 0;
 }
 
+// An rrset packed: the header and the groups in use, then the records once (the value holds
+// them twice, and room for 32 AAAA records).
+struct RrsetPacking {
+    static constexpr size_t kHeader = offsetof(xgslb_rrset, groups);
+    static constexpr size_t kMaxPacked = sizeof(xgslb_rrset);
+    static size_t pack(const xgslb_rrset& v, uint8_t* out);
+    static void expand(std::span<const uint8_t> packed, xgslb_rrset& v);
+    static void clear(std::span<const uint8_t> packed, xgslb_rrset& v);
+};
+// A name packed: the fields before the text, then the text up to its NUL.
+struct NamePacking {
+    static constexpr size_t kHeader = offsetof(xgslb_name, text);
+    static constexpr size_t kMaxPacked = sizeof(xgslb_name);
+    static size_t pack(const xgslb_name& v, uint8_t* out);
+    static void expand(std::span<const uint8_t> packed, xgslb_name& v);
+    static void clear(std::span<const uint8_t> packed, xgslb_name& v);
+};
+using RrsetEntries = PackedEntries<xgslb_rrset_key, xgslb_rrset, RrsetPacking>;
+using NameEntries = PackedEntries<xgslb_name_key, xgslb_name, NamePacking>;
+
+// The two maps with an entry per name are packed (packed_entries.h); the small ones are plain.
 struct MapContents {
     std::map<uint32_t, xgslb_zone> zones;
-    std::map<xgslb_rrset_key, xgslb_rrset, BytesLess> rrsets;
-    std::map<xgslb_name_key, xgslb_name, BytesLess> names;
+    RrsetEntries rrsets;
+    NameEntries names;
     std::set<xgslb_listen_key, BytesLess> listen;  // published as one xgslb_listen_set
     std::map<xgslb_geo_key, xgslb_geo_region, BytesLess> geo;  // the view's GeoRegions, flattened
 };
 
 // The map key hash of a wire name (any case), exactly as the XDP program computes it.
 xgslb_name_hash hash_wire_name(const WireName& name, const uint64_t seed[2]);
+xgslb_name_hash hash_wire_name(std::span<const uint8_t> name, const uint64_t seed[2]);
 
 // Tests substitute a hasher to force collisions; production passes the seeded one.
 using NameHasher = std::function<xgslb_name_hash(const WireName&)>;

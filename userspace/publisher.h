@@ -47,6 +47,11 @@ public:
     virtual void erase_zones(std::span<const uint32_t> ids);
     virtual void erase_rrsets(std::span<const xgslb_rrset_key> keys);
     virtual void erase_names(std::span<const xgslb_name_key> keys);
+
+    // Whether two threads may call the batch methods at once for disjoint keys of one map (the
+    // kernel's hash maps lock per bucket). The publisher then shares a large phase's batches
+    // between two threads; a phase still ends before the next begins.
+    virtual bool batches_may_run_concurrently() const { return false; }
 };
 
 struct PublishStats {

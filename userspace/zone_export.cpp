@@ -178,7 +178,8 @@ std::string export_zone(const Zone& zone) {
     std::string out = "; zone " + apex + "\n";
     const Node& apex_node = zone.apex_node();
     if (const RRset* soa = apex_node.find(rrtype::SOA)) append_rrset(out, apex, *soa);
-    for (const auto& [name, node] : zone.nodes()) {
+    for (const Node* n : zone.nodes()) {
+        const Node& node = *n;
         const std::string owner = owner_text(node.owner);
         for (const auto& [type, set] : node.rrsets)
             if (!(&node == &apex_node && type == rrtype::SOA)) append_rrset(out, owner, set);

@@ -216,10 +216,10 @@ private:
 
     std::vector<std::vector<uint8_t>> whole_zone(const Zone& zone) const {
         std::vector<Record> records{soa_record(zone)};
-        for (const auto& [name, node] : zone.nodes())
-            for (const auto& [type, set] : node.rrsets) {
-                if (type == rrtype::SOA && &node == &zone.apex_node()) continue;
-                for (const Rdata& rd : set.rdata) records.push_back({node.owner.data(), node.owner.size(), type, set.ttl, &rd});
+        for (const Node* node : zone.nodes())
+            for (const auto& [type, set] : node->rrsets) {
+                if (type == rrtype::SOA && node == &zone.apex_node()) continue;
+                for (const Rdata& rd : set.rdata) records.push_back({node->owner.data(), node->owner.size(), type, set.ttl, &rd});
             }
         records.push_back(records.front());
 

@@ -80,7 +80,32 @@ Rdata rdata_soa(const Soa& soa) {
 
 uint32_t Zone::negative_ttl() const { return std::min(soa_.ttl, soa_.minimum); }
 
-const Node& Zone::apex_node() const { return apex_node_ ? *apex_node_ : nodes_.at(apex_); }
+const Node& Zone::apex_node() const {
+    if (apex_node_) return *apex_node_;
+    const Node* apex = find(apex_key_);
+    if (!apex) throw Error("zone " + name() + " has no apex node");
+    return *apex;
+}
+
+const std::vector<const Node*>& Zone::nodes() const {
+    std::call_once(ordered_once_, [this] {
+        ordered_.reserve(nodes_.size());
+        for (const Node& n : nodes_) ordered_.push_back(&n);
+        std::sort(ordered_.begin(), ordered_.end(),
+                  [](const Node* a, const Node* b) { return CanonicalLess{}(a->owner, b->owner); });
+    });
+    return ordered_;
+}
+
+Node& Zone::node_for(WireName lowercase_owner) {
+    const auto key = std::string_view(reinterpret_cast<const char*>(lowercase_owner.data()), lowercase_owner.size());
+    if (const Node* const* found = index_.find(key)) return const_cast<Node&>(**found);  // ours: still building
+    Node& node = nodes_.emplace_back();
+    node.owner = std::move(lowercase_owner);
+    if (node.is_wildcard()) has_wildcard_ = true;
+    index_.insert(std::string_view(reinterpret_cast<const char*>(node.owner.data()), node.owner.size()), &node);
+    return node;
+}
 
 const Node* Zone::find(const WireName& name) const { return find(NameKey(name).view()); }
 
@@ -97,11 +122,11 @@ WireName Zone::closest_encloser(const WireName& name) const {
 const Node* Zone::find_wildcard(const WireName& name) const { return find_wildcard(NameKey(name).view()); }
 
 const Node* Zone::find(std::string_view key) const {
-    const auto it = index_.find(key);
-    return it == index_.end() ? nullptr : it->second;
+    const Node* const* found = index_.find(key);
+    return found ? *found : nullptr;
 }
 
-bool Zone::name_exists(std::string_view key) const { return existing_.find(key) != existing_.end(); }
+bool Zone::name_exists(std::string_view key) const { return index_.find(key) != nullptr; }
 
 const Node* Zone::find_cut(std::string_view key) const {
     // Walk up to (not including) the apex; the last NS seen is the topmost cut.
@@ -127,19 +152,17 @@ const Node* Zone::find_wildcard(std::string_view key) const {
 
 void Zone::build_index() {
     apex_key_ = key_of(apex_);
-    index_.clear();
-    existing_.clear();
-    for (const auto& [owner, node] : nodes_) {
-        std::string key = key_of(owner);
-        // Every ancestor exists too (an empty non-terminal at least): what lower_bound in the
-        // canonical order decides for the ordered map, up to the root.
-        for (std::string_view n = key;; n = parent_key(n)) {
-            if (!existing_.emplace(n).second && n.size() < key.size()) break;  // its ancestors are in
+    // Every ancestor of a node exists too (an empty non-terminal at least), up to the root.
+    index_.reserve(2 * nodes_.size());
+    for (const Node& node : nodes_) {
+        const auto key = std::string_view(reinterpret_cast<const char*>(node.owner.data()), node.owner.size());
+        for (std::string_view n = parent_key(key); n.size() < key.size(); n = parent_key(n)) {
+            if (!index_.insert(n, nullptr)) break;  // there already, and so are its ancestors
             if (n.size() <= 1) break;
         }
-        index_.emplace(std::move(key), &node);
     }
-    apex_node_ = &nodes_.at(apex_);
+    apex_node_ = find(apex_key_);
+    if (!apex_node_) throw Error("zone " + name() + " has no apex node");
 }
 
 const Zone* ZoneView::find_zone(const WireName& name) const { return find_zone(NameKey(name).view()); }
@@ -166,10 +189,7 @@ void ZoneView::Builder::add(const WireName& owner, uint16_t type, uint32_t ttl, 
     const Zone* found = view_->find_zone(owner);
     if (!found) throw Error(wire_to_name(owner) + " is in no configured zone");
     Zone& zone = const_cast<Zone&>(*found);  // the view is still private to this builder
-    const WireName key = lowercase(owner);
-    Node& node = zone.nodes_[key];
-    node.owner = key;
-    if (node.is_wildcard()) zone.has_wildcard_ = true;
+    Node& node = zone.node_for(lowercase(owner));
     auto [it, fresh] = node.rrsets.try_emplace(type);
     RRset& set = it->second;
     if (fresh) {
@@ -192,34 +212,15 @@ std::shared_ptr<const ZoneView> ZoneView::Builder::finish() {
     return out;
 }
 
-void ZoneView::Builder::add_selected(const WireName& owner, uint16_t type, uint32_t ttl, Selection selection,
-                                     std::vector<std::pair<RRsetGroup, std::vector<Rdata>>> groups) {
-    RRset set;
-    set.type = type;
-    set.ttl = ttl;
-    set.selection = selection;
-    for (auto& [meta, records] : groups) {
-        RRsetGroup g = meta;
-        g.first = static_cast<uint32_t>(set.rdata.size());
-        g.count = 0;
-        for (auto& rd : records)
-            if (std::find(set.rdata.begin(), set.rdata.end(), rd) == set.rdata.end()) {
-                set.rdata.push_back(std::move(rd));
-                ++g.count;
-            }
-        if (g.count) set.groups.push_back(g);
-    }
+void ZoneView::Builder::add_set(WireName owner, RRset set) {
     if (set.rdata.empty()) return;
-    if (selection == Selection::Fixed) set.groups.clear();
     const Zone* found = view_->find_zone(owner);
     if (!found) throw Error(wire_to_name(owner) + " is in no configured zone");
     Zone& zone = const_cast<Zone&>(*found);  // the view is still private to this builder
-    const WireName key = lowercase(owner);
-    Node& node = zone.nodes_[key];
-    node.owner = key;
-    if (node.is_wildcard()) zone.has_wildcard_ = true;
+    const uint16_t type = set.type;
+    Node& node = zone.node_for(lowercase(std::move(owner)));
     if (!node.rrsets.try_emplace(type, std::move(set)).second)
-        throw Error(wire_to_name(owner) + " is defined twice (type " + std::to_string(type) + ")");
+        throw Error(wire_to_name(node.owner) + " is defined twice (type " + std::to_string(type) + ")");
 }
 
 void ZoneView::Builder::set_geo(std::shared_ptr<const GeoRegions> geo) { view_->geo_ = std::move(geo); }

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@
 #include "strategies/strategy.h"
 #include "userspace/config.h"
 #include "userspace/dns_name.h"
+#include "userspace/name_index.h"
 
 namespace xgslb {
 
@@ -102,17 +105,19 @@ Rdata rdata_soa(const Soa& soa);
 // the caller's mistake: use ZoneView::find_zone first.
 class Zone {
 public:
-    using Nodes = std::map<WireName, Node, CanonicalLess>;
-
     Zone() = default;
-    Zone(const Zone&) = delete;  // the indexes point into nodes_
+    Zone(const Zone&) = delete;  // the index points into nodes_
     Zone& operator=(const Zone&) = delete;
 
     const WireName& apex() const { return apex_; }
     std::string name() const { return wire_to_name(apex_); }
     const Soa& soa() const { return soa_; }
     uint32_t negative_ttl() const;  // min(SOA TTL, SOA minimum): TTL of the SOA in negative answers
-    const Nodes& nodes() const { return nodes_; }
+    // Every node in canonical order (zone export, transfers). Sorted on the first call: a publish
+    // needs no order, and sorting 200k names on every one of them would cost more than the rest.
+    const std::vector<const Node*>& nodes() const;
+    // Every node in the order added: for work that needs each once, in no particular order.
+    const std::deque<Node>& nodes_unordered() const { return nodes_; }
     const Node& apex_node() const;
     bool has_wildcard() const { return has_wildcard_; }
 
@@ -137,16 +142,20 @@ public:
 
 private:
     friend class ZoneView;
+    Node& node_for(WireName lowercase_owner);  // the builder's: found or added
     void build_index();
 
     WireName apex_;
     std::string apex_key_;
     Soa soa_;
-    Nodes nodes_;
+    std::deque<Node> nodes_;  // a deque: the index views their owners, which must not move
     bool has_wildcard_ = false;
-    NameKeyMap<const Node*> index_;  // every node by key
-    NameKeySet existing_;            // every node's name and all its ancestors (RFC 8020)
+    // Every node by key, and every node's ancestors (RFC 8020: empty non-terminals exist) with a
+    // null node. Keys are views of the nodes' owners (lowercase, so each is its own key).
+    NameIndex<const Node*> index_;
     const Node* apex_node_ = nullptr;
+    mutable std::once_flag ordered_once_;
+    mutable std::vector<const Node*> ordered_;
 };
 
 class ZoneView {
@@ -184,11 +193,10 @@ public:
     // Throws xgslb::Error when `owner` is in no zone. A repeated rdata is dropped; the first
     // TTL of a set wins (RFC 2181 5.2: one TTL per set).
     void add(const WireName& owner, uint16_t type, uint32_t ttl, Rdata rdata);
-    // A strategy's set: the groups' records in order (an rdata repeated in a later group is
-    // dropped from it; groups left empty are dropped). Throws xgslb::Error when `owner` already
-    // has a set of `type`. Nothing is added when every group is empty.
-    void add_selected(const WireName& owner, uint16_t type, uint32_t ttl, Selection selection,
-                      std::vector<std::pair<RRsetGroup, std::vector<Rdata>>> groups);
+    // A set made whole by the caller (a strategy's: groups covering its records in order, none
+    // for Fixed). Nothing is added when it has no records. Throws xgslb::Error when `owner` is
+    // in no zone or already has a set of the type.
+    void add_set(WireName owner, RRset set);
     // Zones, their NS and glue, and the config's records without a strategy (ZoneView::build).
     void add_config(const Config& config);
     void set_answer_addresses(std::vector<SocketAddress> addresses);

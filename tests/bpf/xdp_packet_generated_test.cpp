@@ -85,7 +85,8 @@ Expect expected_outcome(const PacketWorld& world, const WireName& qname, uint16_
 std::vector<WireName> fixture_names(const ZoneView& view) {
     std::set<WireName> names;
     for (const auto& [apex, zone] : view.zones()) {
-        for (const auto& [owner, node] : zone.nodes()) {
+        for (const Node* node : zone.nodes()) {
+            const WireName& owner = node->owner;
             for (WireName n = owner; n.size() >= apex.size(); n = parent_name(n)) {
                 names.insert(lowercase(n));
                 if (n.size() <= apex.size()) break;

@@ -42,7 +42,8 @@ std::vector<std::string> query_names(const ZoneView& view) {
         if (prefix.size() + owner.size() <= XGSLB_NAME_WIRE_MAX) names.push_back(name);  // 255 octets at most
     };
     for (const auto& [apex, zone] : view.zones())
-        for (const auto& [owner, node] : zone.nodes()) {
+        for (const Node* node : zone.nodes()) {
+            const WireName& owner = node->owner;
             names.push_back(wire_to_name(owner));
             add_if_valid("nx-" + std::to_string(names.size()) + ".", owner);
             add_if_valid("a.b.deep.", owner);

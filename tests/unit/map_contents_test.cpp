@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "userspace/error.h"
 #include "userspace/inet_checksum.h"
 #include "userspace/view_assembly.h"
@@ -78,19 +80,18 @@ xgslb_name_hash reference_hash(const WireName& name, const uint64_t seed[2]) {
     return {fmix(h ^ lower.size()), fmix(c ^ (uint64_t(lower.size()) << 32))};
 }
 
-const xgslb_name* name_entry(const MapContents& m, const char* text) {
+// The full values (packed entries are expanded on the way out); null when absent.
+std::shared_ptr<const xgslb_name> name_entry(const MapContents& m, const char* text) {
     xgslb_name_key k{};
     k.hash = H(text).hash;
-    auto it = m.names.find(k);
-    return it == m.names.end() ? nullptr : &it->second;
+    return m.names.count(k) ? std::make_shared<const xgslb_name>(m.names.at(k)) : nullptr;
 }
 
-const xgslb_rrset* rrset_entry(const MapContents& m, const char* text, uint16_t type) {
+std::shared_ptr<const xgslb_rrset> rrset_entry(const MapContents& m, const char* text, uint16_t type) {
     xgslb_rrset_key k{};
     k.name_hash = H(text).hash;
     k.qtype = type;
-    auto it = m.rrsets.find(k);
-    return it == m.rrsets.end() ? nullptr : &it->second;
+    return m.rrsets.count(k) ? std::make_shared<const xgslb_rrset>(m.rrsets.at(k)) : nullptr;
 }
 
 template <size_t N>
@@ -164,7 +165,7 @@ TEST(MapContents, NamesAndFlags) {
     EXPECT_EQ(m.names.size(), std::size(expected));
     for (const auto& e : expected) {
         SCOPED_TRACE(e.name);
-        const xgslb_name* n = name_entry(m, e.name);
+        const auto n = name_entry(m, e.name);
         ASSERT_NE(n, nullptr);
         EXPECT_EQ(n->flags, e.flags);
         EXPECT_EQ(n->zone_id, zone_id);
@@ -190,7 +191,7 @@ TEST(MapContents, RrsetsOnlyWhereXdpMayAnswer) {
 
 TEST(MapContents, ARrsetWireBytes) {
     const MapContents m = build_map_contents(*view_of(kConfig), kSeed);
-    const xgslb_rrset* r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_A);
+    const auto r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_A);
     ASSERT_NE(r, nullptr);
     const uint8_t expected[] = {
         0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x04, 172, 18, 0, 3,
@@ -213,7 +214,7 @@ TEST(MapContents, ARrsetWireBytes) {
 
 TEST(MapContents, AaaaRrsetWireBytes) {
     const MapContents m = build_map_contents(*view_of(kConfig), kSeed);
-    const xgslb_rrset* r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_AAAA);
+    const auto r = rrset_entry(m, "roundrobin.cloud.example.com", XGSLB_DNS_TYPE_AAAA);
     ASSERT_NE(r, nullptr);
     const uint8_t expected[] = {0xc0, 0x0c, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x10, 0x20, 0x01,
                                 0x0d, 0xb8, 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    3};
@@ -379,7 +380,7 @@ TEST(MapContents, ZoneIdsAreStableAcrossBuilds) {
     EXPECT_EQ(a.zones.begin()->first, b.zones.begin()->first);
     EXPECT_EQ(a.names.size(), b.names.size());
     for (auto ia = a.names.begin(), ib = b.names.begin(); ia != a.names.end(); ++ia, ++ib)
-        EXPECT_TRUE(same_bytes(ia->second, ib->second));
+        EXPECT_TRUE(same_bytes((*ia).second, (*ib).second));
 }
 
 TEST(MapContents, NamesOfChildZoneBelongToIt) {
@@ -409,7 +410,7 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
     const Config c = load_config(XGSLB_FIXTURES_DIR "/strategies.yaml");
     const auto view = build_view(c, {}, {}, load_geo_regions(c.geoip));
     const MapContents m = build_map_contents(*view, kSeed);
-    const xgslb_rrset* w = rrset_entry(m, "wrr.cloud.example.com", XGSLB_DNS_TYPE_A);
+    const auto w = rrset_entry(m, "wrr.cloud.example.com", XGSLB_DNS_TYPE_A);
     ASSERT_NE(w, nullptr);
     EXPECT_EQ(w->selection, XGSLB_SELECT_WEIGHTED);
     ASSERT_EQ(w->group_count, 2);
@@ -422,7 +423,7 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
     EXPECT_EQ(w->groups[0].wire_csum, ones_complement_sum(w->wire, 2 * XGSLB_RR_A_LEN));
     EXPECT_EQ(w->groups[1].wire_csum, ones_complement_sum(w->wire + 2 * XGSLB_RR_A_LEN, 2 * XGSLB_RR_A_LEN));
 
-    const xgslb_rrset* g = rrset_entry(m, "geo.cloud.example.com", XGSLB_DNS_TYPE_A);
+    const auto g = rrset_entry(m, "geo.cloud.example.com", XGSLB_DNS_TYPE_A);
     ASSERT_NE(g, nullptr);
     EXPECT_EQ(g->selection, XGSLB_SELECT_GEO);
     ASSERT_EQ(g->group_count, 2);
@@ -437,6 +438,62 @@ TEST(MapContents, StrategyGroupsAndGeoTrie) {
     EXPECT_EQ(key.addr[2], 1);
     EXPECT_EQ(value.region, 1u);
     EXPECT_EQ(value.prefix_len, 24);
+}
+
+}  // namespace
+}  // namespace xgslb
+
+namespace xgslb {
+namespace {
+
+// The operator's text: lowercase presentation form, escapes where wire_to_name makes them.
+TEST(MapContents, NameTextIsLowercasePresentationForm) {
+    const auto m = build_map_contents(*view_of(R"(instance: eu
+zones: [{zone: cloud.example.com}]
+dns: {listen: ["10.0.0.1"]}
+records:
+  - {name: Upper.Cloud.example.com, a: [10.0.0.2]}
+  - {name: "Dot\\.In.cloud.example.com", a: [10.0.0.3]}
+  - {name: "Sp\\032ace.cloud.example.com", a: [10.0.0.4]}
+)"),
+                                      kSeed);
+    expect_text(name_entry(m, "upper.cloud.example.com")->text, "upper.cloud.example.com.");
+    expect_text(name_entry(m, "dot\\.in.cloud.example.com")->text, "dot\\.in.cloud.example.com.");
+    expect_text(name_entry(m, "sp\\032ace.cloud.example.com")->text, "sp\\032ace.cloud.example.com.");
+    expect_text(name_entry(m, "cloud.example.com")->text, "cloud.example.com.");
+}
+
+// A view large enough that its entries are made by two threads (two names per GSLB host: the
+// host and localtargets-<host>): the halves are joined in key order, every entry intact.
+TEST(MapContents, LargeViewMadeInTwoHalvesIsWholeAndInKeyOrder) {
+    const Config c = parse_config("instance: eu\ngeoTag: eu\nzones: [{zone: cloud.example.com}]\n"
+                                  "dns: {listen: [\"10.77.0.2:53\"]}\n",
+                                  "large.yaml");
+    constexpr size_t kHosts = 9000;  // 18002 names
+    std::vector<GslbHost> hosts(kHosts);
+    for (size_t i = 0; i < kHosts; ++i) {
+        hosts[i].name = "h" + std::to_string(i) + ".cloud.example.com";
+        hosts[i].health = HostHealth::Healthy;
+        hosts[i].local.a = {Ipv4Address{10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}};
+    }
+    const MapContents m = build_map_contents(*build_view(c, hosts, {}, nullptr), kSeed);
+    EXPECT_TRUE(m.names.sorted());
+    EXPECT_TRUE(m.rrsets.sorted());
+    EXPECT_EQ(m.names.size(), 2 * kHosts + 2);   // + the apex and ns1
+    EXPECT_EQ(m.rrsets.size(), 2 * kHosts + 1);  // + ns1 A
+    for (size_t i = 0; i < kHosts; i += 7) {
+        for (const std::string& name : {hosts[i].name, "localtargets-" + hosts[i].name}) {
+            const auto n = name_entry(m, name.c_str());
+            ASSERT_NE(n, nullptr) << name;
+            EXPECT_EQ(n->check, H(name.c_str()).check);
+            expect_text(n->text, name + ".");
+            const auto r = rrset_entry(m, name.c_str(), XGSLB_DNS_TYPE_A);
+            ASSERT_NE(r, nullptr) << name;
+            EXPECT_EQ(r->check, H(name.c_str()).check);
+            ASSERT_EQ(r->count, 1);
+            EXPECT_EQ(std::memcmp(r->wire + 12, hosts[i].local.a[0].data(), 4), 0) << name;
+        }
+    }
 }
 
 }  // namespace

@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
 
 #include "userspace/error.h"
 #include "userspace/zone_view.h"
@@ -262,6 +268,94 @@ TEST(Publisher, BatchStoppedPartWayIsResumedExactly) {
     for (const auto& b : w.batches) order.push_back(b.op + " " + b.map);
     EXPECT_EQ(order, (std::vector<std::string>{"put rrset", "put name", "erase name", "erase name", "erase rrset",
                                                "erase rrset"}));
+}
+
+// A writer that lets the publisher share a phase's batches between two threads: it records the
+// begin and end of every batch, from whichever thread, and can fail the batch starting at a key.
+class ConcurrentWriter : public RecordingWriter {
+public:
+    struct Event {
+        std::string what;  // "begin rrset", "end name", ...
+        std::thread::id thread;
+    };
+    std::vector<Event> events;
+    std::set<std::thread::id> rrset_threads;
+    std::map<uint64_t, int> rrset_puts;  // name hash -> times written
+    std::optional<xgslb_rrset_key> fail_batch_at;  // the batch starting with this key...
+    size_t fail_after = 0;                          // ...applies this many, then fails
+
+    bool batches_may_run_concurrently() const override { return true; }
+    void put_rrsets(std::span<const xgslb_rrset_key> k, std::span<const xgslb_rrset> v) override {
+        event("begin rrset");
+        size_t n = k.size();
+        const bool fail = fail_batch_at && same_bytes(k[0], *fail_batch_at);
+        if (fail) n = fail_after;
+        {
+            std::lock_guard lock(mutex_);
+            rrset_threads.insert(std::this_thread::get_id());
+            for (size_t i = 0; i < n; ++i) {
+                ++rrset_puts[k[i].name_hash];
+                EXPECT_EQ(v[i].check, hash_check_of(k[i]));
+            }
+        }
+        event("end rrset");
+        if (fail) throw MapBatchError("injected batch failure", n);
+    }
+    void put_names(std::span<const xgslb_name_key>, std::span<const xgslb_name>) override {
+        event("begin name");
+        event("end name");
+    }
+    std::function<uint64_t(const xgslb_rrset_key&)> hash_check_of;
+
+private:
+    void event(const char* what) {
+        std::lock_guard lock(mutex_);
+        events.push_back({what, std::this_thread::get_id()});
+    }
+    std::mutex mutex_;
+};
+
+TEST(Publisher, TwoThreadsShareAPhaseThatStillEndsBeforeTheNext) {
+    ConcurrentWriter w;
+    const MapContents m = contents(many_hosts(5000));  // 5001 rrsets: two batches
+    w.hash_check_of = [&](const xgslb_rrset_key& k) { return m.rrsets.at(k).check; };
+    Publisher p(w);
+    const PublishStats s = p.publish(m);
+    EXPECT_EQ(s.rrsets.puts, m.rrsets.size());
+    EXPECT_EQ(w.rrset_threads.size(), 2u);
+    EXPECT_EQ(w.rrset_puts.size(), m.rrsets.size());
+    for (const auto& [hash, times] : w.rrset_puts) EXPECT_EQ(times, 1) << hash;
+    size_t last_rrset_end = 0, first_name_begin = w.events.size();
+    for (size_t i = 0; i < w.events.size(); ++i) {
+        if (w.events[i].what == "end rrset") last_rrset_end = i;
+        if (w.events[i].what == "begin name") first_name_begin = std::min(first_name_begin, i);
+    }
+    EXPECT_LT(last_rrset_end, first_name_begin);
+    EXPECT_EQ(p.publish(m).writes(), 0u);
+}
+
+TEST(Publisher, FailureInTheSecondThreadIsRememberedExactly) {
+    ConcurrentWriter w;
+    const MapContents m = contents(many_hosts(5000));
+    w.hash_check_of = [&](const xgslb_rrset_key& k) { return m.rrsets.at(k).check; };
+    w.fail_batch_at = m.rrsets.key(4096);  // the second thread's first (and only) batch
+    w.fail_after = 100;
+    Publisher p(w);
+    EXPECT_THROW(p.publish(m), MapBatchError);
+    // The first thread's batch may or may not have run before the failure stopped it: what is
+    // remembered is exactly what was applied, whichever it was.
+    const size_t applied = w.rrset_puts.size();
+    EXPECT_TRUE(applied == 100u || applied == 4096u + 100u) << applied;
+    EXPECT_EQ(p.published().rrsets.size(), applied);
+    for (size_t i = 0; i < p.published().rrsets.size(); ++i)
+        EXPECT_EQ(w.rrset_puts.count(p.published().rrsets.key(i).name_hash), 1u);
+    for (size_t i = 4096; i < 4196; ++i) EXPECT_NE(p.published().rrsets.find(m.rrsets.key(i)), RrsetEntries::npos);
+    EXPECT_TRUE(p.published().names.empty());
+    w.fail_batch_at.reset();
+    const PublishStats s = p.publish(m);
+    EXPECT_EQ(s.rrsets.puts, m.rrsets.size() - applied);
+    for (const auto& [hash, times] : w.rrset_puts) EXPECT_EQ(times, 1) << hash;
+    EXPECT_EQ(p.publish(m).writes(), 0u);
 }
 
 TEST(Publisher, MovedContentsBecomeThePublishedOnes) {

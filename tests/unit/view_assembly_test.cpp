@@ -139,5 +139,35 @@ TEST(BuildView, AHostOutsideEveryZoneIsAnError) {
                  Error);
 }
 
+// Many hosts are decided by two threads (the second half by the second): every host's sets
+// arrive, with the peers' targets, and a host that cannot be a name fails the whole view in
+// either half.
+TEST(BuildView, ManyHostsDecidedByTwoThreadsAllArrive) {
+    const Config c = cluster_config("eu");
+    constexpr size_t kHosts = 6000;
+    std::vector<GslbHost> hosts;
+    PeerTargets us{"us", {}};
+    for (size_t i = 0; i < kHosts; ++i) {
+        const Ipv4Address ours{10, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+        hosts.push_back(host("h" + std::to_string(i) + ".cloud.example.com", {}, HostHealth::Healthy, {{ours}, {}}));
+        us.hosts[hosts.back().name] = TargetSet{{Ipv4Address{10, 1, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}}, {}};
+    }
+    const auto view = build_view(c, hosts, {us}, nullptr);
+    for (size_t i = 0; i < kHosts; i += 13) {
+        const uint8_t hi = static_cast<uint8_t>(i >> 8), lo = static_cast<uint8_t>(i);
+        const RRset* rr = find_set(*view, hosts[i].name, rrtype::A);
+        ASSERT_TRUE(rr) << hosts[i].name;
+        EXPECT_EQ(rr->rdata, (std::vector<Rdata>{rdata_a({10, 0, hi, lo}), rdata_a({10, 1, hi, lo})})) << hosts[i].name;
+        const RRset* local = find_set(*view, "localtargets-" + hosts[i].name, rrtype::A);
+        ASSERT_TRUE(local) << hosts[i].name;
+        EXPECT_EQ(local->rdata, std::vector<Rdata>{rdata_a({10, 0, hi, lo})});
+    }
+    for (size_t bad : {size_t{10}, kHosts - 10}) {  // in the first half, in the second
+        std::vector<GslbHost> with_bad = hosts;
+        with_bad[bad].name = std::string(64, 'x') + ".cloud.example.com";  // a label over 63 octets
+        EXPECT_THROW(build_view(c, with_bad, {us}, nullptr), Error) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace xgslb

@@ -63,9 +63,9 @@ std::vector<uint8_t> wire_rr(const WireName& owner, uint16_t type, uint32_t ttl,
 
 WireRecords records_of(const Zone& zone) {
     WireRecords out;
-    for (const auto& [name, node] : zone.nodes())
-        for (const auto& [type, set] : node.rrsets)
-            for (const Rdata& rd : set.rdata) out.insert(wire_rr(node.owner, type, set.ttl, rd));
+    for (const Node* node : zone.nodes())
+        for (const auto& [type, set] : node->rrsets)
+            for (const Rdata& rd : set.rdata) out.insert(wire_rr(node->owner, type, set.ttl, rd));
     return out;
 }
 

@@ -43,7 +43,7 @@ records:
 
 std::vector<std::string> owners(const Zone& z) {
     std::vector<std::string> out;
-    for (const auto& [owner, node] : z.nodes()) out.push_back(wire_to_name(owner));
+    for (const Node* node : z.nodes()) out.push_back(wire_to_name(node->owner));
     return out;
 }
 
