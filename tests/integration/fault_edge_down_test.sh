@@ -50,7 +50,10 @@ rm -f "$WORK_DIR/named/example.com.zone.jnl"
 EDGE_KEYS=()
 gslb_edge_start "$WORK_DIR/named" || fail "named did not start again"
 named_pid=$TOPO_BG_PID
-assert_eq "the edge lost the delegation" "" "$(edge_ns)"
+# The edge lost the delegation: named starts from a zone file written afresh, without its journal.
+# Checked in that file, not by asking named: the clusters retry every few hundred ms and may
+# already have written the delegation again by the time a query gets there.
+assert_eq "the edge restarted without the delegation" 0 "$(grep -c 'gslb-ns-' "$WORK_DIR/named/example.com.zone" || true)"
 restarted=$(now_ms)
 for d in eu us; do
   wait_log "$d" 'edge: updated cloud.example.com' 1 40
