@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/bpf_maps.h"
+#include "bpf/packet_headers.h"
 #include "maps/name_hash.h"
 
 /* The compiler must not forward a value just stored to the scratch map: the point of the
@@ -61,6 +62,7 @@ struct dns_query {
 	__u8  pad[3];
 	__u8  ecs[XGSLB_ECS_MAX_LEN] __attribute__((aligned(4))); /* the ECS option as sent, zero-padded; echoed with our scope */
 	struct xgslb_name_hash hash;
+	struct query_source source; /* filled by parse_headers */
 };
 
 /* The OPT's options, when they are exactly one well-formed EDNS Client Subnet option (RFC 7871
@@ -89,10 +91,19 @@ static __always_inline int read_ecs(struct xdp_md *ctx, __u32 off, __u32 rdlen, 
 	return 0;
 }
 
-/* Header checks, then the label walk: finds where QNAME ends and where each suffix starts,
- * rejecting compression pointers (never legal in a question we answer), bad label types and
- * names over 255 octets. Results go to the scratch map (see xgslb_scratch). */
-static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx, struct xgslb_scratch *scratch)
+/* The DNS header's four counts as one little-endian load of its octets 4..11: QDCOUNT 1,
+ * ANCOUNT and NSCOUNT 0, and ARCOUNT 0 or 1 (its low octet is the word's top octet). */
+#define DNS_COUNTS_ONE_QUESTION 0x0100ULL
+#define DNS_COUNTS_ONE_ADDITIONAL 0x0100000000000000ULL
+
+/* Header checks, then the label walk: finds where QNAME ends, rejecting compression pointers
+ * (never legal in a question we answer), bad label types and names over 255 octets. The name's
+ * length goes to the scratch map (see xgslb_scratch); the header's flags and ARCOUNT to `q`, so
+ * read_question does not read the header again. Where each suffix starts is not recorded: only
+ * an NXDOMAIN answer needs that, and it walks the labels again (name_suffix_at), instead of every
+ * query storing them. */
+static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx, struct xgslb_scratch *scratch,
+							     struct dns_query *q)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -103,22 +114,25 @@ static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx,
 	struct dns_header *dns = data + bounded(dns_off, DNS_OFF_MASK);
 	if ((void *)(dns + 1) > data_end)
 		return XGSLB_C_pass_malformed;
-	__u16 flags = bpf_ntohs(dns->flags);
-	if ((flags & DNS_FLAG_QR) || (flags & DNS_OPCODE_MASK))
+	if (dns->flags & bpf_htons(DNS_FLAG_QR | DNS_OPCODE_MASK))
 		return XGSLB_C_pass_not_query;
-	if (dns->qdcount != bpf_htons(1) || dns->ancount || dns->nscount || bpf_ntohs(dns->arcount) > 1)
+	__u64 counts = *(__u64 *)&dns->qdcount;
+	if ((counts & ~DNS_COUNTS_ONE_ADDITIONAL) != DNS_COUNTS_ONE_QUESTION)
 		return XGSLB_C_pass_counts;
+	q->flags = bpf_ntohs(dns->flags);
+	q->arcount = counts >> 56;
 
+	/* 64-bit position: no zero-extension per label. The label counter only bounds the loop for
+	 * the verifier (pos < 255 already ends it). */
 	__u8 *qname = (__u8 *)(dns + 1);
-	__u32 pos = 0, probes = 0;
+	__u64 pos = 0;
 	for (int label = 0; label <= XGSLB_MAX_LABELS; label++) {
 		__u8 *length_octet = qname + pos;
 		if ((void *)(length_octet + 1) > data_end)
 			return XGSLB_C_pass_malformed;
-		__u32 len = *length_octet;
+		__u64 len = *length_octet;
 		if (len == 0) {
 			scratch->name_len = pos + 1;
-			scratch->suffix_count = probes;
 			return XGSLB_COUNTER_COUNT;
 		}
 		if (len > 63) /* 0xc0 compression pointer, or the reserved 0x40/0x80 label types */
@@ -126,27 +140,39 @@ static __always_inline enum xgslb_counter walk_question_name(struct xdp_md *ctx,
 		pos += len + 1;
 		if (pos >= XGSLB_NAME_WIRE_MAX)
 			return XGSLB_C_pass_bad_name;
-		if (probes < XGSLB_MAX_SUFFIX_PROBES)
-			scratch->suffix_off[probes++] = pos;
 	}
 	return XGSLB_C_pass_bad_name;
 }
 
-/* Hash of the wire name at frame offset `off`, `len` octets, as maps/name_hash.h defines it;
- * `h` comes in holding the seeds (xgslb_hash_init). Whole words in the loop, the partial last
- * word once after it: masking and the short-read fallback in every iteration cost about a
- * third of the loop (measured). The caller has checked that the 4 octets after the name are in
- * the packet (QTYPE/QCLASS follow every name we hash), so when 8 octets from the last word's
- * start run past the packet, fewer than 4 of them are the name's and 4 can be read instead.
- * A global function: the verifier checks it once, not once per caller and loop iteration. */
-__noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgslb_name_hash *h)
+/* Where the suffix after the label at `at` (QNAME-relative) starts: `at` + the label's length
+ * + 1, or 0 when `at` is the root label or outside the name (or the packet). For the NXDOMAIN
+ * search, which probes a name's suffixes one by one. */
+static __always_inline __u32 name_suffix_at(struct xdp_md *ctx, const struct dns_query *q, __u32 at)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	if (at >= q->name_len || q->dns_off > DNS_OFF_MASK)
+		return 0;
+	__u8 *length_octet = data + bounded(q->dns_off, DNS_OFF_MASK) + sizeof(struct dns_header) +
+			     bounded(at, XGSLB_NAME_WIRE_MAX);
+	if ((void *)(length_octet + 1) > data_end)
+		return 0;
+	__u32 len = *length_octet;
+	if (len == 0 || len > 63)
+		return 0;
+	return at + len + 1;
+}
 
-	if (!h || len == 0 || len > XGSLB_NAME_WIRE_MAX)
-		return -1;
-	const __u8 *name = data + bounded(off, 0x3ff);
+/* The name hash of maps/name_hash.h over the `len` octets at packet pointer `name`, `h` coming
+ * in holding the seeds (xgslb_hash_init). Whole words in the loop, the partial last word once
+ * after it: masking and the short-read fallback in every iteration cost about a third of the
+ * loop (measured). The caller has checked that the 4 octets after the name are in the packet
+ * (QTYPE/QCLASS follow every name we hash), so when 8 octets from the last word's start run
+ * past the packet, fewer than 4 of them are the name's and 4 can be read instead. Inlined for
+ * the question (a call, its argument checks and the state through memory cost more than the
+ * loop's own work), and as hash_name_at for the NXDOMAIN search. */
+static __always_inline int hash_wire_name(const __u8 *name, void *data_end, __u32 len, struct xgslb_name_hash *h)
+{
 	/* A local copy stays in registers through the loop; through `h` every word would be a
 	 * load and a store of both states. */
 	struct xgslb_name_hash state = *h;
@@ -155,6 +181,9 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 		if (i >= whole)
 			break;
 		const __u8 *p = name + i * 8;
+		/* Opaque to the compiler, which would otherwise turn the per-word bounds check into
+		 * a trip count computed from data_end: arithmetic on pkt_end the verifier refuses. */
+		asm volatile("" : "+r"(p));
 		if ((void *)(p + 8) > data_end)
 			return -1;
 		xgslb_hash_word(&state, xgslb_lower8(*(const __u64 *)p));
@@ -176,6 +205,18 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 	return 0;
 }
 
+/* hash_wire_name of the name at frame offset `off`, `len` octets. A global function: the
+ * verifier checks it once, not once per caller and loop iteration. */
+__noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgslb_name_hash *h)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!h || len == 0 || len > XGSLB_NAME_WIRE_MAX)
+		return -1;
+	return hash_wire_name(data + bounded(off, 0x3ff), data_end, len, h);
+}
+
 /* The question's type and class, the OPT record, and the name hash. Offsets are re-read from
  * the scratch map, so this is verified once for every parse path that led here. */
 static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, struct xgslb_scratch *scratch,
@@ -192,28 +233,21 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 	if (q->dns_off > DNS_OFF_MASK || q->name_len == 0 || q->name_len > XGSLB_NAME_WIRE_MAX)
 		return XGSLB_C_pass_malformed;
 
-	struct dns_header *dns = data + bounded(q->dns_off, DNS_OFF_MASK);
-	if ((void *)(dns + 1) > data_end)
-		return XGSLB_C_pass_malformed;
-	q->flags = bpf_ntohs(dns->flags);
-	q->arcount = bpf_ntohs(dns->arcount);
-
-	q->question_end = sizeof(*dns) + q->name_len + QUESTION_FIXED_LEN;
+	q->question_end = sizeof(struct dns_header) + q->name_len + QUESTION_FIXED_LEN;
 	if (q->question_end > dns_len)
 		return XGSLB_C_pass_malformed;
-	__u8 *qname = (__u8 *)(dns + 1);
-	/* name_len <= 255 was checked; the mask restates it where the verifier needs it. */
+	/* name_len <= 255 was checked; the masks restate the bounds where the verifier needs them. */
+	__u8 *qname = data + bounded(q->dns_off, DNS_OFF_MASK) + sizeof(struct dns_header);
 	__u8 *fixed = qname + bounded(q->name_len, XGSLB_NAME_WIRE_MAX);
 	if ((void *)(fixed + QUESTION_FIXED_LEN) > data_end)
 		return XGSLB_C_pass_malformed;
-	q->qtype = ((__u16)fixed[0] << 8) | fixed[1];
-	__u16 qclass = ((__u16)fixed[2] << 8) | fixed[3];
+	q->qtype = bpf_ntohs(*(__be16 *)fixed);
+	__be16 qclass = *(__be16 *)(fixed + 2);
 
 	__u32 rest = dns_len - q->question_end;
 	q->has_opt = 0;
 	q->dnssec_ok = 0;
 	q->ecs_len = 0;
-	__builtin_memset(q->ecs, 0, sizeof(q->ecs));
 	q->max_response = XGSLB_MIN_UDP_PAYLOAD;
 	if (q->arcount == 0) {
 		if (rest)
@@ -222,18 +256,23 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		__u8 *opt = fixed + QUESTION_FIXED_LEN;
 		if (rest < XGSLB_OPT_RR_LEN || (void *)(opt + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_pass_malformed;
-		/* owner root, TYPE OPT, CLASS = payload size, TTL = ext-rcode|version|flags, RDLEN */
-		if (opt[0] != 0 || opt[1] != 0 || opt[2] != XGSLB_DNS_TYPE_OPT)
+		/* owner root, TYPE OPT, CLASS = payload size, TTL = ext-rcode|version|flags, RDLEN:
+		 * the owner, the type and the version compared as one masked word. */
+		__u32 head = *(__u32 *)opt;
+		if ((head & 0x00ffffff) != (XGSLB_DNS_TYPE_OPT << 16) || opt[6] != 0)
 			return XGSLB_C_pass_edns;
-		if (opt[6] != 0) /* version 0 only */
-			return XGSLB_C_pass_edns;
-		__u32 rdlen = ((__u32)opt[9] << 8) | opt[10];
+		__u32 rdlen = bpf_ntohs(*(__be16 *)(opt + 9));
 		if (rest != XGSLB_OPT_RR_LEN + rdlen)
 			return rdlen ? XGSLB_C_pass_edns : XGSLB_C_pass_trailing_data;
-		/* ECS is the one option answered here; every other goes to the slow path. */
-		if (rdlen && read_ecs(ctx, q->dns_off + q->question_end + XGSLB_OPT_RR_LEN, rdlen, q))
-			return XGSLB_C_pass_edns;
-		__u32 client = ((__u32)opt[3] << 8) | opt[4];
+		/* ECS is the one option answered here; every other goes to the slow path. The
+		 * option's buffer is zeroed only when there is one: write_response and the Geo
+		 * strategy read it only when ecs_len says so. */
+		if (rdlen) {
+			__builtin_memset(q->ecs, 0, sizeof(q->ecs));
+			if (read_ecs(ctx, q->dns_off + q->question_end + XGSLB_OPT_RR_LEN, rdlen, q))
+				return XGSLB_C_pass_edns;
+		}
+		__u32 client = bpf_ntohs(*(__be16 *)(opt + 3));
 		__u32 ours = settings->udp_payload_size;
 		if (client < XGSLB_MIN_UDP_PAYLOAD)
 			client = XGSLB_MIN_UDP_PAYLOAD;
@@ -244,12 +283,12 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		q->dnssec_ok = (opt[7] & (EDNS_FLAG_DO >> 8)) != 0;
 		/* In words, not octet by octet (the packet's alignment does not matter to loads). */
 		__u32 *old = (__u32 *)q->old_opt;
-		old[0] = *(__u32 *)opt;
+		old[0] = head;
 		old[1] = *(__u32 *)(opt + 4);
 		old[2] = *(__u16 *)(opt + 8) | (__u32)opt[10] << 16;
 	}
 
-	if (qclass != XGSLB_DNS_CLASS_IN)
+	if (qclass != bpf_htons(XGSLB_DNS_CLASS_IN))
 		return XGSLB_C_pass_qclass;
 	/* Meta and query-only types (128-255: ANY, AXFR, IXFR, TSIG...), OPT as a question, and DS,
 	 * which the parent zone answers, all go to the slow path. */
@@ -258,7 +297,7 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		return XGSLB_C_pass_qtype;
 
 	xgslb_hash_init(&q->hash, settings->hash_seed);
-	if (hash_name_at(ctx, q->dns_off + sizeof(*dns), q->name_len, &q->hash))
+	if (hash_name_at(ctx, q->dns_off + sizeof(struct dns_header), q->name_len, &q->hash))
 		return XGSLB_C_pass_malformed;
 	return XGSLB_COUNTER_COUNT;
 }

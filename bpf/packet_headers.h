@@ -18,11 +18,19 @@
 #define IPV4_FRAGMENT_BITS 0x3fff /* MF flag and fragment offset */
 #define DNS_HEADER_LEN 12
 
-/* Whether `k` is in the published listen set: a linear scan of a few 20-octet entries, cheaper
- * than hashing the key. No set published yet means nothing is answered. */
-static __always_inline int listening(const struct xgslb_listen_key *k)
+/* Where the query came from, kept while the IP and UDP headers are at hand: the never-reflect
+ * rules and the rate limiter (bpf/rrl.h) need it, and reading it here saves finding the headers
+ * again behind a fresh bounds check. */
+struct query_source {
+	__u32 addr[4];        /* as in the packet (network order); IPv4 in the first word, the rest zero */
+	__u16 port;           /* host order */
+	__u16 pad;
+};
+
+/* Whether `k` is in the published listen set (`set`, NULL before the first publish: then
+ * nothing is answered): a linear scan of a few 20-octet entries, cheaper than hashing the key. */
+static __always_inline int listening(const struct xgslb_listen_set *set, const struct xgslb_listen_key *k)
 {
-	const struct xgslb_listen_set *set = published_listen_set();
 	if (!set)
 		return 0;
 	const __u32 *want = (const __u32 *)k;
@@ -38,9 +46,11 @@ static __always_inline int listening(const struct xgslb_listen_key *k)
 	return 0;
 }
 
-/* Returns XGSLB_COUNTER_COUNT when the packet is UDP to one of our DNS addresses; the offsets
- * are then in *out. Otherwise the reason to pass it. */
-static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, struct xgslb_scratch *out)
+/* Returns XGSLB_COUNTER_COUNT when the packet is UDP to one of our DNS addresses (`set`, looked
+ * up by the caller before any parsing, so no value parsed here has to survive a call); the
+ * offsets are then in *out and the source in *source. Otherwise the reason to pass it. */
+static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, const struct xgslb_listen_set *set,
+							  struct xgslb_scratch *out, struct query_source *source)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -48,6 +58,8 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, stru
 	struct xgslb_listen_key listen = {};
 	__u32 off = sizeof(*eth);
 	__u16 proto;
+	/* Checked after the listen set, so traffic for others is passed as not ours. */
+	int lengths_ok;
 
 	if ((void *)(eth + 1) > data_end)
 		return XGSLB_C_pass_not_ip;
@@ -78,19 +90,19 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, stru
 		listen.family = XGSLB_FAMILY_IPV4;
 		listen.port = udp->dest;
 		__builtin_memcpy(listen.addr, &ip->daddr, 4);
-		if (!listening(&listen))
-			return XGSLB_C_pass_not_listen;
+		source->addr[0] = ip->saddr;
+		source->addr[1] = 0;
+		source->addr[2] = 0;
+		source->addr[3] = 0;
+		source->port = bpf_ntohs(udp->source);
 		__u32 tot_len = bpf_ntohs(ip->tot_len);
 		__u32 udp_len = bpf_ntohs(udp->len);
-		if (udp_len < sizeof(*udp) + DNS_HEADER_LEN || tot_len != sizeof(*ip) + udp_len ||
-		    data + off + tot_len > data_end)
-			return XGSLB_C_pass_malformed;
+		lengths_ok = udp_len >= sizeof(*udp) + DNS_HEADER_LEN && tot_len == sizeof(*ip) + udp_len &&
+			     data + off + tot_len <= data_end;
 		out->family = XGSLB_FAMILY_IPV4;
 		out->dns_off = off + sizeof(*ip) + sizeof(*udp);
 		out->dns_len = udp_len - sizeof(*udp);
-		return XGSLB_COUNTER_COUNT;
-	}
-	if (proto == bpf_htons(ETH_P_IPV6)) {
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data + off;
 		if ((void *)(ip6 + 1) > data_end)
 			return XGSLB_C_pass_malformed;
@@ -110,18 +122,22 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, stru
 		listen.family = XGSLB_FAMILY_IPV6;
 		listen.port = udp->dest;
 		__builtin_memcpy(listen.addr, &ip6->daddr, 16);
-		if (!listening(&listen))
-			return XGSLB_C_pass_not_listen;
+		__builtin_memcpy(source->addr, &ip6->saddr, 16);
+		source->port = bpf_ntohs(udp->source);
 		__u32 payload_len = bpf_ntohs(ip6->payload_len);
 		__u32 udp_len = bpf_ntohs(udp->len);
 		/* A zero UDP checksum is invalid over IPv6 (RFC 8200 8.1): leave it to the stack. */
-		if (udp_len < sizeof(*udp) + DNS_HEADER_LEN || payload_len != udp_len ||
-		    data + off + sizeof(*ip6) + payload_len > data_end || udp->check == 0)
-			return XGSLB_C_pass_malformed;
+		lengths_ok = udp_len >= sizeof(*udp) + DNS_HEADER_LEN && payload_len == udp_len &&
+			     data + off + sizeof(*ip6) + payload_len <= data_end && udp->check != 0;
 		out->family = XGSLB_FAMILY_IPV6;
 		out->dns_off = off + sizeof(*ip6) + sizeof(*udp);
 		out->dns_len = udp_len - sizeof(*udp);
-		return XGSLB_COUNTER_COUNT;
+	} else {
+		return XGSLB_C_pass_not_ip;
 	}
-	return XGSLB_C_pass_not_ip;
+	if (!listening(set, &listen))
+		return XGSLB_C_pass_not_listen;
+	if (!lengths_ok)
+		return XGSLB_C_pass_malformed;
+	return XGSLB_COUNTER_COUNT;
 }

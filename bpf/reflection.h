@@ -25,13 +25,11 @@ static __always_inline int reflection_port(__u16 port_host_order)
 	return 0;
 }
 
-/* Whether `addr` (16 octets, IPv4 in the first 4) of `family` is one of the published listen
- * addresses, whatever the port. */
-static __always_inline int own_address(__u8 family, const __u32 addr[4])
+/* Whether `addr` (16 octets, IPv4 in the first 4) of `family` is one of the addresses in the
+ * listen set, whatever the port. The caller passes the set parse_headers scanned, so this costs
+ * no lookups of its own. */
+static __always_inline int own_address(const struct xgslb_listen_set *set, __u8 family, const __u32 addr[4])
 {
-	const struct xgslb_listen_set *set = published_listen_set();
-	if (!set)
-		return 0;
 	__u32 count = set->count;
 	for (__u32 i = 0; i < XGSLB_MAX_LISTEN; i++) {
 		if (i >= count)

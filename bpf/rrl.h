@@ -57,45 +57,26 @@ struct {
 /* The verdict that lets the query go on to be answered or passed. */
 #define RRL_GO_ON XGSLB_COUNTER_COUNT
 
-static __always_inline int rrl_allow_listed(const struct xgslb_rrl_key *client)
+static __always_inline int rrl_allow_listed(__u8 family, const __u32 addr[4])
 {
 	struct xgslb_rrl_allow_key key = {
-		.prefixlen = 8 + (client->family == XGSLB_FAMILY_IPV4 ? 32 : 128),
-		.family = client->family,
+		.prefixlen = 8 + (family == XGSLB_FAMILY_IPV4 ? 32 : 128),
+		.family = family,
 	};
-	__builtin_memcpy(key.addr, client->addr, sizeof(key.addr));
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
 	return bpf_map_lookup_elem(&xgslb_rrl_allow, &key) != 0;
 }
 
-/* The source address and the reflection rules; then the bucket of the source's prefix. Returns
- * RRL_GO_ON or the verdict. A global function, so the verifier checks it once, not once per
- * state the parse paths reach it in. */
-__noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q)
+/* The reflection rules on the query's source (read by parse_headers; `listen_set` is the set it
+ * matched the destination in); then the bucket of the source's prefix. Returns RRL_GO_ON or the
+ * verdict. A global function, so the verifier checks it once, not once per state the parse
+ * paths reach it in. */
+__noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q,
+			      const struct xgslb_listen_set *listen_set)
 {
-	if (!settings || !q)
+	if (!settings || !q || !listen_set)
 		return XGSLB_C_pass_malformed;
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	if (q->dns_off > DNS_OFF_MASK || q->l3_off > 22)
-		return XGSLB_C_pass_malformed;
-	struct udphdr *udp = data + bounded(q->dns_off - sizeof(struct udphdr), DNS_OFF_MASK);
-	if ((void *)(udp + 1) > data_end)
-		return XGSLB_C_pass_malformed;
-
-	struct xgslb_rrl_key client = { .family = q->family };
-	__u32 *addr = (__u32 *)client.addr;
-	if (q->family == XGSLB_FAMILY_IPV4) {
-		struct iphdr *ip = data + bounded(q->l3_off, 0x1f);
-		if ((void *)(ip + 1) > data_end)
-			return XGSLB_C_pass_malformed;
-		addr[0] = ip->saddr;
-	} else {
-		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x1f);
-		if ((void *)(ip6 + 1) > data_end)
-			return XGSLB_C_pass_malformed;
-		__builtin_memcpy(addr, &ip6->saddr, 16);
-	}
-	if (reflection_port(bpf_ntohs(udp->source)) || own_address(q->family, addr))
+	if (reflection_port(q->source.port) || own_address(listen_set, q->family, q->source.addr))
 		return XGSLB_C_dropped_reflection;
 	PROFILE_STAGE(41);
 
@@ -103,15 +84,17 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 	const struct xgslb_rrl_config *cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
 	if (!cfg || !cfg->interval_ns)
 		return RRL_GO_ON;
-	struct xgslb_rrl_key prefix = client;
-	__u32 *masked = (__u32 *)prefix.addr;
+	__u32 masked[4];
 	if (q->family == XGSLB_FAMILY_IPV4) {
-		masked[0] &= cfg->ipv4_mask;
+		masked[0] = q->source.addr[0] & cfg->ipv4_mask;
+		masked[1] = 0;
+		masked[2] = 0;
+		masked[3] = 0;
 	} else {
-		masked[0] &= cfg->ipv6_mask[0];
-		masked[1] &= cfg->ipv6_mask[1];
-		masked[2] &= cfg->ipv6_mask[2];
-		masked[3] &= cfg->ipv6_mask[3];
+		masked[0] = q->source.addr[0] & cfg->ipv6_mask[0];
+		masked[1] = q->source.addr[1] & cfg->ipv6_mask[1];
+		masked[2] = q->source.addr[2] & cfg->ipv6_mask[2];
+		masked[3] = q->source.addr[3] & cfg->ipv6_mask[3];
 	}
 
 	__u32 slot = xgslb_rrl_bucket_index(q->family, masked, settings->hash_seed);
@@ -135,7 +118,7 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 	}
 	/* Over the limit. The allow list is only consulted here: within the limit it changes
 	 * nothing, and most traffic is within the limit. */
-	if (cfg->allow_count && rrl_allow_listed(&client))
+	if (cfg->allow_count && rrl_allow_listed(q->family, q->source.addr))
 		return RRL_GO_ON;
 	__u32 slip = cfg->slip;
 	if (!slip)

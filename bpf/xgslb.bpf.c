@@ -98,17 +98,18 @@ static __always_inline enum xgslb_counter answer_existing(struct xdp_md *ctx, co
 /* The name does not exist: walk up its suffixes to the closest existing ancestor. Empty
  * non-terminals and apexes are in xgslb_names, so that ancestor tells the zone; if it is a
  * zone cut, or nothing is found within XGSLB_MAX_SUFFIX_PROBES labels, the slow path decides.
- * The loop only finds the zone; the answer is built once, after it. */
-static __always_inline enum xgslb_counter answer_missing(struct xdp_md *ctx, struct xgslb_scratch *scratch,
-							 const struct xgslb_settings *settings, const struct dns_query *q)
+ * The loop only finds the zone; the answer is built once, after it. Each suffix's start is found
+ * here, one label at a time (name_suffix_at), not recorded by the label walk of every query. */
+static __always_inline enum xgslb_counter answer_missing(struct xdp_md *ctx, const struct xgslb_settings *settings,
+							 const struct dns_query *q)
 {
-	__u32 probes = READ_SCRATCH(scratch->suffix_count);
 	__u32 zone_id = 0;
+	__u32 at = 0;
 
 	for (__u32 i = 0; i < XGSLB_MAX_SUFFIX_PROBES; i++) {
-		if (i >= probes)
+		at = name_suffix_at(ctx, q, at);
+		if (at == 0)
 			break;
-		__u32 at = scratch->suffix_off[i];
 		if (at >= q->name_len)
 			return XGSLB_C_pass_malformed;
 		struct xgslb_name_hash h;
@@ -138,22 +139,23 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	struct xgslb_settings *settings = bpf_map_lookup_elem(&xgslb_settings, &zero);
 	if (!scratch || !settings)
 		return XGSLB_C_pass_not_ip;
+	const struct xgslb_listen_set *listen_set = published_listen_set();
 
 	PROFILE_STAGE(0);
-	enum xgslb_counter verdict = parse_headers(ctx, scratch);
+	struct dns_query q;
+	enum xgslb_counter verdict = parse_headers(ctx, listen_set, scratch, &q.source);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
 	PROFILE_STAGE(1);
-	verdict = walk_question_name(ctx, scratch);
+	verdict = walk_question_name(ctx, scratch, &q);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
 	PROFILE_STAGE(2);
-	struct dns_query q;
 	verdict = read_question(ctx, scratch, settings, &q);
 	if (verdict != XGSLB_COUNTER_COUNT)
 		return verdict;
 	PROFILE_STAGE(3);
-	verdict = limit_response(ctx, settings, &q);
+	verdict = limit_response(ctx, settings, &q, listen_set);
 	if (verdict != RRL_GO_ON)
 		return verdict;
 	PROFILE_STAGE(4);
@@ -170,7 +172,7 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	struct xgslb_name *name = bpf_map_lookup_elem(&xgslb_names, &key);
 	if (name)
 		return answer_existing(ctx, settings, &q, name);
-	return answer_missing(ctx, scratch, settings, &q);
+	return answer_missing(ctx, settings, &q);
 }
 
 SEC("xdp")
