@@ -297,7 +297,7 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		return XGSLB_C_pass_qtype;
 
 	xgslb_hash_init(&q->hash, settings->hash_seed);
-	if (hash_name_at(ctx, q->dns_off + sizeof(struct dns_header), q->name_len, &q->hash))
+	if (hash_wire_name(qname, data_end, q->name_len, &q->hash))
 		return XGSLB_C_pass_malformed;
 	return XGSLB_COUNTER_COUNT;
 }
