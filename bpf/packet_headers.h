@@ -27,23 +27,30 @@ struct query_source {
 	__u16 pad;
 };
 
-/* Whether `k` is in the published listen set (`set`, NULL before the first publish: then
- * nothing is answered): a linear scan of a few 20-octet entries, cheaper than hashing the key. */
-static __always_inline int listening(const struct xgslb_listen_set *set, const struct xgslb_listen_key *k)
+/* Whether (family, port, address) is in the published listen set (`set`, NULL before the first
+ * publish: then nothing is answered): a linear scan of a few 20-octet entries, cheaper than
+ * hashing the key. The key comes as the entry's five words (xgslb_listen_key: family, pad and
+ * port, then the address), so for IPv4 the three zero words are constants. */
+static __always_inline int listening(const struct xgslb_listen_set *set, __u32 head, __u32 a0, __u32 a1, __u32 a2,
+				     __u32 a3)
 {
 	if (!set)
 		return 0;
-	const __u32 *want = (const __u32 *)k;
 	__u32 count = set->count;
 	for (__u32 i = 0; i < XGSLB_MAX_LISTEN; i++) {
 		if (i >= count)
 			break;
 		const __u32 *have = (const __u32 *)&set->keys[i];
-		if (have[0] == want[0] && have[1] == want[1] && have[2] == want[2] && have[3] == want[3] &&
-		    have[4] == want[4])
+		if (have[0] == head && have[1] == a0 && have[2] == a1 && have[3] == a2 && have[4] == a3)
 			return 1;
 	}
 	return 0;
+}
+
+/* Word 0 of an xgslb_listen_key as the scan compares it. */
+static __always_inline __u32 listen_head(__u8 family, __be16 port)
+{
+	return family | ((__u32)port << 16);
 }
 
 /* Returns XGSLB_COUNTER_COUNT when the packet is UDP to one of our DNS addresses (`set`, looked
@@ -55,11 +62,8 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, cons
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct xgslb_listen_key listen = {};
 	__u32 off = sizeof(*eth);
 	__u16 proto;
-	/* Checked after the listen set, so traffic for others is passed as not ours. */
-	int lengths_ok;
 
 	if ((void *)(eth + 1) > data_end)
 		return XGSLB_C_pass_not_ip;
@@ -87,22 +91,24 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, cons
 		struct udphdr *udp = (void *)(ip + 1);
 		if ((void *)(udp + 1) > data_end)
 			return XGSLB_C_pass_malformed;
-		listen.family = XGSLB_FAMILY_IPV4;
-		listen.port = udp->dest;
-		__builtin_memcpy(listen.addr, &ip->daddr, 4);
+		if (!listening(set, listen_head(XGSLB_FAMILY_IPV4, udp->dest), ip->daddr, 0, 0, 0))
+			return XGSLB_C_pass_not_listen;
+		__u32 tot_len = bpf_ntohs(ip->tot_len);
+		__u32 udp_len = bpf_ntohs(udp->len);
+		if (udp_len < sizeof(*udp) + DNS_HEADER_LEN || tot_len != sizeof(*ip) + udp_len ||
+		    data + off + tot_len > data_end)
+			return XGSLB_C_pass_malformed;
 		source->addr[0] = ip->saddr;
 		source->addr[1] = 0;
 		source->addr[2] = 0;
 		source->addr[3] = 0;
 		source->port = bpf_ntohs(udp->source);
-		__u32 tot_len = bpf_ntohs(ip->tot_len);
-		__u32 udp_len = bpf_ntohs(udp->len);
-		lengths_ok = udp_len >= sizeof(*udp) + DNS_HEADER_LEN && tot_len == sizeof(*ip) + udp_len &&
-			     data + off + tot_len <= data_end;
 		out->family = XGSLB_FAMILY_IPV4;
 		out->dns_off = off + sizeof(*ip) + sizeof(*udp);
 		out->dns_len = udp_len - sizeof(*udp);
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		return XGSLB_COUNTER_COUNT;
+	}
+	if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data + off;
 		if ((void *)(ip6 + 1) > data_end)
 			return XGSLB_C_pass_malformed;
@@ -119,25 +125,21 @@ static __always_inline enum xgslb_counter parse_headers(struct xdp_md *ctx, cons
 		struct udphdr *udp = (void *)(ip6 + 1);
 		if ((void *)(udp + 1) > data_end)
 			return XGSLB_C_pass_malformed;
-		listen.family = XGSLB_FAMILY_IPV6;
-		listen.port = udp->dest;
-		__builtin_memcpy(listen.addr, &ip6->daddr, 16);
-		__builtin_memcpy(source->addr, &ip6->saddr, 16);
-		source->port = bpf_ntohs(udp->source);
+		const __u32 *daddr = (const __u32 *)&ip6->daddr;
+		if (!listening(set, listen_head(XGSLB_FAMILY_IPV6, udp->dest), daddr[0], daddr[1], daddr[2], daddr[3]))
+			return XGSLB_C_pass_not_listen;
 		__u32 payload_len = bpf_ntohs(ip6->payload_len);
 		__u32 udp_len = bpf_ntohs(udp->len);
 		/* A zero UDP checksum is invalid over IPv6 (RFC 8200 8.1): leave it to the stack. */
-		lengths_ok = udp_len >= sizeof(*udp) + DNS_HEADER_LEN && payload_len == udp_len &&
-			     data + off + sizeof(*ip6) + payload_len <= data_end && udp->check != 0;
+		if (udp_len < sizeof(*udp) + DNS_HEADER_LEN || payload_len != udp_len ||
+		    data + off + sizeof(*ip6) + payload_len > data_end || udp->check == 0)
+			return XGSLB_C_pass_malformed;
+		__builtin_memcpy(source->addr, &ip6->saddr, 16);
+		source->port = bpf_ntohs(udp->source);
 		out->family = XGSLB_FAMILY_IPV6;
 		out->dns_off = off + sizeof(*ip6) + sizeof(*udp);
 		out->dns_len = udp_len - sizeof(*udp);
-	} else {
-		return XGSLB_C_pass_not_ip;
+		return XGSLB_COUNTER_COUNT;
 	}
-	if (!listening(set, &listen))
-		return XGSLB_C_pass_not_listen;
-	if (!lengths_ok)
-		return XGSLB_C_pass_malformed;
-	return XGSLB_COUNTER_COUNT;
+	return XGSLB_C_pass_not_ip;
 }

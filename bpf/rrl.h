@@ -74,7 +74,7 @@ static __always_inline int rrl_allow_listed(__u8 family, const __u32 addr[4])
 __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q,
 			      const struct xgslb_listen_set *listen_set)
 {
-	if (!settings || !q || !listen_set)
+	if (!ctx || !settings || !q || !listen_set)
 		return XGSLB_C_pass_malformed;
 	if (reflection_port(q->source.port) || own_address(listen_set, q->family, q->source.addr))
 		return XGSLB_C_dropped_reflection;
@@ -84,20 +84,20 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 	const struct xgslb_rrl_config *cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
 	if (!cfg || !cfg->interval_ns)
 		return RRL_GO_ON;
-	__u32 masked[4];
+	/* The slot computed in each branch, so IPv4's three zero words fold away. */
+	__u32 slot;
 	if (q->family == XGSLB_FAMILY_IPV4) {
-		masked[0] = q->source.addr[0] & cfg->ipv4_mask;
-		masked[1] = 0;
-		masked[2] = 0;
-		masked[3] = 0;
+		__u32 masked[4] = { q->source.addr[0] & cfg->ipv4_mask, 0, 0, 0 };
+		slot = xgslb_rrl_bucket_index(XGSLB_FAMILY_IPV4, masked, settings->hash_seed);
 	} else {
-		masked[0] = q->source.addr[0] & cfg->ipv6_mask[0];
-		masked[1] = q->source.addr[1] & cfg->ipv6_mask[1];
-		masked[2] = q->source.addr[2] & cfg->ipv6_mask[2];
-		masked[3] = q->source.addr[3] & cfg->ipv6_mask[3];
+		__u32 masked[4] = {
+			q->source.addr[0] & cfg->ipv6_mask[0],
+			q->source.addr[1] & cfg->ipv6_mask[1],
+			q->source.addr[2] & cfg->ipv6_mask[2],
+			q->source.addr[3] & cfg->ipv6_mask[3],
+		};
+		slot = xgslb_rrl_bucket_index(XGSLB_FAMILY_IPV6, masked, settings->hash_seed);
 	}
-
-	__u32 slot = xgslb_rrl_bucket_index(q->family, masked, settings->hash_seed);
 	struct xgslb_rrl_bucket *bucket = bpf_map_lookup_elem(&xgslb_rrl, &slot);
 	if (!bucket)
 		return RRL_GO_ON;

@@ -178,12 +178,14 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 SEC("xdp")
 int xgslb_xdp(struct xdp_md *ctx)
 {
+	enum xgslb_counter verdict = answer_query(ctx);
+	/* Looked up after the query, not before: a pointer held through the whole parse takes one of
+	 * the four registers that survive calls, and the parse then spills what it needs. */
 	__u32 zero = 0;
 	struct xgslb_stats *stats = bpf_map_lookup_elem(&xgslb_stats, &zero);
 	if (!stats)
 		return XDP_PASS;
 	__u64 *counters = (__u64 *)stats;
-	enum xgslb_counter verdict = answer_query(ctx);
 
 	stats->packets_seen++;
 	/* Verdicts from global functions are unknown to the verifier: bound the index here. */
@@ -199,8 +201,8 @@ int xgslb_xdp(struct xdp_md *ctx)
 	case XGSLB_C_answered_rrl_slip:
 		return XDP_TX;
 	case XGSLB_C_dropped:
-	case XGSLB_C_dropped_rrl:
 	case XGSLB_C_dropped_reflection:
+	case XGSLB_C_dropped_rrl:
 		return XDP_DROP;
 	default:
 		return XDP_PASS;

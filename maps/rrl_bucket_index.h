@@ -19,14 +19,23 @@
 #include "maps/name_hash.h"
 #include "maps/xgslb_abi.h"
 
-/* `addr`: the masked address as four 32-bit words in memory order (IPv4 in the first). */
+#if XGSLB_RRL_BUCKETS != (1 << 16)
+#error "xgslb_rrl_bucket_index takes the top 16 bits of its hash: change both together"
+#endif
+
+/* `addr`: the masked address as four 32-bit words in memory order (IPv4 in the first).
+ * Vector multiply-shift (Dietzfelbinger 1996): the top bits of the sum of each 32-bit word times
+ * its own secret 64-bit multiplier, plus a secret offset. For random multipliers this is
+ * strongly universal, so without the seeds nobody can tell which prefixes share a slot. The four
+ * products are independent (a multiply's latency once, not four multiplies and a finaliser in a
+ * chain, as the earlier rotate-multiply-fmix64 hash had), and IPv4 needs only the first to be
+ * nonzero. The multipliers are cheap combinations of the two seeds: derived, not independent,
+ * but just as unknown from outside. */
 XGSLB_HASH_FN __u32 xgslb_rrl_bucket_index(__u8 family, const __u32 addr[4], const __u64 seed[2])
 {
-	__u64 high = ((__u64)addr[0] << 32) | addr[1];
-	__u64 low = ((__u64)addr[2] << 32) | addr[3];
-	__u64 h = xgslb_rotl64(seed[0] ^ family ^ high, 29) * XGSLB_HASH_K1;
-	h = xgslb_rotl64(h ^ low, 29) * XGSLB_HASH_K1;
-	return (__u32)xgslb_fmix64(h ^ seed[1]) & (XGSLB_RRL_BUCKETS - 1);
+	__u64 s0 = seed[0], s1 = seed[1];
+	__u64 h = s0 * addr[0] + s1 * addr[1] + (s0 ^ s1) * addr[2] + (s0 + s1) * addr[3] + (s1 ^ (s0 >> 29)) + family;
+	return (__u32)(h >> 48);
 }
 
 #endif /* XGSLB_RRL_BUCKET_INDEX_H */
