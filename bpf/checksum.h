@@ -53,7 +53,7 @@ static __always_inline __u64 csum_sub_wide(__u64 sum, __u64 part)
 static __always_inline __u64 csum_words(const __u32 *w, int words)
 {
 	__u64 sum = 0;
-#pragma unroll
+#pragma clang loop unroll(full)
 	for (int i = 0; i < words; i++)
 		sum += w[i];
 	return sum << 8;

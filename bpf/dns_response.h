@@ -34,6 +34,7 @@ struct dns_answer {
 	__u16 ancount;
 	__u16 nscount;
 	__u16 ecs_scope;    /* echoed in the query's ECS option: 0 unless a Geo set matched */
+	__u16 tail_refused; /* bpf_xdp_adjust_tail already failed on this frame: grow at the head */
 };
 
 /* Sum of our OPT record (owner root, TYPE 41, CLASS = payload size, TTL = 0 | 0 | DO flag,
@@ -152,7 +153,7 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	 * (XDP_PACKET_HEADROOM), moving headers and question forward. veth, for one, hands over
 	 * socket-sent frames in buffers cut to size, with almost no tailroom. */
 	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
-	if (bpf_xdp_adjust_tail(ctx, delta)) {
+	if (a->tail_refused || bpf_xdp_adjust_tail(ctx, delta)) {
 		if (delta <= 0 || bpf_xdp_adjust_head(ctx, -delta))
 			return XGSLB_C_pass_no_room;
 		if (move_prefix_to_front(ctx, delta, q->dns_off + q->question_end))

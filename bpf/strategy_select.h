@@ -129,21 +129,6 @@ static __always_inline int select_records(struct xdp_md *ctx, const struct dns_q
 	}
 }
 
-/* One A/AAAA answer sent with a set's records, counted by the set's selection (strategy_*). */
-static __always_inline void count_strategy(__u8 selection)
-{
-	__u32 zero = 0;
-	struct xgslb_stats *stats = bpf_map_lookup_elem(&xgslb_stats, &zero);
-	if (!stats)
-		return;
-	switch (selection) {
-	case XGSLB_SELECT_ROTATE: stats->strategy_rotate++; break;
-	case XGSLB_SELECT_WEIGHTED: stats->strategy_weighted++; break;
-	case XGSLB_SELECT_GEO: stats->strategy_geo++; break;
-	default: stats->strategy_fixed++; break;
-	}
-}
-
 /* `len` octets (a constant after inlining, a multiple of 4) from `src` to the frame at `at`,
  * in 8-octet words and a last 4-octet one. */
 static __always_inline int copy_to_packet(struct xdp_md *ctx, __u32 at, const __u8 *src, const __u32 len)
