@@ -184,9 +184,13 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		struct ipv6hdr *ip6 = data + l3_off;
 		if ((void *)(ip6 + 1) > data_end)
 			return XGSLB_C_dropped;
-		struct in6_addr addr = ip6->saddr;
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = addr;
+		/* In words through registers: a struct copy would take 16 octets of stack. */
+		__u64 *s = (__u64 *)&ip6->saddr, *d = (__u64 *)&ip6->daddr;
+		__u64 s0 = s[0], s1 = s[1];
+		s[0] = d[0];
+		s[1] = d[1];
+		d[0] = s0;
+		d[1] = s1;
 		ip6->hop_limit = RESPONSE_IP_TTL;
 		ip6->payload_len = bpf_htons(udp_len);
 	}
@@ -207,12 +211,6 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	dns->nscount = bpf_htons(a->nscount);
 	dns->arcount = bpf_htons(arcount);
 
-	__u32 ecs_words[XGSLB_ECS_MAX_LEN / 4];
-	__u8 *ecs = (__u8 *)ecs_words;
-	if (ecs_len) {
-		__builtin_memcpy(ecs, q->ecs, XGSLB_ECS_MAX_LEN);
-		ecs[7] = a->ecs_scope;
-	}
 	/* Offsets relative to the UDP header decide which octet of a checksum word a byte is. */
 	__u32 section_at = sizeof(struct udphdr) + q->question_end;
 	__u32 opt_at = section_at + owner_len + a->section_len;
@@ -237,8 +235,11 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		sum += csum_at_offset(a->section_csum, section_at);
 		if (q->has_opt)
 			sum += csum_at_offset(csum_our_opt(a->udp_payload_size, q->dnssec_ok, ecs_len), opt_at);
+		/* Our ECS option is the client's (whose scope read_ecs checked is 0) with our scope in
+		 * its octet 7, the low octet of its fourth word. */
 		if (ecs_len)
-			sum += csum_at_offset(csum_words(ecs_words, XGSLB_ECS_MAX_LEN / 4), opt_at + XGSLB_OPT_RR_LEN);
+			sum += csum_at_offset(csum_words((const __u32 *)q->ecs, XGSLB_ECS_MAX_LEN / 4) + a->ecs_scope,
+					      opt_at + XGSLB_OPT_RR_LEN);
 		__u16 csum = ~csum_fold(sum);
 		udp->check = bpf_htons(csum ? csum : 0xffff);
 	}
@@ -257,9 +258,16 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		if ((void *)(dst + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_dropped;
 		store_our_opt(dst, a->udp_payload_size, q->dnssec_ok, ecs_len);
-		if (ecs_len && bpf_xdp_store_bytes(ctx, bounded(q->dns_off + opt_at - sizeof(struct udphdr) + XGSLB_OPT_RR_LEN, 0x7ff),
-						   ecs, ecs_len))
-			return XGSLB_C_dropped;
+		if (ecs_len) {
+			/* Straight from the query's copy, then our scope: no second copy on the stack. */
+			__u32 ecs_at = bounded(q->dns_off + opt_at - sizeof(struct udphdr) + XGSLB_OPT_RR_LEN, 0x7ff);
+			if (bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
+				return XGSLB_C_dropped;
+			__u8 *scope = data + bounded(ecs_at + 7, 0x7ff);
+			if ((void *)(scope + 1) > data_end)
+				return XGSLB_C_dropped;
+			*scope = a->ecs_scope;
+		}
 	}
 	return 0;
 }

@@ -48,16 +48,6 @@ struct opt_words {
 	__u32 hi;
 };
 
-static __always_inline struct opt_words our_opt_words(__u16 payload_size, __u8 dnssec_ok)
-{
-	struct opt_words w = {
-		.lo = ((__u64)XGSLB_DNS_TYPE_OPT << 16) | ((__u64)(payload_size >> 8) << 24) |
-		      ((__u64)(payload_size & 0xff) << 32) | ((__u64)(dnssec_ok ? EDNS_FLAG_DO >> 8 : 0) << 56),
-		.hi = dnssec_ok ? EDNS_FLAG_DO >> 8 : 0,
-	};
-	return w;
-}
-
 /* Section, then our OPT when the query had one, at `sec`; `len` a constant, so a bounds check of
  * the verifier's own kind covers the copy. Nonzero when the frame is shorter than that. */
 static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *src, const __u32 len, __u8 has_opt,
@@ -146,7 +136,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 		sum += len + 0xffff + (RESPONSE_IP_TTL << 8) - ((__u32)ip->ttl << 8);
 		ip->ttl = RESPONSE_IP_TTL;
 		ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
-		ip->check = bpf_htons((__u16)~csum_fold(sum));
+		ip->check = bpf_htons((__u16)~csum_fold32(sum));
 		*(__u64 *)&ip->saddr = swap_halves64(*(__u64 *)&ip->saddr);
 		udp = (void *)(ip + 1);
 	} else {
@@ -172,29 +162,40 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	dns->ancount = bpf_htons(count);
 	/* NSCOUNT stays 0 and ARCOUNT stays the query's (its OPT, answered by ours). */
 
-	__u16 payload_size = settings->udp_payload_size;
-	struct opt_words opt = our_opt_words(payload_size, q->dnssec_ok);
+	/* Our OPT from the client's, read before the records overwrite it (it starts where the
+	 * section will): the DO flag is echoed, the other fields are ours. In the UDP sum, the two
+	 * OPTs differ only in CLASS, the extended RCODE and the flags: read as little-endian
+	 * words, the client's CLASS and flags are byte-swapped, which is how they sum at those
+	 * (odd) offsets. */
+	__u8 *sec = data + bounded(dns_off + question_end, 0x3ff);
+	struct opt_words opt = {};
+	__u32 opt_change = 0;
+	if (has_opt) {
+		if ((void *)(sec + XGSLB_OPT_RR_LEN) > data_end)
+			return XGSLB_C_dropped;
+		__u32 client_class = *(__u16 *)(sec + 3), ext_rcode = sec[5], client_flags = *(__u16 *)(sec + 7);
+		__u32 ours = bpf_htons(settings->udp_payload_size), dnssec_ok = client_flags & (EDNS_FLAG_DO >> 8);
+		opt.lo = ((__u64)XGSLB_DNS_TYPE_OPT << 16) | ((__u64)ours << 24) | ((__u64)dnssec_ok << 56);
+		opt.hi = dnssec_ok;
+		/* 3 x 0xffff keeps it positive, and is 0 modulo 0xffff. */
+		opt_change = 3 * 0xffff + ours + dnssec_ok - client_class - ext_rcode - client_flags;
+	}
 	__u16 old_csum = bpf_ntohs(udp->check);
 	if (old_csum || !ipv4) {
 		/* RFC 1624 from the query's sum: both length words grow by len, the flags and ANCOUNT
-		 * change, and at the section's offset the records come in and our OPT replaces the
-		 * client's (the records being an even number of octets, both OPTs start at the same
-		 * parity). */
-		__u64 sum = (__u16)~old_csum;
+		 * change, and at the section's offset the records come in and the OPT changes (the
+		 * records being an even number of octets, both OPTs start at the same parity). Every
+		 * term is below 2^20, so the sum stays below 2^32. */
+		__u32 sum = (__u16)~old_csum;
 		sum += 2 * len + flags + (__u16)~q->flags + count;
-		__u64 moved = RELOAD(sel->csum);
-		if (has_opt)
-			moved = csum_sub_wide(moved + csum_our_opt(payload_size, q->dnssec_ok, 0),
-					      csum_words((const __u32 *)q->old_opt, 3));
-		sum += csum_at_offset(moved, question_end);
-		__u16 c = ~csum_fold(sum);
+		sum += csum_at_offset(RELOAD(sel->csum) + opt_change, question_end);
+		__u16 c = ~csum_fold32(sum);
 		udp->check = bpf_htons(c ? c : 0xffff);
 	}
 	PROFILE_STAGE(7);
 
 	/* The records: up to four A or AAAA, the common answers, with plain stores after one bounds
 	 * check of a constant length; longer sets through the helper. */
-	__u8 *sec = data + bounded(dns_off + question_end, 0x3ff);
 	const __u8 *src = rrset->wire + off;
 	int bad;
 	switch (len) {
