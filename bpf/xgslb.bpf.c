@@ -13,6 +13,7 @@
 #include "bpf/dns_response.h"
 #include "bpf/packet_headers.h"
 #include "bpf/profile_stage.h"
+#include "bpf/negative_response.h"
 #include "bpf/records_response.h"
 #include "bpf/strategy_select.h"
 #include "bpf/rrl.h"
@@ -33,6 +34,13 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 	__u32 len = READ_SCRATCH(zone->soa_wire_len);
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_pass_not_in_zone;
+	__u16 tail_refused = 0;
+	if (!q->ecs_len) {
+		int verdict = write_negative_response(ctx, q, settings, zone, rcode);
+		if (verdict != INLINE_TAIL_REFUSED)
+			return verdict ? verdict : kind;
+		tail_refused = 1;
+	}
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
@@ -41,6 +49,7 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		.soa_owner = owner,
 		.rcode = rcode,
 		.nscount = 1,
+		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -78,7 +87,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	__u16 tail_refused = 0;
 	if (!q->ecs_len && !sel.positive_end) {
 		int verdict = write_records_response(ctx, q, settings, rrset, &sel);
-		if (verdict != RECORDS_TAIL_REFUSED)
+		if (verdict != INLINE_TAIL_REFUSED)
 			return verdict ? verdict : answered;
 		tail_refused = 1;
 	}
