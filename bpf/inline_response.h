@@ -29,11 +29,6 @@
 /* bpf_xdp_adjust_tail refused: the frame is as it was; write_response grows it at the head. */
 #define INLINE_TAIL_REFUSED (-1)
 
-/* Inputs read again after bpf_xdp_adjust_tail, not kept across it: BPF has four callee-saved
- * registers, so kept values are spilled, and the spill slots push the program's stack past the
- * 512 octets that its deepest call chain may use. A reload from `q` is one load. */
-#define RELOAD(field) (*(volatile typeof(field) *)&(field))
-
 /* Grows the frame at the tail to hold `grow` more octets of DNS message. Returns 0 when it did;
  * INLINE_TAIL_REFUSED or pass_too_large with the frame untouched. */
 static __always_inline int grow_at_tail(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
