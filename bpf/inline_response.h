@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The common responses written inline in one straight pass: a query without EDNS options in a
- * frame that can grow at the tail (records_response.h for A/AAAA sets, negative_response.h for
+/* The common responses written inline in one straight pass: a query in a frame that can grow at
+ * the tail (records_response.h for A/AAAA sets, negative_response.h for
  * NODATA/NXDOMAIN). write_response (dns_response.h) handles every answer, but its generality
  * (slip, ECS, growth at the head, every header field recomputed) is paid per query; this path
  * is about half its instructions. Anything it does not cover is left to write_response with the
@@ -33,7 +33,7 @@
  * INLINE_TAIL_REFUSED or pass_too_large with the frame untouched. */
 static __always_inline int grow_at_tail(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
 {
-	__u32 dns_len = q->question_end + grow + (q->has_opt ? XGSLB_OPT_RR_LEN : 0);
+	__u32 dns_len = q->question_end + grow + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
 	if (dns_len > q->max_response)
 		return XGSLB_C_pass_too_large;
 	/* The frame may carry padding past the UDP payload: the new length is set, not added to. */
@@ -43,27 +43,22 @@ static __always_inline int grow_at_tail(struct xdp_md *ctx, const struct dns_que
 	return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_TAIL_REFUSED : 0;
 }
 
-/* Our OPT (owner root, TYPE 41, CLASS = payload size, TTL 0 but the DO flag, RDLENGTH 0) as two
- * overlapping stores: octets 0-7 in `lo`, octets 7-10 in `hi` (octet 7 in both, the same). */
-struct opt_words {
-	__u64 lo;
-	__u32 hi;
-};
-
-static __always_inline void put_opt(__u8 *dst, struct opt_words opt)
+/* Our OPT (owner root, TYPE 41, CLASS = our payload size, TTL 0 but the DO flag, RDLENGTH the
+ * ECS option's or 0) as two overlapping stores: octets 0-7, then 7-10 (octet 7 in both, the
+ * same). `dnssec_ok` is the flag's octet, 0x80 or 0. */
+static __always_inline void put_opt(__u8 *dst, const struct xgslb_settings *settings, __u32 dnssec_ok, __u32 ecs_len)
 {
-	*(__u64 *)dst = opt.lo;
-	*(__u32 *)(dst + 7) = opt.hi;
+	__u64 ours = bpf_htons(settings->udp_payload_size);
+	*(__u64 *)dst = ((__u64)XGSLB_DNS_TYPE_OPT << 16) | (ours << 24) | ((__u64)dnssec_ok << 56);
+	*(__u32 *)(dst + 7) = dnssec_ok | ((__u32)bpf_htons(ecs_len) << 16);
 }
 
-/* What the caller writes after the headers: the inserted octets at `sec`, then, when `has_opt`,
- * `opt` right after them. */
-struct inline_frame {
-	__u8 *sec;
-	void *data_end;
-	struct opt_words opt;
-	__u8 has_opt;
-};
+/* Where the caller writes after the headers: the inserted octets at the question's end
+ * (data + dns_off + question_end), then our OPT when the query had one. */
+static __always_inline __u8 *section_start(struct xdp_md *ctx, const struct dns_query *q)
+{
+	return (void *)(long)ctx->data + bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff);
+}
 
 /* Addresses (or ports) side by side in one word swap places by a rotation. */
 static __always_inline __u64 swap_halves64(__u64 w)
@@ -77,23 +72,41 @@ static __always_inline __u32 swap_halves32(__u32 w)
 }
 
 /* After grow_at_tail(grow): every header of the response, and the UDP checksum as it will be
- * once `grow` octets summing to `inserted_sum` (at an even offset) are at f->sec. `flags` are
- * the response's DNS flags. Returns 0, or dropped (the frame is resized: nothing else is
- * possible). */
+ * once `grow` octets summing to `inserted_sum` (at an even offset) are at section_start(), then
+ * our OPT, then the query's ECS option (if any) with `ecs_scope`. `flags` are the response's DNS
+ * flags. With an ECS option `grow` must be even (the option then sums as it did but for the
+ * scope). The client's DO flag octet goes to *dnssec_ok. Returns 0, or dropped (the frame is
+ * resized: nothing else is possible). */
 static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_query *q,
 					   const struct xgslb_settings *settings, __u32 grow, __u16 flags,
-					   __u16 ancount, __u16 nscount, __u32 inserted_sum, struct inline_frame *f)
+					   __u16 ancount, __u16 nscount, __u32 inserted_sum, __u8 ecs_scope,
+					   __u32 *dnssec_ok)
 {
-	__u8 has_opt = RELOAD(q->has_opt), ipv4 = RELOAD(q->family) == XGSLB_FAMILY_IPV4;
-	__u32 question_end = RELOAD(q->question_end);
-	__u32 l3_off = RELOAD(q->l3_off), dns_off = RELOAD(q->dns_off);
-	__u32 udp_len = sizeof(struct udphdr) + question_end + grow + (has_opt ? XGSLB_OPT_RR_LEN : 0);
+	__u32 question_end = RELOAD(q->question_end), ecs_len = RELOAD(q->ecs_len);
+	__u32 section_at = sizeof(struct udphdr) + question_end;
+	/* RFC 1624 from the query's UDP sum: both length words grow by `grow`, the flags and
+	 * counts change (from QR=0 and zero counts: the query had no answers), the inserted octets
+	 * come in at the section's offset, our scope goes into octet 7 of the ECS option (the low
+	 * octet of its fourth word; the client's was 0: read_ecs), and the OPT moves `grow` octets
+	 * on and changes (below). Summed first, so that few values stay live through the rest.
+	 * 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every term is below 2^27, so
+	 * the sum stays below 2^32. */
+	__u32 change = 2 * grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
+	change += csum_at_offset(inserted_sum + 4 * 0xffff, section_at);
+	if (ecs_len) /* a Geo set's scope is set whether or not the query has an ECS option */
+		change += csum_at_offset(ecs_scope, section_at + grow + XGSLB_OPT_RR_LEN);
+
+	/* Fields of `q` are read where they are used (RELOAD), not held in registers: that keeps
+	 * this function's spills, which are xgslb_xdp's stack, down. */
+	__u32 udp_len = section_at + grow + (RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0);
+	__u32 l3_off = RELOAD(q->l3_off);
+	/* What parsing guarantees, restated: the headers sit at constant offsets from the IP one. */
+	if (RELOAD(q->dns_off) != l3_off + sizeof(struct udphdr) +
+				      (RELOAD(q->family) == XGSLB_FAMILY_IPV4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) ||
+	    l3_off > 22 || (ecs_len && (grow & 1)))
+		return XGSLB_C_dropped;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	/* What parsing guarantees, restated: the headers sit at constant offsets from the IP one. */
-	if (dns_off != l3_off + (ipv4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) + sizeof(struct udphdr) ||
-	    l3_off > 22)
-		return XGSLB_C_dropped;
 	if (data + sizeof(struct ethhdr) > data_end)
 		return XGSLB_C_dropped;
 	/* MAC addresses swapped as 4 + 2 octets each. */
@@ -106,7 +119,7 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 
 	void *l3 = data + bounded(l3_off, 0x1f);
 	struct udphdr *udp;
-	if (ipv4) {
+	if (RELOAD(q->family) == XGSLB_FAMILY_IPV4) {
 		struct iphdr *ip = l3;
 		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
@@ -141,43 +154,28 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	dns->ancount = bpf_htons(ancount);
 	dns->nscount = bpf_htons(nscount);
 
-	/* Our OPT from the client's, read before the inserted octets overwrite it (it starts where
-	 * they will): the DO flag is echoed, the other fields are ours. Read as little-endian
-	 * words, the client's CLASS and flags are byte-swapped, which is how they sum at those
-	 * (odd) offsets of the record. */
-	__u8 *sec = data + bounded(dns_off + question_end, 0x3ff);
-	__u32 old_opt_sum = 0, new_opt_sum = 0;
-	f->opt.lo = 0;
-	f->opt.hi = 0;
-	if (has_opt) {
-		if ((void *)(sec + XGSLB_OPT_RR_LEN) > data_end)
+	/* The client's OPT, read before the inserted octets overwrite it (it starts where they
+	 * will): its DO flag is echoed, the other fields are ours (put_opt). The two differ in
+	 * CLASS, the extended RCODE and the flags; read as little-endian words, the client's CLASS
+	 * and flags are byte-swapped, which is how they sum at those (odd) offsets of the record.
+	 * The words both share sum to TYPE's octet, 41 << 8: it stays in both sums, as the OPT may
+	 * move by an odd number of octets. */
+	*dnssec_ok = 0;
+	if (RELOAD(q->has_opt)) {
+		__u8 *old = data + bounded(RELOAD(q->dns_off) + question_end, 0x3ff);
+		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_dropped;
-		__u32 client_class = *(__u16 *)(sec + 3), ext_rcode = sec[5], client_flags = *(__u16 *)(sec + 7);
-		__u32 ours = bpf_htons(settings->udp_payload_size), dnssec_ok = client_flags & (EDNS_FLAG_DO >> 8);
-		f->opt.lo = ((__u64)XGSLB_DNS_TYPE_OPT << 16) | ((__u64)ours << 24) | ((__u64)dnssec_ok << 56);
-		f->opt.hi = dnssec_ok;
-		/* The words both OPTs share sum to TYPE's octet, 41 << 8: it stays in both sums, as
-		 * the OPT may move by an odd number of octets. */
-		new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + ours + dnssec_ok;
-		old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + client_class + ext_rcode + client_flags;
+		__u32 client_flags = *(__u16 *)(old + 7), dnssec = client_flags & (EDNS_FLAG_DO >> 8);
+		__u32 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
+		__u32 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec;
+		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
+		change += csum_at_offset(new_opt_sum, section_at + grow);
+		*dnssec_ok = dnssec;
 	}
 	__u16 old_csum = bpf_ntohs(udp->check);
-	if (old_csum || !ipv4) {
-		/* RFC 1624 from the query's sum: both length words grow by `grow`, the flags and
-		 * counts change (from QR=0 and zero counts: the query had no answers), the inserted
-		 * octets come in at the section's offset, and the OPT moves `grow` octets on and
-		 * changes. 4 x 0xffff (0 modulo 0xffff) keeps the subtraction positive; every term
-		 * is below 2^27, so the sum stays below 2^32. */
-		__u32 section_at = sizeof(struct udphdr) + question_end;
-		__u32 sum = (__u16)~old_csum;
-		sum += 2 * grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
-		sum += csum_at_offset(inserted_sum + 4 * 0xffff - old_opt_sum, section_at);
-		sum += csum_at_offset(new_opt_sum, section_at + grow);
-		__u16 c = ~csum_fold32(sum);
+	if (old_csum || RELOAD(q->family) != XGSLB_FAMILY_IPV4) {
+		__u16 c = ~csum_fold32((__u16)~old_csum + change);
 		udp->check = bpf_htons(c ? c : 0xffff);
 	}
-	f->sec = sec;
-	f->data_end = data_end;
-	f->has_opt = has_opt;
 	return 0;
 }

@@ -25,24 +25,25 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 		return XGSLB_C_dropped;
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
-	struct inline_frame f;
+	__u32 dnssec_ok;
 	verdict = rewrite_headers(ctx, q, settings, 2 + len, flags, 0, 1,
-				  csum_fold((__u64)owner + RELOAD(zone->soa_wire_csum)), &f);
+				  csum_fold((__u64)owner + RELOAD(zone->soa_wire_csum)), 0, &dnssec_ok);
 	if (verdict)
 		return verdict;
 
-	if ((void *)(f.sec + 2) > f.data_end)
+	__u8 *sec = section_start(ctx, q);
+	if ((void *)(sec + 2) > (void *)(long)ctx->data_end)
 		return XGSLB_C_dropped;
-	*(__be16 *)f.sec = bpf_htons(owner);
+	*(__be16 *)sec = bpf_htons(owner);
 	/* The SOA is up to 540 octets of any length: one helper call, as store_section. */
 	__u32 soa_at = RELOAD(q->dns_off) + RELOAD(q->question_end) + 2;
 	if (bpf_xdp_store_bytes(ctx, bounded(soa_at, 0x3ff), (void *)zone->soa_wire, len))
 		return XGSLB_C_dropped;
-	if (f.has_opt) {
+	if (RELOAD(q->has_opt)) {
 		__u8 *o = (void *)(long)ctx->data + bounded(soa_at + len, 0x7ff);
 		if ((void *)(o + XGSLB_OPT_RR_LEN) > (void *)(long)ctx->data_end)
 			return XGSLB_C_dropped;
-		put_opt(o, f.opt);
+		put_opt(o, settings, dnssec_ok, 0);
 	}
 	return 0;
 }

@@ -82,10 +82,10 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
 		((__u32)((rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED) + 1)
 		 << VERDICT_STRATEGY_SHIFT);
-	/* The common case in one inline pass; ECS, Weighted's weight-0 groups and frames without
+	/* The common case in one inline pass; Weighted's weight-0 groups and frames without
 	 * tailroom take the general writer. */
 	__u16 tail_refused = 0;
-	if (!q->ecs_len && !sel.positive_end) {
+	if (!sel.positive_end) {
 		int verdict = write_records_response(ctx, q, settings, rrset, &sel);
 		if (verdict != INLINE_TAIL_REFUSED)
 			return verdict ? verdict : answered;
