@@ -17,6 +17,15 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	return (__u16)sum;
 }
 
+/* A sum known to be below 2^32 needs only two steps: the first leaves at most 0x1fffe, the
+ * second at most 0xffff. */
+static __always_inline __u16 csum_fold32(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
 /* Removing a word from a sum is adding its ones'-complement. */
 static __always_inline __u64 csum_sub(__u64 sum, __u16 word)
 {
@@ -53,7 +62,7 @@ static __always_inline __u64 csum_sub_wide(__u64 sum, __u64 part)
 static __always_inline __u64 csum_words(const __u32 *w, int words)
 {
 	__u64 sum = 0;
-#pragma unroll
+#pragma clang loop unroll(full)
 	for (int i = 0; i < words; i++)
 		sum += w[i];
 	return sum << 8;

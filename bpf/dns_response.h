@@ -17,6 +17,11 @@
 #include "bpf/checksum.h"
 #include "bpf/dns_query.h"
 
+/* Inputs read again after a helper that resizes the frame, not kept across it: BPF has four
+ * callee-saved registers, so kept values are spilled, and the spill slots push the program's
+ * stack toward the 512 octets that its deepest call chain may use. A reload is one load. */
+#define RELOAD(field) (*(volatile typeof(field) *)&(field))
+
 #define RESPONSE_IP_TTL 64
 #define DNS_FLAG_TC 0x0200
 #define PREFIX_MAX 1024 /* headers + question: at most 22 + 40 + 8 + 12 + 255 + 4 octets */
@@ -34,6 +39,7 @@ struct dns_answer {
 	__u16 ancount;
 	__u16 nscount;
 	__u16 ecs_scope;    /* echoed in the query's ECS option: 0 unless a Geo set matched */
+	__u16 tail_refused; /* bpf_xdp_adjust_tail already failed on this frame: grow at the head */
 };
 
 /* Sum of our OPT record (owner root, TYPE 41, CLASS = payload size, TTL = 0 | 0 | DO flag,
@@ -134,34 +140,43 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	if (dns_len > q->max_response)
 		return XGSLB_C_pass_too_large;
 
-	/* Everything the checksum update needs from the query, read before the frame changes. */
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	if (q->dns_off > DNS_OFF_MASK || q->l3_off > 22)
-		return XGSLB_C_pass_malformed;
-	__u32 dns_off = bounded(q->dns_off, DNS_OFF_MASK);
-	__u32 udp_off = bounded(q->dns_off - sizeof(struct udphdr), DNS_OFF_MASK);
-	__u32 l3_off = bounded(q->l3_off, 0x1f);
-	struct udphdr *udp = data + udp_off;
-	if ((void *)(udp + 1) > data_end)
-		return XGSLB_C_pass_malformed;
-	__u16 old_udp_csum = bpf_ntohs(udp->check);
-	__u16 old_udp_len = bpf_ntohs(udp->len);
-
 	/* Grow at the tail where the driver left room; otherwise at the head, which XDP guarantees
 	 * (XDP_PACKET_HEADROOM), moving headers and question forward. veth, for one, hands over
-	 * socket-sent frames in buffers cut to size, with almost no tailroom. */
+	 * socket-sent frames in buffers cut to size, with almost no tailroom. The frame may carry
+	 * padding past the UDP payload: the new length is set, not added to. */
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
-	if (bpf_xdp_adjust_tail(ctx, delta)) {
+	if (a->tail_refused || bpf_xdp_adjust_tail(ctx, delta)) {
 		if (delta <= 0 || bpf_xdp_adjust_head(ctx, -delta))
 			return XGSLB_C_pass_no_room;
 		if (move_prefix_to_front(ctx, delta, q->dns_off + q->question_end))
 			return XGSLB_C_dropped;
 	}
 
-	/* From here the frame is resized: any failure must drop it. */
+	/* From here the frame is resized: any failure must drop it. The inputs are read again, not
+	 * kept across the helper calls: kept, they would be spilled (BPF has four callee-saved
+	 * registers), and this frame's stack adds to the deepest call chain's 512 octets. The
+	 * headers did not change, nor did their offsets from the (new) start. */
+	ecs_len = RELOAD(q->ecs_len);
+	owner_len = RELOAD(a->soa_owner) ? 2 : 0;
+	__u32 section_len = RELOAD(a->section_len), question_end = RELOAD(q->question_end);
+	__u32 dns_off = RELOAD(q->dns_off), l3_off = RELOAD(q->l3_off);
+	if (ecs_len > XGSLB_ECS_MAX_LEN || section_len > XGSLB_RRSET_WIRE_MAX || dns_off > DNS_OFF_MASK ||
+	    l3_off > 22 || question_end > sizeof(struct dns_header) + XGSLB_NAME_WIRE_MAX + QUESTION_FIXED_LEN)
+		return XGSLB_C_dropped;
+	opt_len = RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0;
+	dns_len = question_end + owner_len + section_len + opt_len;
+	__u32 udp_off = bounded(dns_off - sizeof(struct udphdr), DNS_OFF_MASK);
+	dns_off = bounded(dns_off, DNS_OFF_MASK);
+	l3_off = bounded(l3_off, 0x1f);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
+	struct udphdr *udp = data + udp_off;
+	if ((void *)(udp + 1) > data_end)
+		return XGSLB_C_dropped;
+	__u16 old_udp_csum = bpf_ntohs(udp->check);
+	__u16 old_udp_len = bpf_ntohs(udp->len);
 	__u16 udp_len = sizeof(struct udphdr) + dns_len;
 
 	struct ethhdr *eth = data;
@@ -183,16 +198,19 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		struct ipv6hdr *ip6 = data + l3_off;
 		if ((void *)(ip6 + 1) > data_end)
 			return XGSLB_C_dropped;
-		struct in6_addr addr = ip6->saddr;
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = addr;
+		/* In words through registers: a struct copy would take 16 octets of stack. */
+		__u64 *s = (__u64 *)&ip6->saddr, *d = (__u64 *)&ip6->daddr;
+		__u64 s0 = s[0], s1 = s[1];
+		s[0] = d[0];
+		s[1] = d[1];
+		d[0] = s0;
+		d[1] = s1;
 		ip6->hop_limit = RESPONSE_IP_TTL;
 		ip6->payload_len = bpf_htons(udp_len);
 	}
 
-	udp = data + udp_off;
 	struct dns_header *dns = data + dns_off;
-	if ((void *)(udp + 1) > data_end || (void *)(dns + 1) > data_end)
+	if ((void *)(dns + 1) > data_end)
 		return XGSLB_C_dropped;
 	__be16 port = udp->source;
 	udp->source = udp->dest;
@@ -206,15 +224,9 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	dns->nscount = bpf_htons(a->nscount);
 	dns->arcount = bpf_htons(arcount);
 
-	__u32 ecs_words[XGSLB_ECS_MAX_LEN / 4];
-	__u8 *ecs = (__u8 *)ecs_words;
-	if (ecs_len) {
-		__builtin_memcpy(ecs, q->ecs, XGSLB_ECS_MAX_LEN);
-		ecs[7] = a->ecs_scope;
-	}
 	/* Offsets relative to the UDP header decide which octet of a checksum word a byte is. */
-	__u32 section_at = sizeof(struct udphdr) + q->question_end;
-	__u32 opt_at = section_at + owner_len + a->section_len;
+	__u32 section_at = sizeof(struct udphdr) + question_end;
+	__u32 opt_at = section_at + owner_len + section_len;
 
 	if (old_udp_csum || q->family == XGSLB_FAMILY_IPV6) {
 		/* RFC 1624: new = ~(~old + sum(new words) - sum(old words)). Addresses and ports
@@ -236,8 +248,11 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		sum += csum_at_offset(a->section_csum, section_at);
 		if (q->has_opt)
 			sum += csum_at_offset(csum_our_opt(a->udp_payload_size, q->dnssec_ok, ecs_len), opt_at);
+		/* Our ECS option is the client's (whose scope read_ecs checked is 0) with our scope in
+		 * its octet 7, the low octet of its fourth word. */
 		if (ecs_len)
-			sum += csum_at_offset(csum_words(ecs_words, XGSLB_ECS_MAX_LEN / 4), opt_at + XGSLB_OPT_RR_LEN);
+			sum += csum_at_offset(csum_words((const __u32 *)q->ecs, XGSLB_ECS_MAX_LEN / 4) + a->ecs_scope,
+					      opt_at + XGSLB_OPT_RR_LEN);
 		__u16 csum = ~csum_fold(sum);
 		udp->check = bpf_htons(csum ? csum : 0xffff);
 	}
@@ -245,20 +260,27 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	/* Owner pointer and OPT written directly: a helper call per small store costs more than
 	 * the stores. */
 	if (owner_len) {
-		__u8 *owner = data + bounded(q->dns_off + q->question_end, 0x3ff);
+		__u8 *owner = data + bounded(dns_off + question_end, 0x3ff);
 		if ((void *)(owner + 2) > data_end)
 			return XGSLB_C_dropped;
 		owner[0] = a->soa_owner >> 8;
 		owner[1] = a->soa_owner & 0xff;
 	}
 	if (q->has_opt) {
-		__u8 *dst = data + bounded(q->dns_off + opt_at - sizeof(struct udphdr), 0x7ff);
+		__u8 *dst = data + bounded(dns_off + opt_at - sizeof(struct udphdr), 0x7ff);
 		if ((void *)(dst + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_dropped;
 		store_our_opt(dst, a->udp_payload_size, q->dnssec_ok, ecs_len);
-		if (ecs_len && bpf_xdp_store_bytes(ctx, bounded(q->dns_off + opt_at - sizeof(struct udphdr) + XGSLB_OPT_RR_LEN, 0x7ff),
-						   ecs, ecs_len))
-			return XGSLB_C_dropped;
+		if (ecs_len) {
+			/* Straight from the query's copy, then our scope: no second copy on the stack. */
+			__u32 ecs_at = bounded(dns_off + opt_at - sizeof(struct udphdr) + XGSLB_OPT_RR_LEN, 0x7ff);
+			if (bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
+				return XGSLB_C_dropped;
+			__u8 *scope = data + bounded(ecs_at + 7, 0x7ff);
+			if ((void *)(scope + 1) > data_end)
+				return XGSLB_C_dropped;
+			*scope = a->ecs_scope;
+		}
 	}
 	return 0;
 }

@@ -13,6 +13,8 @@
 #include "bpf/dns_response.h"
 #include "bpf/packet_headers.h"
 #include "bpf/profile_stage.h"
+#include "bpf/negative_response.h"
+#include "bpf/records_response.h"
 #include "bpf/strategy_select.h"
 #include "bpf/rrl.h"
 
@@ -32,6 +34,13 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 	__u32 len = READ_SCRATCH(zone->soa_wire_len);
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_pass_not_in_zone;
+	__u16 tail_refused = 0;
+	if (!q->ecs_len) {
+		int verdict = write_negative_response(ctx, q, settings, zone, rcode);
+		if (verdict != INLINE_TAIL_REFUSED)
+			return verdict ? verdict : kind;
+		tail_refused = 1;
+	}
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
@@ -40,6 +49,7 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		.soa_owner = owner,
 		.rcode = rcode,
 		.nscount = 1,
+		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -48,6 +58,12 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		return XGSLB_C_dropped;
 	return kind;
 }
+
+/* An A/AAAA answer's verdict also names the set's selection (XGSLB_SELECT_* + 1 in the bits
+ * above the counter index), so the counters' tail counts the strategy in the stats value it
+ * already holds instead of looking it up a second time. */
+#define VERDICT_STRATEGY_SHIFT 8
+#define VERDICT_INDEX_MASK 0xff
 
 /* The answer section of an A or AAAA set. */
 static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const struct xgslb_settings *settings,
@@ -62,12 +78,26 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	__u32 len = READ_SCRATCH(sel.len);
 	if (len == 0 || len > XGSLB_RRSET_WIRE_MAX)
 		return XGSLB_C_pass_name_flags;
+	enum xgslb_counter answered =
+		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
+		((__u32)((rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED) + 1)
+		 << VERDICT_STRATEGY_SHIFT);
+	/* The common case in one inline pass; Weighted's weight-0 groups and frames without
+	 * tailroom take the general writer. */
+	__u16 tail_refused = 0;
+	if (!sel.positive_end) {
+		int verdict = write_records_response(ctx, q, settings, rrset, &sel);
+		if (verdict != INLINE_TAIL_REFUSED)
+			return verdict ? verdict : answered;
+		tail_refused = 1;
+	}
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
 		.section_len = len,
 		.section_csum = sel.csum,
 		.ancount = sel.count,
 		.ecs_scope = sel.ecs_scope,
+		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -77,8 +107,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	if (sel.positive_end ? store_weighted(ctx, at, rrset, sel.off, sel.positive_end)
 			     : store_records(ctx, at, rrset, sel.off, len))
 		return XGSLB_C_dropped;
-	count_strategy(rrset->selection);
-	return q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa;
+	return answered;
 }
 
 /* A name we hold exists, so a type it lacks is NODATA (RFC 8020: empty non-terminals too). */
@@ -189,11 +218,14 @@ int xgslb_xdp(struct xdp_md *ctx)
 
 	stats->packets_seen++;
 	/* Verdicts from global functions are unknown to the verifier: bound the index here. */
-	__u32 index = verdict;
+	__u32 index = verdict & VERDICT_INDEX_MASK;
+	__u32 strategy = (__u32)verdict >> VERDICT_STRATEGY_SHIFT;
 	asm volatile("" : "+r"(index));
 	if (index < XGSLB_COUNTER_COUNT)
 		counters[index]++;
-	switch (verdict) {
+	if (strategy)
+		counters[XGSLB_C_strategy_fixed + ((strategy - 1) & 3)]++;
+	switch (index) {
 	case XGSLB_C_answered_a:
 	case XGSLB_C_answered_aaaa:
 	case XGSLB_C_answered_nodata:

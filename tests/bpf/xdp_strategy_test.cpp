@@ -112,6 +112,9 @@ Answer via_xdp(const FrameBuilder& q) {
     const XdpRunResult r = run_xdp(StrategyWorld::get().program->prog_fd(), q.build());
     if (r.action != 3 /* XDP_TX */) return Answer{r.action, {}, {}, {}};
     const DecodeResult d = decode_dns_frame(r.output);
+    // Every header and both checksums, as the packet tests check them (a Geo answer's ECS
+    // scope changes the UDP checksum).
+    for (const auto& e : d.errors) ADD_FAILURE() << "decode: " << e;
     Answer a = decode_message(d.frame.dns_message);
     a.action = r.action;
     return a;
@@ -296,6 +299,42 @@ TEST(StrategyXdpVsSlowPath, SameMessages) {
         const FrameBuilder q = a_query(name);
         EXPECT_EQ(as_set(via_xdp(q).addresses), as_set(via_slow_path(q).addresses)) << name;
         EXPECT_EQ(via_xdp(q).message.size(), via_slow_path(q).message.size()) << name;
+    }
+}
+
+// Every A answer from a set counts once in answered_a and once in the strategy_* counter of the
+// set's selection, the slow path's breakdown of XDP answers (xgslbctl stats); nothing else moves
+// but packets_seen. Geo with ECS takes the general writer, the others the inline one.
+TEST(StrategyCounters, EachAnswerCountsItsSetsSelectionOnce) {
+    struct Row {
+        const char* name;
+        FrameBuilder query;
+        const char* strategy;
+    };
+    const std::vector<Row> rows{
+        {"plain", a_query("plain.cloud.example.com"), "strategy_fixed"},
+        {"plain with EDNS", a_query("plain.cloud.example.com").edns(Edns{}), "strategy_fixed"},
+        {"rr", a_query("rr.cloud.example.com"), "strategy_rotate"},
+        {"wrr", a_query("wrr.cloud.example.com"), "strategy_weighted"},
+        {"wrr0", a_query("wrr0.cloud.example.com"), "strategy_weighted"},
+        {"geo", a_query("geo.cloud.example.com", "192.200.1.50"), "strategy_geo"},
+        {"geo with ECS", a_query("geo.cloud.example.com").edns(Edns().with_options(ecs_option("192.200.2.30", 32))),
+         "strategy_geo"},
+    };
+    const int stats_fd = StrategyWorld::get().program->maps().stats;
+    for (const Row& r : rows) {
+        SCOPED_TRACE(r.name);
+        const xgslb_stats before = read_stats(stats_fd);
+        const XdpRunResult run = run_xdp(StrategyWorld::get().program->prog_fd(), r.query.build());
+        ASSERT_EQ(run.action, 3u);  // XDP_TX
+        const xgslb_stats after = read_stats(stats_fd);
+        std::map<std::string, uint64_t> moved;
+#define XGSLB_TEST_MOVED(name) \
+    if (after.name != before.name) moved[#name] = after.name - before.name;
+        XGSLB_COUNTERS(XGSLB_TEST_MOVED)
+#undef XGSLB_TEST_MOVED
+        const std::map<std::string, uint64_t> want{{"packets_seen", 1}, {"answered_a", 1}, {r.strategy, 1}};
+        EXPECT_EQ(moved, want);
     }
 }
 

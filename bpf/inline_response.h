@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The common responses written inline in one straight pass: a query in a frame that can grow at
+ * the tail (records_response.h for A/AAAA sets, negative_response.h for
+ * NODATA/NXDOMAIN). write_response (dns_response.h) handles every answer, but its generality
+ * (slip, ECS, growth at the head, every header field recomputed) is paid per query; this path
+ * is about half its instructions. Anything it does not cover is left to write_response with the
+ * frame untouched.
+ *
+ * Why the shape: the response is the query with octets inserted (owner pointer and section)
+ * between the question and the OPT, and our OPT is as long as the client's when neither has
+ * options, so the frame grows by exactly the inserted octets, every length field grows by the
+ * same amount, and the checksum updates need no load of the old lengths. IPv4 has IHL 5 and IPv6
+ * no extension headers (packet_headers.h), so one bounds check covers IP, UDP and DNS headers at
+ * constant offsets from the IP header. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/checksum.h"
+#include "bpf/dns_query.h"
+#include "bpf/dns_response.h"
+
+/* bpf_xdp_adjust_tail refused: the frame is as it was; write_response grows it at the head. */
+#define INLINE_TAIL_REFUSED (-1)
+
+/* Grows the frame at the tail to hold `grow` more octets of DNS message. Returns 0 when it did;
+ * INLINE_TAIL_REFUSED or pass_too_large with the frame untouched. */
+static __always_inline int grow_at_tail(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
+{
+	__u32 dns_len = q->question_end + grow + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
+	if (dns_len > q->max_response)
+		return XGSLB_C_pass_too_large;
+	/* The frame may carry padding past the UDP payload: the new length is set, not added to. */
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
+	return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_TAIL_REFUSED : 0;
+}
+
+/* Our OPT (owner root, TYPE 41, CLASS = our payload size, TTL 0 but the DO flag, RDLENGTH the
+ * ECS option's or 0) as two overlapping stores: octets 0-7, then 7-10 (octet 7 in both, the
+ * same). `dnssec_ok` is the flag's octet, 0x80 or 0. */
+static __always_inline void put_opt(__u8 *dst, const struct xgslb_settings *settings, __u32 dnssec_ok, __u32 ecs_len)
+{
+	__u64 ours = bpf_htons(settings->udp_payload_size);
+	*(__u64 *)dst = ((__u64)XGSLB_DNS_TYPE_OPT << 16) | (ours << 24) | ((__u64)dnssec_ok << 56);
+	*(__u32 *)(dst + 7) = dnssec_ok | ((__u32)bpf_htons(ecs_len) << 16);
+}
+
+/* Where the caller writes after the headers: the inserted octets at the question's end
+ * (data + dns_off + question_end), then our OPT when the query had one. */
+static __always_inline __u8 *section_start(struct xdp_md *ctx, const struct dns_query *q)
+{
+	return (void *)(long)ctx->data + bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff);
+}
+
+/* Addresses (or ports) side by side in one word swap places by a rotation. */
+static __always_inline __u64 swap_halves64(__u64 w)
+{
+	return (w >> 32) | (w << 32);
+}
+
+static __always_inline __u32 swap_halves32(__u32 w)
+{
+	return (w >> 16) | (w << 16);
+}
+
+/* After grow_at_tail(grow): every header of the response, and the UDP checksum as it will be
+ * once `grow` octets summing to `inserted_sum` (at an even offset) are at section_start(), then
+ * our OPT, then the query's ECS option (if any) with `ecs_scope`. `flags` are the response's DNS
+ * flags. With an ECS option `grow` must be even (the option then sums as it did but for the
+ * scope). The client's DO flag octet goes to *dnssec_ok. Returns 0, or dropped (the frame is
+ * resized: nothing else is possible). */
+static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_query *q,
+					   const struct xgslb_settings *settings, __u32 grow, __u16 flags,
+					   __u16 ancount, __u16 nscount, __u32 inserted_sum, __u8 ecs_scope,
+					   __u32 *dnssec_ok)
+{
+	__u32 question_end = RELOAD(q->question_end), ecs_len = RELOAD(q->ecs_len);
+	__u32 section_at = sizeof(struct udphdr) + question_end;
+	/* RFC 1624 from the query's UDP sum: both length words grow by `grow`, the flags and
+	 * counts change (from QR=0 and zero counts: the query had no answers), the inserted octets
+	 * come in at the section's offset, our scope goes into octet 7 of the ECS option (the low
+	 * octet of its fourth word; the client's was 0: read_ecs), and the OPT moves `grow` octets
+	 * on and changes (below). Summed first, so that few values stay live through the rest.
+	 * 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every term is below 2^27, so
+	 * the sum stays below 2^32. */
+	__u32 change = 2 * grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
+	change += csum_at_offset(inserted_sum + 4 * 0xffff, section_at);
+	if (ecs_len) /* a Geo set's scope is set whether or not the query has an ECS option */
+		change += csum_at_offset(ecs_scope, section_at + grow + XGSLB_OPT_RR_LEN);
+
+	/* Fields of `q` are read where they are used (RELOAD), not held in registers: that keeps
+	 * this function's spills, which are xgslb_xdp's stack, down. */
+	__u32 udp_len = section_at + grow + (RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0);
+	__u32 l3_off = RELOAD(q->l3_off);
+	/* What parsing guarantees, restated: the headers sit at constant offsets from the IP one. */
+	if (RELOAD(q->dns_off) != l3_off + sizeof(struct udphdr) +
+				      (RELOAD(q->family) == XGSLB_FAMILY_IPV4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) ||
+	    l3_off > 22 || (ecs_len && (grow & 1)))
+		return XGSLB_C_dropped;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	if (data + sizeof(struct ethhdr) > data_end)
+		return XGSLB_C_dropped;
+	/* MAC addresses swapped as 4 + 2 octets each. */
+	__u32 d_hi = *(__u32 *)data, s_hi = *(__u32 *)(data + 6);
+	__u16 d_lo = *(__u16 *)(data + 4), s_lo = *(__u16 *)(data + 10);
+	*(__u32 *)data = s_hi;
+	*(__u16 *)(data + 4) = s_lo;
+	*(__u32 *)(data + 6) = d_hi;
+	*(__u16 *)(data + 10) = d_lo;
+
+	void *l3 = data + bounded(l3_off, 0x1f);
+	struct udphdr *udp;
+	if (RELOAD(q->family) == XGSLB_FAMILY_IPV4) {
+		struct iphdr *ip = l3;
+		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
+			return XGSLB_C_dropped;
+		/* RFC 1624: the header sum changes by the length's growth and the TTL's change (the
+		 * addresses only swap places), so no word of it is summed again. Below 2^18. */
+		__u32 sum = (__u16)~bpf_ntohs(ip->check);
+		sum += grow + 0xffff + (RESPONSE_IP_TTL << 8) - ((__u32)ip->ttl << 8);
+		ip->ttl = RESPONSE_IP_TTL;
+		ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
+		ip->check = bpf_htons((__u16)~csum_fold32(sum));
+		*(__u64 *)&ip->saddr = swap_halves64(*(__u64 *)&ip->saddr);
+		udp = (void *)(ip + 1);
+	} else {
+		struct ipv6hdr *ip6 = l3;
+		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
+			return XGSLB_C_dropped;
+		__u64 *s = (__u64 *)&ip6->saddr, *d = (__u64 *)&ip6->daddr;
+		__u64 s0 = s[0], s1 = s[1];
+		s[0] = d[0];
+		s[1] = d[1];
+		d[0] = s0;
+		d[1] = s1;
+		ip6->hop_limit = RESPONSE_IP_TTL;
+		ip6->payload_len = bpf_htons(udp_len);
+		udp = (void *)(ip6 + 1);
+	}
+	struct dns_header *dns = (void *)(udp + 1);
+	*(__u32 *)udp = swap_halves32(*(__u32 *)udp);
+	udp->len = bpf_htons(udp_len);
+	dns->flags = bpf_htons(flags);
+	/* ARCOUNT stays the query's: its OPT, answered by ours. */
+	dns->ancount = bpf_htons(ancount);
+	dns->nscount = bpf_htons(nscount);
+
+	/* The client's OPT, read before the inserted octets overwrite it (it starts where they
+	 * will): its DO flag is echoed, the other fields are ours (put_opt). The two differ in
+	 * CLASS, the extended RCODE and the flags; read as little-endian words, the client's CLASS
+	 * and flags are byte-swapped, which is how they sum at those (odd) offsets of the record.
+	 * The words both share sum to TYPE's octet, 41 << 8: it stays in both sums, as the OPT may
+	 * move by an odd number of octets. */
+	*dnssec_ok = 0;
+	if (RELOAD(q->has_opt)) {
+		__u8 *old = data + bounded(RELOAD(q->dns_off) + question_end, 0x3ff);
+		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
+			return XGSLB_C_dropped;
+		__u32 client_flags = *(__u16 *)(old + 7), dnssec = client_flags & (EDNS_FLAG_DO >> 8);
+		__u32 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
+		__u32 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec;
+		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
+		change += csum_at_offset(new_opt_sum, section_at + grow);
+		*dnssec_ok = dnssec;
+	}
+	__u16 old_csum = bpf_ntohs(udp->check);
+	if (old_csum || RELOAD(q->family) != XGSLB_FAMILY_IPV4) {
+		__u16 c = ~csum_fold32((__u16)~old_csum + change);
+		udp->check = bpf_htons(c ? c : 0xffff);
+	}
+	return 0;
+}

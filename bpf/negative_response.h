@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A negative answer (NODATA, NXDOMAIN) written inline (inline_response.h): the owner pointer to
+ * the zone apex inside the question and the zone's SOA record go where the client's OPT was,
+ * ours after them. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/inline_response.h"
+
+/* Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with the frame
+ * untouched; dropped when it was resized but could not be completed. The caller has checked: no
+ * ECS option, 0 < the SOA's length <= XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
+static __always_inline int write_negative_response(struct xdp_md *ctx, const struct dns_query *q,
+						   const struct xgslb_settings *settings,
+						   const struct xgslb_zone *zone, __u16 rcode)
+{
+	int verdict = grow_at_tail(ctx, q, 2 + zone->soa_wire_len);
+	if (verdict)
+		return verdict;
+	__u32 len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
+	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
+		return XGSLB_C_dropped;
+	__u16 owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
+	__u32 dnssec_ok;
+	verdict = rewrite_headers(ctx, q, settings, 2 + len, flags, 0, 1,
+				  csum_fold((__u64)owner + RELOAD(zone->soa_wire_csum)), 0, &dnssec_ok);
+	if (verdict)
+		return verdict;
+
+	__u8 *sec = section_start(ctx, q);
+	if ((void *)(sec + 2) > (void *)(long)ctx->data_end)
+		return XGSLB_C_dropped;
+	*(__be16 *)sec = bpf_htons(owner);
+	/* The SOA is up to 540 octets of any length: one helper call, as store_section. */
+	__u32 soa_at = RELOAD(q->dns_off) + RELOAD(q->question_end) + 2;
+	if (bpf_xdp_store_bytes(ctx, bounded(soa_at, 0x3ff), (void *)zone->soa_wire, len))
+		return XGSLB_C_dropped;
+	if (RELOAD(q->has_opt)) {
+		__u8 *o = (void *)(long)ctx->data + bounded(soa_at + len, 0x7ff);
+		if ((void *)(o + XGSLB_OPT_RR_LEN) > (void *)(long)ctx->data_end)
+			return XGSLB_C_dropped;
+		put_opt(o, settings, dnssec_ok, 0);
+	}
+	return 0;
+}

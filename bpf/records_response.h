@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An A or AAAA set's answer written inline (inline_response.h): the records go where the
+ * client's OPT was, ours after them. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/inline_response.h"
+#include "bpf/profile_stage.h"
+#include "bpf/strategy_select.h"
+
+/* `len` octets from `src` (a constant after inlining, a multiple of 4) to `dst`, checked by the
+ * caller: 8-octet words and a last 4-octet one. */
+static __always_inline void copy_words(__u8 *dst, const __u8 *src, const __u32 len)
+{
+#pragma unroll
+	for (__u32 i = 0; i < len / 8; i++)
+		((__u64 *)dst)[i] = ((const __u64 *)src)[i];
+	if (len % 8)
+		*(__u32 *)(dst + len - 4) = *(const __u32 *)(src + len - 4);
+}
+
+/* Records, then our OPT when the query had one, at `sec`; `len` a constant, so a bounds check of
+ * the verifier's own kind covers the copy. Nonzero when the frame is shorter than that. */
+static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *src, const __u32 len, __u8 has_opt,
+				       const struct xgslb_settings *settings, __u32 dnssec_ok, __u32 ecs_len)
+{
+	if ((void *)(sec + len) > data_end)
+		return -1;
+	copy_words(sec, src, len);
+	if (!has_opt)
+		return 0;
+	__u8 *o = sec + len;
+	if ((void *)(o + XGSLB_OPT_RR_LEN) > data_end)
+		return -1;
+	put_opt(o, settings, dnssec_ok, ecs_len);
+	return 0;
+}
+
+/* Writes the whole response: the selected records of `rrset` (sel: `len` octets from `off` into
+ * its wire, `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
+ * option). Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with
+ * the frame untouched; dropped when it was resized but could not be completed. The caller has
+ * checked: 0 < sel->len <= the wire max. */
+static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
+						  const struct xgslb_settings *settings,
+						  const struct xgslb_rrset *rrset, const struct selected_records *sel)
+{
+	int verdict = grow_at_tail(ctx, q, sel->len);
+	if (verdict)
+		return verdict;
+	__u32 len = RELOAD(sel->len);
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
+	__u32 dnssec_ok;
+	verdict = rewrite_headers(ctx, q, settings, len, flags, RELOAD(sel->count), 0, RELOAD(sel->csum),
+				  RELOAD(sel->ecs_scope), &dnssec_ok);
+	if (verdict)
+		return verdict;
+	PROFILE_STAGE(7);
+
+	__u32 off = bounded(RELOAD(sel->off), 0x3ff); /* checked after the barrier: the register the copy uses */
+	if (off > XGSLB_RRSET_WIRE_MAX)
+		return XGSLB_C_dropped;
+	__u8 *sec = section_start(ctx, q);
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 has_opt = RELOAD(q->has_opt);
+	__u32 ecs_len = RELOAD(q->ecs_len);
+	/* The records: up to four A or AAAA, the common answers, with plain stores after one bounds
+	 * check of a constant length; longer sets through the helper. */
+	const __u8 *src = rrset->wire + off;
+	int bad;
+	switch (len) {
+	case 1 * XGSLB_RR_A_LEN: bad = put_records(sec, data_end, src, 1 * XGSLB_RR_A_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 2 * XGSLB_RR_A_LEN: bad = put_records(sec, data_end, src, 2 * XGSLB_RR_A_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 3 * XGSLB_RR_A_LEN: bad = put_records(sec, data_end, src, 3 * XGSLB_RR_A_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 4 * XGSLB_RR_A_LEN: bad = put_records(sec, data_end, src, 4 * XGSLB_RR_A_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 1 * XGSLB_RR_AAAA_LEN: bad = put_records(sec, data_end, src, 1 * XGSLB_RR_AAAA_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 2 * XGSLB_RR_AAAA_LEN: bad = put_records(sec, data_end, src, 2 * XGSLB_RR_AAAA_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 3 * XGSLB_RR_AAAA_LEN: bad = put_records(sec, data_end, src, 3 * XGSLB_RR_AAAA_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	case 4 * XGSLB_RR_AAAA_LEN: bad = put_records(sec, data_end, src, 4 * XGSLB_RR_AAAA_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
+	default: {
+		__u32 n = bounded(len, 0x3ff);
+		if (n == 0 || n > XGSLB_RRSET_WIRE_MAX ||
+		    bpf_xdp_store_bytes(ctx, bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff), (void *)src, n))
+			return XGSLB_C_dropped;
+		bad = 0;
+		if (has_opt) {
+			__u8 *o = (void *)(long)ctx->data + bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + n, 0x7ff);
+			if ((void *)(o + XGSLB_OPT_RR_LEN) > (void *)(long)ctx->data_end)
+				return XGSLB_C_dropped;
+			put_opt(o, settings, dnssec_ok, ecs_len);
+		}
+	}
+	}
+	if (bad)
+		return XGSLB_C_dropped;
+	/* The client's ECS option after our OPT, then our scope in it: one helper call for a
+	 * length known only at run time (8 to 24 octets). */
+	if (has_opt && ecs_len) {
+		if (ecs_len > XGSLB_ECS_MAX_LEN)
+			return XGSLB_C_dropped;
+		__u32 ecs_at = bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
+		if (bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
+			return XGSLB_C_dropped;
+		__u8 *scope = (void *)(long)ctx->data + bounded(ecs_at + 7, 0x7ff);
+		if ((void *)(scope + 1) > (void *)(long)ctx->data_end)
+			return XGSLB_C_dropped;
+		*scope = RELOAD(sel->ecs_scope);
+	}
+	return 0;
+}
