@@ -24,6 +24,7 @@
 #include "userspace/map_contents.h"
 #include "userspace/publisher.h"
 #include "userspace/view_assembly.h"
+#include "userspace/zone_view.h"
 
 namespace xgslb::test {
 namespace {
@@ -325,6 +326,63 @@ TEST(XdpExpress, WithoutTheSequenceTheRaceTears) {
                 r.second, r.passed, r.mixed);
     if (r.mixed == 0) GTEST_SKIP() << "no torn read observed in 3 s: the machine never ran both threads at once";
     EXPECT_GT(r.mixed, 0u);
+}
+
+// A daemon restarting onto pinned maps adopts them and rebuilds the table from what
+// xgslb_rrsets holds: a slot left stale (a daemon that died between its two writes) is fixed.
+TEST(XdpExpress, AdoptingPinnedMapsRebuildsTheTable) {
+    const std::string root = "/sys/fs/bpf/xgslb-express-test-" + std::to_string(getpid());
+    const Config config = load_config(kFixture);
+    XdpProgram::Options options;
+    options.instance = "adopt";
+    options.pin_root = root;
+    options.udp_payload_size = config.dns.udp_payload_size;
+    auto first = std::make_unique<XdpProgram>(options);
+    struct Cleanup {
+        std::string root;
+        XdpProgram* program;
+        ~Cleanup() {
+            if (program) program->remove_pins();
+            rmdir(root.c_str());
+        }
+    } cleanup{root, first.get()};
+    const xgslb_settings s = first->settings();
+    const uint64_t seed[2] = {s.hash_seed[0], s.hash_seed[1]};
+    const MapContents contents = build_map_contents(*ZoneView::build(config), seed);
+    {
+        BpfMapWriter writer(first->maps());
+        Publisher(writer).publish(contents);
+    }
+    const Bytes q = query4("four.cloud.example.com", qtype::A).build();
+    const Bytes right = run_xdp(first->prog_fd(), q).output;
+
+    // Stale: four's slot holds three's records.
+    const xgslb_name_hash four = hash_wire_name(name_to_wire("four.cloud.example.com"), seed);
+    const xgslb_name_hash three = hash_wire_name(name_to_wire("three.cloud.example.com"), seed);
+    xgslb_rrset_key four_key{}, three_key{};
+    four_key.name_hash = four.hash;
+    four_key.qtype = three_key.qtype = qtype::A;
+    three_key.name_hash = three.hash;
+    xgslb_rrset stale = contents.rrsets.at(three_key);
+    stale.check = four.check;
+    {
+        ExpressMapping mapping(first->maps().express);
+        ExpressTable table(mapping.slots());
+        const auto at = table.find(four_key);
+        ASSERT_TRUE(at);
+        table.write_slot(*at, *ExpressTable::slot_for(four_key, stale));
+    }
+    ASSERT_NE(hex(run_xdp(first->prog_fd(), q).output), hex(right)) << "the stale slot is what answers";
+
+    // The restart: a second program on the same pins, its writer adopting what they hold.
+    XdpProgram second(options);
+    BpfMapWriter writer(second.maps());
+    Publisher publisher(writer);
+    publisher.adopt(read_map_contents(second.maps()));
+    EXPECT_EQ(hex(run_xdp(second.prog_fd(), q).output), hex(right));
+    EXPECT_EQ(hex(run_xdp(first->prog_fd(), q).output), hex(right)) << "the running program shares the table";
+    EXPECT_EQ(writer.express().used(), ExpressTable(ExpressMapping(second.maps().express).slots()).used());
+    EXPECT_GE(writer.express().used(), 10u);
 }
 
 // expressSlots: 0: the verifier accepts the program with the table path dead, the writer holds
