@@ -43,77 +43,82 @@ struct {
 	__type(value, struct express_answer);
 } xgslb_xcopy SEC(".maps");
 
-/* One slot, read as a seqlock reader. Returns 0 with `out` filled when slot `index` holds the
- * query's set and was not written during the read; `out` is this CPU's copy buffer, which no
- * writer of the table can reach, so what passed the check stays what was checked.
+#define EXPRESS_HIT   0
+#define EXPRESS_OTHER 1 /* another set, or torn: the next slot may hold it */
+#define EXPRESS_EMPTY 2 /* nothing here: a set is never in the next slot while its own is empty */
+
+/* One slot, read as a seqlock reader. EXPRESS_HIT with *out set to this CPU's copy buffer,
+ * filled, when slot `index` holds the query's set and was not written during the read. The
+ * buffer is out of every table writer's reach, so what passed the check stays what was checked.
  *
  * Ordering: on x86 loads are not reordered with other loads (TSO) and the JIT keeps the
  * program's load order, so a compiler barrier between the copy and the second sequence read is
  * all the reader needs. An arm64 port needs the first sequence read to be a load-acquire
  * (BPF_LOAD_ACQ, or an atomic read) and a read barrier before the second read, which BPF does
  * not offer yet: there, e.g., make the second read an atomic fetch-add of 0 (a full barrier). */
-static __always_inline int express_read(__u32 index, const struct dns_query *q, struct express_answer *out)
+static __always_inline int express_read(__u32 index, const struct dns_query *q, struct express_answer **out)
 {
 	struct xgslb_express_slot *slot = bpf_map_lookup_elem(&xgslb_express, &index);
 	if (!slot)
-		return -1;
+		return EXPRESS_EMPTY;
 	__u32 sequence = *(volatile __u32 *)&slot->sequence;
-	if (sequence & 1)
-		return -1;
-	if (slot->hash != q->hash.hash || slot->qtype != q->qtype || slot->check != q->hash.check)
-		return -1;
+	if (slot->hash != q->hash.hash || slot->qtype != q->qtype)
+		return slot->qtype ? EXPRESS_OTHER : EXPRESS_EMPTY; /* an early miss is always safe */
+	if ((sequence & 1) || slot->check != q->hash.check)
+		return EXPRESS_OTHER;
+	__u32 zero = 0;
+	struct express_answer *copy = bpf_map_lookup_elem(&xgslb_xcopy, &zero);
+	if (!copy)
+		return EXPRESS_EMPTY;
 	__u32 count = slot->count, selection = slot->selection;
 	__u32 start = 0, turn = 0;
 	__u32 *rotation = 0;
 	if (selection == XGSLB_SELECT_ROTATE) {
 		/* The same per-CPU counter as xgslb_rrsets' sets, read now and advanced only once the
 		 * slot proved untorn, so a miss leaves it for the fallback exactly as it was. */
-		__u32 zero = 0;
 		rotation = bpf_map_lookup_elem(&xgslb_rotation, &zero);
 		if (!rotation || !count)
-			return -1;
+			return EXPRESS_OTHER;
 		turn = *rotation;
 		start = turn % count;
 	}
 	/* A torn read can make these anything: bounded before use, checked for sense after. */
 	__u32 off = start * slot->record_len;
 	if (off > XGSLB_EXPRESS_WIRE_MAX)
-		return -1;
+		return EXPRESS_OTHER;
 	const __u8 *src = slot->wire + off;
 #pragma unroll
 	for (__u32 i = 0; i < EXPRESS_WORDS; i++)
-		out->records[i] = ((const __u64 *)src)[i];
-	out->len = slot->wire_len;
-	out->csum = slot->wire_csum;
-	out->count = count;
-	out->selection = selection;
+		copy->records[i] = ((const __u64 *)src)[i];
+	copy->len = slot->wire_len;
+	copy->csum = slot->wire_csum;
+	copy->count = count;
+	copy->selection = selection;
 	asm volatile("" ::: "memory");
 	if (*(volatile __u32 *)&slot->sequence != sequence)
-		return -1;
-	if (out->len == 0 || out->len > XGSLB_EXPRESS_WIRE_MAX)
-		return -1;
+		return EXPRESS_OTHER;
+	if (copy->len == 0 || copy->len > XGSLB_EXPRESS_WIRE_MAX)
+		return EXPRESS_OTHER;
 	if (rotation)
 		*rotation = turn + 1;
-	return 0;
+	*out = copy;
+	return EXPRESS_HIT;
 }
 
-/* The query's set from the table (the slot the hash names, then the next one), copied to this
- * CPU's buffer; NULL on a miss. */
+/* The query's set from the table, copied to this CPU's buffer; NULL on a miss. Its own slot
+ * first, then the next one, unless its own is empty (the writer keeps a set in its own slot
+ * whenever that is free, so a miss on an empty slot costs one probe). */
 static __always_inline const struct express_answer *express_lookup(const struct dns_query *q)
 {
 	if (!xgslb_express_slots)
 		return 0;
-	__u32 zero = 0;
-	struct express_answer *out = bpf_map_lookup_elem(&xgslb_xcopy, &zero);
-	if (!out)
-		return 0;
 	__u32 mask = xgslb_express_slots - 1;
 	__u32 index = xgslb_express_slot_index(q->hash.hash, q->qtype, mask);
-	if (express_read(index, q, out) == 0)
-		return out;
-	if (express_read((index + 1) & mask, q, out) == 0)
-		return out;
-	return 0;
+	struct express_answer *out = 0;
+	int found = express_read(index, q, &out);
+	if (found == EXPRESS_OTHER)
+		found = express_read((index + 1) & mask, q, &out);
+	return found == EXPRESS_HIT ? out : 0;
 }
 
 /* `len` (a constant after inlining, a multiple of 4) octets of the stack copy to the frame at

@@ -104,7 +104,25 @@ void ExpressTable::put(const xgslb_rrset_key& key, const xgslb_rrset& value) {
 }
 
 void ExpressTable::erase(const xgslb_rrset_key& key) {
-    if (auto i = find(key)) write_slot(*i, xgslb_express_slot{});
+    if (auto i = find(key)) {
+        write_slot(*i, xgslb_express_slot{});
+        settle(*i);
+    }
+}
+
+// The program stops at an empty home slot, so a set in the slot after its home moves home when
+// that frees up: copied there first, then cleared where it was (a reader meanwhile finds it
+// once or twice, or misses and asks xgslb_rrsets). That may free a home in turn.
+void ExpressTable::settle(size_t freed) {
+    for (size_t steps = 0; steps < slots_.size(); ++steps) {
+        const size_t next = (freed + 1) & mask_;
+        const xgslb_express_slot& there = slots_[next];
+        if (there.qtype == 0 || xgslb_express_slot_index(there.hash, there.qtype, mask_) != freed) return;
+        const xgslb_express_slot moving = there;
+        write_slot(freed, moving);
+        write_slot(next, xgslb_express_slot{});
+        freed = next;
+    }
 }
 
 void ExpressTable::rebuild(const RrsetEntries& rrsets) {
@@ -126,7 +144,9 @@ void ExpressTable::rebuild(const RrsetEntries& rrsets) {
         const bool findable = find(key) == i;
         if (!want || !findable || !same_payload(slot, *want) || (slot.sequence & 1)) write_slot(i, xgslb_express_slot{});
     }
-    // Then what is missing.
+    // Sets whose home was just cleared move home, then what is missing goes in.
+    for (size_t i = 0; i < slots_.size(); ++i)
+        if (slots_[i].qtype == 0) settle(i);
     for (size_t j = 0; j < rrsets.size(); ++j) {
         const xgslb_rrset_key& key = rrsets.key(j);
         if (key.qtype != XGSLB_DNS_TYPE_A && key.qtype != XGSLB_DNS_TYPE_AAAA) continue;

@@ -5,6 +5,9 @@
 // be cleared at any moment. The publisher keeps the table in step (userspace/publisher.h says in
 // which order); a daemon that starts on pinned maps rebuilds it from what they hold.
 //
+// A set sits in its home slot (maps/express_slot_index.h) or, while that holds another set,
+// in the next one; the program stops at an empty home slot, so a miss usually costs one probe.
+//
 // Slots are written in place, as a seqlock: the sequence is made odd, the slot written, the
 // sequence made even (release ordering), so the program, which reads the sequence before and
 // after copying a slot, never answers from a slot half written. One writer at a time (the
@@ -52,6 +55,7 @@ public:
 private:
     bool enabled() const { return slots_.size() >= 2; }
     void place(const xgslb_rrset_key& key, const xgslb_express_slot& value);
+    void settle(size_t freed);
 
     std::span<xgslb_express_slot> slots_;
     uint32_t mask_ = 0;

@@ -223,8 +223,17 @@ TEST(XdpExpress, OddOrMismatchedSlotsAreIgnored) {
     const Bytes oq = query4(outside, qtype::A).build();
     const xgslb_express_slot out = decoy(w, "three.cloud.example.com", qtype::A, o.hash, o.check);
     ASSERT_EQ(w.run(oq).action, 2u);
+    // Its home slot empty, the next one is not looked at (the writer keeps sets home when free).
+    w.table->write_slot(second, out);
+    EXPECT_EQ(w.run(oq).action, 2u) << "in the next slot while home is empty";
+    w.table->write_slot(second, xgslb_express_slot{});
     for (uint32_t at : {first, second}) {
         SCOPED_TRACE("slot " + std::to_string(at == first ? 1 : 2) + " of 2");
+        if (at == second) {
+            xgslb_express_slot other = out;  // another name at home
+            other.hash ^= 1ull << 40;
+            w.table->write_slot(first, other);
+        }
         w.table->write_slot(at, out);
         const XdpRunResult served = w.run(oq);
         EXPECT_EQ(served.action, 3u);

@@ -104,12 +104,43 @@ TEST(ExpressTable, SecondProbeThenUnplaced) {
     EXPECT_EQ(t.find(keys[1]), (target + 1) & 63);
     EXPECT_FALSE(t.find(keys[2]));
     EXPECT_EQ(t.unplaced(), 1u);
-    // Freeing the first slot lets the third in; the second stays where it is.
+    // Freeing the home slot moves the second set home (the program stops at an empty home
+    // slot), and the third goes after it.
     t.erase(keys[0]);
     EXPECT_FALSE(t.find(keys[0]));
+    EXPECT_EQ(t.find(keys[1]), target);
+    EXPECT_EQ(mem[(target + 1) & 63].qtype, 0);
     t.put(keys[2], rrset_of(kA, 1));
-    EXPECT_EQ(t.find(keys[2]), target);
-    EXPECT_EQ(t.find(keys[1]), (target + 1) & 63);
+    EXPECT_EQ(t.find(keys[2]), (target + 1) & 63);
+    // A set at home stays when the slot after it frees up.
+    t.erase(keys[2]);
+    EXPECT_EQ(t.find(keys[1]), target);
+    EXPECT_EQ(t.used(), 1u);
+}
+
+TEST(ExpressTable, AMoveHomeCanFreeTheNextHome) {
+    std::vector<xgslb_express_slot> mem(64);
+    ExpressTable t(mem);
+    // a and b share home h; c has home h + 1 and is pushed to h + 2 by b.
+    auto home = [](uint64_t h) { return xgslb_express_slot_index(h, kA, 63); };
+    const uint32_t h = home(3);
+    std::vector<uint64_t> at_h, at_h1;
+    for (uint64_t x = 3; at_h.size() < 2 || at_h1.empty(); ++x) {
+        if (home(x) == h && at_h.size() < 2) at_h.push_back(x);
+        else if (home(x) == ((h + 1) & 63) && at_h1.empty()) at_h1.push_back(x);
+    }
+    const auto a = key_of(at_h[0], kA), b = key_of(at_h[1], kA), c = key_of(at_h1[0], kA);
+    t.put(a, rrset_of(kA, 1));
+    t.put(b, rrset_of(kA, 1));
+    t.put(c, rrset_of(kA, 1));
+    ASSERT_EQ(t.find(a), h);
+    ASSERT_EQ(t.find(b), (h + 1) & 63);
+    ASSERT_EQ(t.find(c), (h + 2) & 63) << "its home is taken by b";
+    t.erase(a);
+    EXPECT_EQ(t.find(b), h);
+    EXPECT_EQ(t.find(c), (h + 1) & 63);
+    EXPECT_EQ(mem[(h + 2) & 63].qtype, 0);
+    for (const auto& s : mem) EXPECT_EQ(s.sequence % 2, 0u);
 }
 
 TEST(ExpressTable, PutOfASetItCannotHoldForgetsTheOldOne) {
