@@ -43,33 +43,41 @@ struct {
 	__type(value, struct express_answer);
 } xgslb_xcopy SEC(".maps");
 
-#define EXPRESS_HIT   0
-#define EXPRESS_OTHER 1 /* another set, or torn: the next slot may hold it */
-#define EXPRESS_EMPTY 2 /* nothing here: a set is never in the next slot while its own is empty */
+/* Slot `index`, and its sequence as read before anything else of it, when it holds the query's
+ * name and type (a mismatch read mid-write is only a miss, which is always safe); NULL otherwise.
+ * `*empty` says whether the slot holds no set at all. */
+static __always_inline struct xgslb_express_slot *express_match(__u32 index, const struct dns_query *q,
+								 __u32 *sequence, int *empty)
+{
+	struct xgslb_express_slot *slot = bpf_map_lookup_elem(&xgslb_express, &index);
+	if (!slot)
+		return 0;
+	*sequence = *(volatile __u32 *)&slot->sequence;
+	__u16 qtype = slot->qtype;
+	*empty = qtype == 0;
+	if (slot->hash != q->hash.hash || qtype != q->qtype)
+		return 0;
+	return slot;
+}
 
-/* One slot, read as a seqlock reader. EXPRESS_HIT with *out set to this CPU's copy buffer,
- * filled, when slot `index` holds the query's set and was not written during the read. The
- * buffer is out of every table writer's reach, so what passed the check stays what was checked.
+/* The rest of a seqlock read of a matching slot: this CPU's copy buffer filled, or NULL when the
+ * slot was being written (odd or changed sequence) or names another check. The buffer is out of
+ * every table writer's reach, so what passed the check stays what was checked.
  *
  * Ordering: on x86 loads are not reordered with other loads (TSO) and the JIT keeps the
  * program's load order, so a compiler barrier between the copy and the second sequence read is
  * all the reader needs. An arm64 port needs the first sequence read to be a load-acquire
  * (BPF_LOAD_ACQ, or an atomic read) and a read barrier before the second read, which BPF does
  * not offer yet: there, e.g., make the second read an atomic fetch-add of 0 (a full barrier). */
-static __always_inline int express_read(__u32 index, const struct dns_query *q, struct express_answer **out)
+static __always_inline const struct express_answer *express_copy_slot(const struct xgslb_express_slot *slot,
+								       __u32 sequence, const struct dns_query *q)
 {
-	struct xgslb_express_slot *slot = bpf_map_lookup_elem(&xgslb_express, &index);
-	if (!slot)
-		return EXPRESS_EMPTY;
-	__u32 sequence = *(volatile __u32 *)&slot->sequence;
-	if (slot->hash != q->hash.hash || slot->qtype != q->qtype)
-		return slot->qtype ? EXPRESS_OTHER : EXPRESS_EMPTY; /* an early miss is always safe */
 	if ((sequence & 1) || slot->check != q->hash.check)
-		return EXPRESS_OTHER;
+		return 0;
 	__u32 zero = 0;
 	struct express_answer *copy = bpf_map_lookup_elem(&xgslb_xcopy, &zero);
 	if (!copy)
-		return EXPRESS_EMPTY;
+		return 0;
 	__u32 count = slot->count, selection = slot->selection;
 	__u32 start = 0, turn = 0;
 	__u32 *rotation = 0;
@@ -78,14 +86,14 @@ static __always_inline int express_read(__u32 index, const struct dns_query *q, 
 		 * slot proved untorn, so a miss leaves it for the fallback exactly as it was. */
 		rotation = bpf_map_lookup_elem(&xgslb_rotation, &zero);
 		if (!rotation || !count)
-			return EXPRESS_OTHER;
+			return 0;
 		turn = *rotation;
 		start = turn % count;
 	}
 	/* A torn read can make these anything: bounded before use, checked for sense after. */
 	__u32 off = start * slot->record_len;
 	if (off > XGSLB_EXPRESS_WIRE_MAX)
-		return EXPRESS_OTHER;
+		return 0;
 	const __u8 *src = slot->wire + off;
 #pragma unroll
 	for (__u32 i = 0; i < EXPRESS_WORDS; i++)
@@ -96,29 +104,35 @@ static __always_inline int express_read(__u32 index, const struct dns_query *q, 
 	copy->selection = selection;
 	asm volatile("" ::: "memory");
 	if (*(volatile __u32 *)&slot->sequence != sequence)
-		return EXPRESS_OTHER;
+		return 0;
 	if (copy->len == 0 || copy->len > XGSLB_EXPRESS_WIRE_MAX)
-		return EXPRESS_OTHER;
+		return 0;
 	if (rotation)
 		*rotation = turn + 1;
-	*out = copy;
-	return EXPRESS_HIT;
+	return copy;
 }
 
-/* The query's set from the table, copied to this CPU's buffer; NULL on a miss. Its own slot
- * first, then the next one, unless its own is empty (the writer keeps a set in its own slot
- * whenever that is free, so a miss on an empty slot costs one probe). */
+/* The query's set from the table, copied to this CPU's buffer; NULL on a miss. Its home slot
+ * first, then the next one, unless home is empty (the writer keeps a set home whenever that is
+ * free, so a miss on an empty slot costs one probe). A set is in one slot only: a torn read of
+ * it is a miss, not a reason to look further. */
 static __always_inline const struct express_answer *express_lookup(const struct dns_query *q)
 {
 	if (!xgslb_express_slots)
 		return 0;
 	__u32 mask = xgslb_express_slots - 1;
 	__u32 index = xgslb_express_slot_index(q->hash.hash, q->qtype, mask);
-	struct express_answer *out = 0;
-	int found = express_read(index, q, &out);
-	if (found == EXPRESS_OTHER)
-		found = express_read((index + 1) & mask, q, &out);
-	return found == EXPRESS_HIT ? out : 0;
+	__u32 sequence = 0;
+	int empty = 1;
+	struct xgslb_express_slot *slot = express_match(index, q, &sequence, &empty);
+	if (!slot) {
+		if (empty)
+			return 0;
+		slot = express_match((index + 1) & mask, q, &sequence, &empty);
+		if (!slot)
+			return 0;
+	}
+	return express_copy_slot(slot, sequence, q);
 }
 
 /* `len` (a constant after inlining, a multiple of 4) octets of the stack copy to the frame at
