@@ -135,7 +135,7 @@ static __always_inline const struct express_answer *express_lookup(const struct 
 	return express_copy_slot(slot, sequence, q);
 }
 
-/* `len` (a constant after inlining, a multiple of 4) octets of the stack copy to the frame at
+/* `len` (a constant after inlining, a multiple of 4) octets of the copy to the frame at
  * `at`: 8-octet stores after one bounds check, and a last 4-octet one. */
 static __always_inline int express_copy(struct xdp_md *ctx, __u32 at, const __u64 *src, const __u32 len)
 {
@@ -152,7 +152,7 @@ static __always_inline int express_copy(struct xdp_md *ctx, __u32 at, const __u6
 	return 0;
 }
 
-/* The section, from the stack copy: every length a table set can have, each a constant copy. */
+/* The section, from the copy: every length a table set can have, each a constant copy. */
 static __always_inline int express_store(struct xdp_md *ctx, __u32 at, const struct express_answer *ex)
 {
 	switch (ex->len) {

@@ -83,7 +83,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 }
 
 /* The answer section of a set found in the express table: the same message answer_rrset
- * builds from the set's xgslb_rrsets entry, from the stack copy the seqlock read made. */
+ * builds from the set's xgslb_rrsets entry, from the copy the seqlock read made. */
 static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							 const struct dns_query *q, const struct express_answer *ex)
 {

@@ -10,13 +10,13 @@
  *      `hash` keys the maps, `check` is stored in the value and compared, so a 64-bit collision
  *      can never produce a wrong answer (the query is passed to the slow path instead).
  *   2. A and AAAA look up xgslb_rrsets {hash, qtype}: the value holds the answer section ready
- *      to copy (owner compressed to the question, offset 12).
+ *      to copy (owner compressed to the question, offset 12). Small Fixed and Rotate sets are
+ *      looked for first in xgslb_express (below), an array the verifier inlines; a miss there
+ *      always falls back to xgslb_rrsets.
  *   3. Otherwise xgslb_names {hash} says whether the name exists (NODATA) and in which zone;
  *      a missing name is looked up suffix by suffix until a zone apex is found (NXDOMAIN) or
  *      not (out of zone: passed).
  *   4. Negative answers take the zone's SOA record from xgslb_zones.
- *      Before that, small Fixed and Rotate sets are looked for in xgslb_express (below), an
- *      array the verifier inlines; a miss there always falls back to xgslb_rrsets.
  *   5. A strategy's set (xgslb_rrset.selection) picks or orders its records per query: Rotate by
  *      a per-CPU counter (xgslb_rotation), Weighted by bpf_get_prandom_u32, Geo by the client's
  *      address (EDNS Client Subnet, else the packet's source) looked up in xgslb_geo.
@@ -166,13 +166,15 @@ struct xgslb_rrset {
  * key and walks a bucket (~29 ns of a ~100 ns answer). Each slot holds one small A/AAAA set
  * ready to answer: at most XGSLB_EXPRESS_MAX_A A or XGSLB_EXPRESS_MAX_AAAA AAAA records, stored
  * twice like xgslb_rrset.wire so a rotation is one copy, selection Fixed or Rotate only (Weighted
- * and Geo need groups). A set may sit in slot xgslb_express_slot_index() or the one after it
- * (maps/express_slot_index.h); one that finds both taken is only in xgslb_rrsets.
+ * and Geo need groups). A set sits in its home slot, xgslb_express_slot_index()
+ * (maps/express_slot_index.h), or in the next one while home holds another set; one that finds
+ * both taken is only in xgslb_rrsets.
  *
  * Written by userspace through mmap (BPF_F_MMAPABLE) as a seqlock, never locked: `sequence` is
  * odd while a slot is being written. The program reads the sequence, the fields and the records
- * into its stack, then the sequence again, and ignores the slot (xgslb_rrsets answers) unless
- * both reads are the same even number; the packet is written only from that stack copy.
+ * into a per-CPU buffer no writer reaches, then the sequence again, and ignores the slot
+ * (xgslb_rrsets answers) unless both reads are the same even number; the packet is written only
+ * from that copy.
  * userspace/express_table.h is the writer; the publisher's order is in userspace/publisher.h.
  */
 #define XGSLB_EXPRESS_MAX_A       7
