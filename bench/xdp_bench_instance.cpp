@@ -43,7 +43,8 @@ VariantProgram::VariantProgram(const std::string& object_path, const MapFds& map
         {XGSLB_MAP_ZONES, maps.zones},       {XGSLB_MAP_STATS, maps.stats},
         {XGSLB_MAP_SCRATCH, maps.scratch},   {XGSLB_MAP_GEO, maps.geo},
         {XGSLB_MAP_ROTATION, maps.rotation}, {XGSLB_MAP_RRL_CONFIG, maps.rrl_config},
-        {XGSLB_MAP_RRL, maps.rrl},           {XGSLB_MAP_RRL_ALLOW, maps.rrl_allow}};
+        {XGSLB_MAP_RRL, maps.rrl},           {XGSLB_MAP_RRL_ALLOW, maps.rrl_allow},
+        {XGSLB_MAP_EXPRESS, maps.express}};
     try {
         bpf_map* map;
         bpf_object__for_each_map(map, object_) {

@@ -6,7 +6,7 @@
 // current one, bench/run_xdp_cost.sh with BASE_REF). Interleaving in one process matters on a
 // shared machine: separate runs differ by more than a stage costs.
 //
-//   sudo build/bench/xdp_stage_cost [--case a4_edns|a4] [--rrl-rate N] OBJECT[=LABEL]...   from the source root
+//   sudo build/bench/xdp_stage_cost [--no-edns] [--qname N --qtype T] [--rrl-rate N] OBJECT[=LABEL]...   from the source root
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -45,6 +45,8 @@ int run_main(int argc, char** argv) {
     int cpu = -2;
     uint32_t rrl_rate = 100000000;
     bool edns = true;
+    std::string qname = "checkout-eu.cloud.example.com";
+    uint16_t qtype = 1;
     std::vector<std::string> objects;
     CLI::App app{"xdp_stage_cost: per-stage cost of the XDP program from builds that stop after each stage"};
     app.add_option("--rounds", rounds);
@@ -52,6 +54,8 @@ int run_main(int argc, char** argv) {
     app.add_option("--cpu", cpu, "CPU to pin to (default: the last online one)");
     app.add_option("--rrl-rate", rrl_rate, "RRL responses per second per prefix and CPU (0: off)");
     app.add_flag("!--no-edns", edns, "the query without its OPT record");
+    app.add_option("--qname", qname, "another name of bench/fixtures/bench.yaml (default: the headline's)");
+    app.add_option("--qtype", qtype, "another type (default 1, A)");
     app.add_option("objects", objects, "BPF objects, each OBJECT or OBJECT=LABEL, in stage order")->required();
     CLI11_PARSE(app, argc, argv);
     cpu = pin_to_cpu(cpu);
@@ -62,7 +66,7 @@ int run_main(int argc, char** argv) {
     BenchInstance instance("bench/fixtures/bench.yaml", "stage-cost", rrl);
     test::FrameBuilder q;  // the headline query of bench/xdp_query_cost
     q.eth_src({0x02, 0xc1, 0x1e, 0, 0, 1}).eth_dst({0x02, 0x5e, 0x4f, 0, 0, 2}).ipv4("10.77.0.1", "10.77.0.2")
-        .udp_ports(40053, 53).id(0x5a17).rd().qname("checkout-eu.cloud.example.com").qtype(1);
+        .udp_ports(40053, 53).id(0x5a17).rd().qname(qname).qtype(qtype);
     if (edns) q.edns(test::Edns{});
     const test::Bytes frame = q.build();
 

@@ -89,6 +89,16 @@ struct {
 	__type(value, __u32);
 } xgslb_rotation SEC(".maps");
 
+/* The express table (xgslb_abi.h): sized by userspace before load (xdp.expressSlots; one slot
+ * when disabled), mmap'ed by its writer. An ARRAY, so the verifier inlines every lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XGSLB_DEFAULT_EXPRESS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xgslb_express_slot);
+} xgslb_express SEC(".maps");
+
 /* The published listen set (xgslb_listen's one inner map), or NULL before the first publish. */
 static __always_inline const struct xgslb_listen_set *published_listen_set(void)
 {

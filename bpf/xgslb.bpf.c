@@ -11,6 +11,7 @@
 #include "bpf/bpf_maps.h"
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
+#include "bpf/express_table.h"
 #include "bpf/packet_headers.h"
 #include "bpf/profile_stage.h"
 #include "bpf/negative_response.h"
@@ -110,6 +111,28 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	return answered;
 }
 
+/* The answer section of a set found in the express table: the same message answer_rrset
+ * builds from the set's xgslb_rrsets entry, from the copy the seqlock read made. */
+static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, const struct xgslb_settings *settings,
+							 const struct dns_query *q, const struct express_answer *ex)
+{
+	PROFILE_STAGE(6);
+	struct dns_answer a = {
+		.udp_payload_size = settings->udp_payload_size,
+		.section_len = ex->len,
+		.section_csum = ex->csum,
+		.ancount = ex->count,
+	};
+	int verdict = write_response(ctx, q, &a);
+	if (verdict)
+		return verdict;
+	PROFILE_STAGE(7);
+	if (express_store(ctx, section_offset(q, &a), ex))
+		return XGSLB_C_dropped;
+	count_strategy(ex->selection);
+	return q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa;
+}
+
 /* A name we hold exists, so a type it lacks is NODATA (RFC 8020: empty non-terminals too). */
 static __always_inline enum xgslb_counter answer_existing(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							  const struct dns_query *q, const struct xgslb_name *name)
@@ -190,6 +213,11 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	PROFILE_STAGE(4);
 
 	if (q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA) {
+		const struct express_answer *express = express_lookup(&q);
+		if (express) {
+			PROFILE_STAGE(5);
+			return answer_express(ctx, settings, &q, express);
+		}
 		struct xgslb_rrset_key key = { .name_hash = q.hash.hash, .qtype = q.qtype };
 		struct xgslb_rrset *rrset = bpf_map_lookup_elem(&xgslb_rrsets, &key);
 		if (rrset) {

@@ -1,14 +1,17 @@
 // The Publisher's writes, applied to the BPF maps of an instance.
 #pragma once
 
+#include "maps/express_map.h"
 #include "maps/pinned_maps.h"
+#include "userspace/express_table.h"
 #include "userspace/publisher.h"
 
 namespace xgslb {
 
 class BpfMapWriter final : public MapWriter {
 public:
-    explicit BpfMapWriter(const MapFds& fds) : fds_(fds) {}
+    // Maps the express table (fds.express) into this process for put/erase/rebuild_express.
+    explicit BpfMapWriter(const MapFds& fds) : fds_(fds), express_map_(fds.express), express_(express_map_.slots()) {}
 
     void put_zone(uint32_t id, const xgslb_zone& value) override;
     void erase_zone(uint32_t id) override;
@@ -29,8 +32,16 @@ public:
     void erase_names(std::span<const xgslb_name_key> keys) override;
     bool batches_may_run_concurrently() const override { return true; }  // plain syscalls on fds
 
+    // The express table, written through its mapping (the publisher calls these in order).
+    void put_express(const xgslb_rrset_key& key, const xgslb_rrset& value) override { express_.put(key, value); }
+    void erase_express(const xgslb_rrset_key& key) override { express_.erase(key); }
+    void rebuild_express(const RrsetEntries& rrsets) override { express_.rebuild(rrsets); }
+    const ExpressTable& express() const { return express_; }
+
 private:
     MapFds fds_;
+    ExpressMapping express_map_;
+    ExpressTable express_;
 };
 
 // What the maps of an instance hold now, as the Publisher would have written it: a restarted

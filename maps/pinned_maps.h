@@ -14,6 +14,7 @@ namespace xgslb {
 struct MapFds {
     int settings = -1, listen = -1, names = -1, rrsets = -1, zones = -1, stats = -1, scratch = -1, geo = -1, rotation = -1;
     int rrl_config = -1, rrl = -1, rrl_allow = -1;  // response rate limiting (bpf/rrl.h)
+    int express = -1;  // the express table (xgslb_abi.h); -1 where not opened (PinnedMaps)
 };
 
 // Opens the pinned maps of an instance; closes them on destruction.

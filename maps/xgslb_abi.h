@@ -10,7 +10,9 @@
  *      `hash` keys the maps, `check` is stored in the value and compared, so a 64-bit collision
  *      can never produce a wrong answer (the query is passed to the slow path instead).
  *   2. A and AAAA look up xgslb_rrsets {hash, qtype}: the value holds the answer section ready
- *      to copy (owner compressed to the question, offset 12).
+ *      to copy (owner compressed to the question, offset 12). Small Fixed and Rotate sets are
+ *      looked for first in xgslb_express (below), an array the verifier inlines; a miss there
+ *      always falls back to xgslb_rrsets.
  *   3. Otherwise xgslb_names {hash} says whether the name exists (NODATA) and in which zone;
  *      a missing name is looked up suffix by suffix until a zone apex is found (NXDOMAIN) or
  *      not (out of zone: passed).
@@ -34,6 +36,7 @@
 #define XGSLB_MAP_SCRATCH  "xgslb_scratch"
 #define XGSLB_MAP_GEO      "xgslb_geo"
 #define XGSLB_MAP_ROTATION "xgslb_rotation"
+#define XGSLB_MAP_EXPRESS  "xgslb_express"
 #define XGSLB_PROG_NAME    "xgslb_xdp"
 #define XGSLB_PIN_ROOT     "/sys/fs/bpf/xgslb"
 
@@ -155,6 +158,43 @@ struct xgslb_rrset {
 	__u16 weight_total;       /* Weighted: sum of the groups' weights */
 	struct xgslb_rrset_group groups[XGSLB_MAX_GROUPS];
 	__u8  wire[2 * XGSLB_RRSET_WIRE_MAX];
+};
+
+/*
+ * xgslb_express: an accelerator in front of xgslb_rrsets, which stays the complete truth. An
+ * array lookup is inlined by the verifier; a hash-map lookup is a call that hashes the 16-octet
+ * key and walks a bucket (~29 ns of a ~100 ns answer). Each slot holds one small A/AAAA set
+ * ready to answer: at most XGSLB_EXPRESS_MAX_A A or XGSLB_EXPRESS_MAX_AAAA AAAA records, stored
+ * twice like xgslb_rrset.wire so a rotation is one copy, selection Fixed or Rotate only (Weighted
+ * and Geo need groups). A set sits in its home slot, xgslb_express_slot_index()
+ * (maps/express_slot_index.h), or in the next one while home holds another set; one that finds
+ * both taken is only in xgslb_rrsets.
+ *
+ * Written by userspace through mmap (BPF_F_MMAPABLE) as a seqlock, never locked: `sequence` is
+ * odd while a slot is being written. The program reads the sequence, the fields and the records
+ * into a per-CPU buffer no writer reaches, then the sequence again, and ignores the slot
+ * (xgslb_rrsets answers) unless both reads are the same even number; the packet is written only
+ * from that copy.
+ * userspace/express_table.h is the writer; the publisher's order is in userspace/publisher.h.
+ */
+#define XGSLB_EXPRESS_MAX_A       7
+#define XGSLB_EXPRESS_MAX_AAAA    4
+#define XGSLB_EXPRESS_WIRE_MAX    (XGSLB_EXPRESS_MAX_A * XGSLB_RR_A_LEN) /* 112 = 4 * 28 too */
+#define XGSLB_DEFAULT_EXPRESS_SLOTS 65536 /* a power of two; 256 octets each: 16 MiB */
+#define XGSLB_MIN_EXPRESS_SLOTS   64
+#define XGSLB_MAX_EXPRESS_SLOTS   (1u << 21) /* 512 MiB */
+struct xgslb_express_slot {
+	__u32 sequence;           /* seqlock: odd while userspace writes this slot */
+	__u16 qtype;              /* XGSLB_DNS_TYPE_A or _AAAA; 0: empty */
+	__u8  selection;          /* XGSLB_SELECT_FIXED or XGSLB_SELECT_ROTATE */
+	__u8  count;              /* records in wire (once), >= 1 */
+	__u64 hash;               /* xgslb_rrset_key.name_hash */
+	__u64 check;              /* xgslb_rrset.check */
+	__u32 ttl;                /* also inside `wire`; kept for display */
+	__u16 wire_csum;          /* as xgslb_rrset.wire_csum */
+	__u8  wire_len;           /* count * record_len, <= XGSLB_EXPRESS_WIRE_MAX */
+	__u8  record_len;         /* XGSLB_RR_A_LEN or XGSLB_RR_AAAA_LEN */
+	__u8  wire[2 * XGSLB_EXPRESS_WIRE_MAX]; /* the records twice in a row, zero after */
 };
 
 /* xgslb_geo: an LPM trie of client prefixes -> region. The key's data is the family octet

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <bit>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -14,6 +16,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "maps/xgslb_abi.h"
 #include "userspace/config_fields.h"
 #include "userspace/dns_name.h"
 #include "userspace/error.h"
@@ -227,6 +230,13 @@ bool valid_instance(const std::string& s) {
     return true;
 }
 
+// The express table's default size: half the rrset limit, as a power of two (most sets of a
+// full map do not fit a slot anyway: Weighted, Geo, large ones), within the table's bounds.
+uint32_t default_express_slots(uint32_t max_rrsets) {
+    const uint32_t half = std::bit_ceil(std::max<uint32_t>(max_rrsets, 2)) / 2;
+    return std::clamp<uint32_t>(half, XGSLB_MIN_EXPRESS_SLOTS, XGSLB_MAX_EXPRESS_SLOTS);
+}
+
 Config parse_document(const YAML::Node& doc, const std::string& source) {
     const Field root{source, doc, "", 1};
     if (!doc.IsMap()) root.fail("expected a mapping at the top level");
@@ -264,9 +274,18 @@ Config parse_document(const YAML::Node& doc, const std::string& source) {
     parse_transfer(dns, c.dns);
 
     if (auto xdp = root.child("xdp"); xdp.present()) {
-        check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer", "maxNames", "maxRrsets"});
+        check_keys(xdp, {"interfaces", "mode", "keepAttached", "answer", "maxNames", "maxRrsets", "expressSlots"});
         if (auto n = xdp.child("maxNames"); n.present()) c.xdp.max_names = get_uint(n, 1024, 1u << 24);
         if (auto n = xdp.child("maxRrsets"); n.present()) c.xdp.max_rrsets = get_uint(n, 1024, 1u << 24);
+        c.xdp.express_slots = default_express_slots(c.xdp.max_rrsets);
+        if (auto n = xdp.child("expressSlots"); n.present()) {
+            c.xdp.express_slots = get_uint(n, 0, XGSLB_MAX_EXPRESS_SLOTS);
+            const uint32_t v = c.xdp.express_slots;
+            // The program masks a hash with slots - 1.
+            if (v != 0 && (v < XGSLB_MIN_EXPRESS_SLOTS || (v & (v - 1)) != 0))
+                n.fail("must be 0 (off) or a power of two from " + std::to_string(XGSLB_MIN_EXPRESS_SLOTS) + " to " +
+                       std::to_string(XGSLB_MAX_EXPRESS_SLOTS) + ", not " + std::to_string(v));
+        }
         if (auto n = xdp.child("interfaces"); n.present())
             for_each_item(n, [&](const Field& i) {
                 c.xdp.interfaces.push_back(get_string(i));

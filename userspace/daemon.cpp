@@ -109,6 +109,7 @@ void Daemon::start() {
     options.udp_payload_size = config_.dns.udp_payload_size;
     options.max_names = config_.xdp.max_names;
     options.max_rrsets = config_.xdp.max_rrsets;
+    options.express_slots = config_.xdp.express_slots;
     // Locked before the program is loaded: loading may replace incompatible pins, which are the
     // running daemon's if there is one.
     lock_instance(XdpProgram::prepare_pin_dir(options), config_.instance);
@@ -205,10 +206,10 @@ void Daemon::publish(std::shared_ptr<const ZoneView> view) {
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     spdlog::info(
         "published zones={} names={} rrsets={} listen={} writes={} (zones +{}/-{}, rrsets +{}/-{}, names +{}/-{}) "
-        "took_us={}",
+        "express_used={} express_unplaced={} took_us={}",
         contents.zones.size(), contents.names.size(), contents.rrsets.size(), contents.listen.size(), stats.writes(),
         stats.zones.puts, stats.zones.erases, stats.rrsets.puts, stats.rrsets.erases, stats.names.puts,
-        stats.names.erases, micros);
+        stats.names.erases, writer_->express().used(), writer_->express().unplaced(), micros);
 }
 
 void Daemon::attach_interfaces(const Config& next) {

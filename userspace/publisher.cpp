@@ -259,6 +259,23 @@ void MapWriter::erase_names(std::span<const xgslb_name_key> keys) {
     each(keys, [&](size_t i) { erase_name(keys[i]); });
 }
 
+namespace {
+
+// The express table takes the sets just written to xgslb_rrsets (`keys`, values from `entries`).
+void put_express(MapWriter& w, const RrsetEntries& entries, std::span<const xgslb_rrset_key> keys) {
+    for (const auto& key : keys) {
+        const size_t at = entries.find(key);
+        if (at != RrsetEntries::npos) w.put_express(key, entries.value(at));
+    }
+}
+
+}  // namespace
+
+void Publisher::adopt(MapContents current) {
+    writer_.rebuild_express(current.rrsets);
+    published_ = std::move(current);
+}
+
 size_t PublishStats::writes() const {
     size_t n = 0;
     for (const Count* c : {&zones, &rrsets, &names, &listen, &geo}) n += c->puts + c->erases;
@@ -287,6 +304,7 @@ PublishStats Publisher::publish(MapContents&& next) {
         put_changed(next.zones, p.zones, zones, s.zones, [&](const auto& k, const auto& v) { w.put_zones(k, v); });
         put_changed_packed(next.rrsets, p.rrsets, rrsets_put, s.rrsets, two_threads,
                            [&](const auto& k, const auto& v) { w.put_rrsets(k, v); });
+        put_express(w, next.rrsets, rrsets_put);  // after xgslb_rrsets holds them
         put_changed_packed(next.names, p.names, names_put, s.names, two_threads,
                            [&](const auto& k, const auto& v) { w.put_names(k, v); });
         auto same_key = [](const xgslb_listen_key& a, const xgslb_listen_key& b) { return same_bytes(a, b); };
@@ -296,12 +314,25 @@ PublishStats Publisher::publish(MapContents&& next) {
             ++s.listen.puts;
         }
         erase_missing_packed(next.names, p.names, names_erased, s.names, [&](const auto& k) { w.erase_names(k); });
-        erase_missing_packed(next.rrsets, p.rrsets, rrsets_erased, s.rrsets, [&](const auto& k) { w.erase_rrsets(k); });
+        erase_missing_packed(next.rrsets, p.rrsets, rrsets_erased, s.rrsets, [&](const auto& k) {
+            for (const auto& key : k) w.erase_express(key);  // before xgslb_rrsets loses them
+            try {
+                w.erase_rrsets(k);
+            } catch (const MapBatchError& e) {
+                // Those not erased stay published: back into the table (only speed was lost).
+                put_express(w, p.rrsets, k.subspan(std::min(e.applied, k.size())));
+                throw;
+            }
+        });
         erase_missing(next.zones, p.zones, zones, s.zones, [&](const auto& k) { w.erase_zones(k); });
         erase_missing(next.geo, p.geo, geo, s.geo, [&](const auto& k) {
             each(std::span(k), [&](size_t i) { w.erase_geo(k[i]); });
         });
     } catch (...) {
+        // Sets written to xgslb_rrsets before the failure go to the table as well (again, if
+        // they already did: a slot already equal is not rewritten), or it would keep their old
+        // values until the next change of each.
+        put_express(w, next.rrsets, rrsets_put);
         geo.apply_to(next.geo, p.geo);
         zones.apply_to(next.zones, p.zones);
         p.rrsets = merged(p.rrsets, next.rrsets, std::move(rrsets_put), std::move(rrsets_erased));

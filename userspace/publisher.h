@@ -3,6 +3,16 @@
 // that is not there yet (or any more): puts zones -> rrsets -> names, then the listen set (one
 // write, which enables new addresses after their data and disables removed ones before any
 // erase), then erases names -> rrsets -> zones (Knot's publish-then-enable, disable-then-remove).
+//
+// The express table (userspace/express_table.h), a copy of small sets in front of xgslb_rrsets,
+// follows xgslb_rrsets: a set added or changed goes into xgslb_rrsets first, then into the table
+// (right after the rrsets phase, before the names); a set removed leaves the table first, then
+// xgslb_rrsets (in the rrsets erase phase, batch by batch). The program answers a table hit
+// without reading any other map, exactly as it answers an xgslb_rrsets hit (answer_query looks
+// at rrsets before names), so at every moment a hit gives the set's old value or its new one,
+// which is what an xgslb_rrsets hit would give during the same publish: the table never answers
+// what neither the old nor the new published state would, whatever the names and zones phases
+// are doing. A slot the table lacks (or that is torn, or cleared) falls back to xgslb_rrsets.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +62,13 @@ public:
     // kernel's hash maps lock per bucket). The publisher then shares a large phase's batches
     // between two threads; a phase still ends before the next begins.
     virtual bool batches_may_run_concurrently() const { return false; }
+
+    // The express table, an optional accelerator (writers without one ignore these). put: the
+    // set `key` now has `value` in xgslb_rrsets; erase: it is about to leave xgslb_rrsets;
+    // rebuild: make the table match these sets (a daemon adopting pinned maps). Never throw.
+    virtual void put_express(const xgslb_rrset_key& /*key*/, const xgslb_rrset& /*value*/) {}
+    virtual void erase_express(const xgslb_rrset_key& /*key*/) {}
+    virtual void rebuild_express(const RrsetEntries& /*rrsets*/) {}
 };
 
 struct PublishStats {
@@ -78,7 +95,8 @@ public:
 
     // Start from what the maps already hold (a restarted daemon read them back), so the first
     // publish writes only differences and erases leftovers.
-    void adopt(MapContents current) { published_ = std::move(current); }
+    // The express table is rebuilt from them too (it may be stale after a crash, or new).
+    void adopt(MapContents current);
 
     const MapContents& published() const { return published_; }
 

@@ -142,10 +142,16 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
         {m.xgslb_rotation, &maps_.rotation},
         {m.xgslb_rrl_conf, &maps_.rrl_config},
         {m.xgslb_rrl, &maps_.rrl},
-        {m.xgslb_rrl_allow, &maps_.rrl_allow}};
+        {m.xgslb_rrl_allow, &maps_.rrl_allow},
+        {m.xgslb_express, &maps_.express}};
     try {
         bpf_map__set_max_entries(m.xgslb_names, options.max_names);
         bpf_map__set_max_entries(m.xgslb_rrsets, options.max_rrsets);
+        // Off: one slot (an array cannot be empty) that neither side uses, and the program's
+        // table path is dead code the verifier drops.
+        const uint32_t express = options.express_slots >= 2 ? options.express_slots : 0;
+        bpf_map__set_max_entries(m.xgslb_express, express ? express : 1);
+        skel_->rodata->xgslb_express_slots = express;
         if (options.pin) {
             pin_dir_ = prepare_pin_dir(options);
             // With a pin path set, libbpf reuses a compatible map already pinned there, which is
@@ -311,7 +317,8 @@ bool XdpProgram::is_attached(const std::string& ifname) const {
 std::vector<bpf_map*> XdpProgram::all_maps() const {
     auto& m = skel_->maps;
     return {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones, m.xgslb_stats,
-            m.xgslb_scratch,  m.xgslb_geo,    m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl, m.xgslb_rrl_allow};
+            m.xgslb_scratch,  m.xgslb_geo,    m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl, m.xgslb_rrl_allow,
+            m.xgslb_express};
 }
 
 void XdpProgram::remove_pins() {

@@ -31,6 +31,9 @@ public:
         uint16_t udp_payload_size = 1232;   // only used when the settings are first created
         uint32_t max_names = XGSLB_DEFAULT_MAX_NAMES;
         uint32_t max_rrsets = XGSLB_DEFAULT_MAX_RRSETS;
+        // Slots of the express table (a power of two, or 0: off); a change replaces the map at
+        // the next start, which the publisher fills again.
+        uint32_t express_slots = XGSLB_DEFAULT_EXPRESS_SLOTS;
     };
 
     // The instance's pin directory, made (and bpffs mounted) if needed: the daemon locks it

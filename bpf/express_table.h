@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The express table's reader (xgslb_express, maps/xgslb_abi.h): a small Fixed or Rotate A/AAAA
+ * set found by two inlined array lookups instead of a hash-map call, copied under a seqlock to
+ * a buffer no writer reaches (xgslb_xcopy, below), from which alone the packet is written. Any
+ * doubt (empty, other name, odd or changed sequence) is a miss, and the caller asks
+ * xgslb_rrsets, which holds every set: the table can be cleared or rebuilt at any time. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/bpf_maps.h"
+#include "bpf/dns_query.h"
+#include "maps/express_slot_index.h"
+
+/* Slots in xgslb_express (a power of two), set by userspace before load with the map's size;
+ * 0 turns the table off. Read-only data is frozen at load, so the verifier knows the value: the
+ * mask is a constant and, when off, the whole path is dead code. */
+const volatile __u32 xgslb_express_slots = XGSLB_DEFAULT_EXPRESS_SLOTS;
+
+#define EXPRESS_WORDS (XGSLB_EXPRESS_WIRE_MAX / 8)
+
+/* What an answer needs of a slot, copied out of it before the second sequence read: the
+ * section (records from the rotation's start, `len` octets used) and its header fields. */
+struct express_answer {
+	__u64 records[EXPRESS_WORDS];
+	__u32 len;
+	__u16 csum;
+	__u16 count;
+	__u8  selection;
+	__u8  pad[7];
+};
+
+/* Where that copy is kept: a per-CPU buffer, not the stack. The copy must outlive the call to
+ * write_response, and on the stack it did not fit: the verifier allows 512 octets over a call
+ * chain, and xgslb_xdp -> limit_response -> write_response already used 480. A per-CPU value
+ * is as private as the stack (one program run at a time per CPU; userspace never writes it),
+ * and its lookup is inlined. BPF-internal: not in the ABI, not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct express_answer);
+} xgslb_xcopy SEC(".maps");
+
+/* Slot `index`, and its sequence as read before anything else of it, when it holds the query's
+ * name and type (a mismatch read mid-write is only a miss, which is always safe); NULL otherwise.
+ * `*empty` says whether the slot holds no set at all. */
+static __always_inline struct xgslb_express_slot *express_match(__u32 index, const struct dns_query *q,
+								 __u32 *sequence, int *empty)
+{
+	struct xgslb_express_slot *slot = bpf_map_lookup_elem(&xgslb_express, &index);
+	if (!slot)
+		return 0;
+	*sequence = *(volatile __u32 *)&slot->sequence;
+	__u16 qtype = slot->qtype;
+	*empty = qtype == 0;
+	if (slot->hash != q->hash.hash || qtype != q->qtype)
+		return 0;
+	return slot;
+}
+
+/* The rest of a seqlock read of a matching slot: this CPU's copy buffer filled, or NULL when the
+ * slot was being written (odd or changed sequence) or names another check. The buffer is out of
+ * every table writer's reach, so what passed the check stays what was checked.
+ *
+ * Ordering: on x86 loads are not reordered with other loads (TSO) and the JIT keeps the
+ * program's load order, so a compiler barrier between the copy and the second sequence read is
+ * all the reader needs. An arm64 port needs the first sequence read to be a load-acquire
+ * (BPF_LOAD_ACQ, or an atomic read) and a read barrier before the second read, which BPF does
+ * not offer yet: there, e.g., make the second read an atomic fetch-add of 0 (a full barrier). */
+static __always_inline const struct express_answer *express_copy_slot(const struct xgslb_express_slot *slot,
+								       __u32 sequence, const struct dns_query *q)
+{
+	if ((sequence & 1) || slot->check != q->hash.check)
+		return 0;
+	__u32 zero = 0;
+	struct express_answer *copy = bpf_map_lookup_elem(&xgslb_xcopy, &zero);
+	if (!copy)
+		return 0;
+	__u32 count = slot->count, selection = slot->selection;
+	__u32 start = 0, turn = 0;
+	__u32 *rotation = 0;
+	if (selection == XGSLB_SELECT_ROTATE) {
+		/* The same per-CPU counter as xgslb_rrsets' sets, read now and advanced only once the
+		 * slot proved untorn, so a miss leaves it for the fallback exactly as it was. */
+		rotation = bpf_map_lookup_elem(&xgslb_rotation, &zero);
+		if (!rotation || !count)
+			return 0;
+		turn = *rotation;
+		start = turn % count;
+	}
+	/* A torn read can make these anything: bounded before use, checked for sense after. */
+	__u32 off = start * slot->record_len;
+	if (off > XGSLB_EXPRESS_WIRE_MAX)
+		return 0;
+	const __u8 *src = slot->wire + off;
+#pragma unroll
+	for (__u32 i = 0; i < EXPRESS_WORDS; i++)
+		copy->records[i] = ((const __u64 *)src)[i];
+	copy->len = slot->wire_len;
+	copy->csum = slot->wire_csum;
+	copy->count = count;
+	copy->selection = selection;
+	asm volatile("" ::: "memory");
+	if (*(volatile __u32 *)&slot->sequence != sequence)
+		return 0;
+	if (copy->len == 0 || copy->len > XGSLB_EXPRESS_WIRE_MAX)
+		return 0;
+	if (rotation)
+		*rotation = turn + 1;
+	return copy;
+}
+
+/* The query's set from the table, copied to this CPU's buffer; NULL on a miss. Its home slot
+ * first, then the next one, unless home is empty (the writer keeps a set home whenever that is
+ * free, so a miss on an empty slot costs one probe). A set is in one slot only: a torn read of
+ * it is a miss, not a reason to look further. */
+static __always_inline const struct express_answer *express_lookup(const struct dns_query *q)
+{
+	if (!xgslb_express_slots)
+		return 0;
+	__u32 mask = xgslb_express_slots - 1;
+	__u32 index = xgslb_express_slot_index(q->hash.hash, q->qtype, mask);
+	__u32 sequence = 0;
+	int empty = 1;
+	struct xgslb_express_slot *slot = express_match(index, q, &sequence, &empty);
+	if (!slot) {
+		if (empty)
+			return 0;
+		slot = express_match((index + 1) & mask, q, &sequence, &empty);
+		if (!slot)
+			return 0;
+	}
+	return express_copy_slot(slot, sequence, q);
+}
+
+/* `len` (a constant after inlining, a multiple of 4) octets of the copy to the frame at
+ * `at`: 8-octet stores after one bounds check, and a last 4-octet one. */
+static __always_inline int express_copy(struct xdp_md *ctx, __u32 at, const __u64 *src, const __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *dst = data + bounded(at, 0x7ff);
+	if ((void *)(dst + len) > data_end)
+		return -1;
+#pragma unroll
+	for (__u32 i = 0; i < len / 8; i++)
+		((__u64 *)dst)[i] = src[i];
+	if (len % 8)
+		*(__u32 *)(dst + len - 4) = *(const __u32 *)((const __u8 *)src + len - 4);
+	return 0;
+}
+
+/* The section, from the copy: every length a table set can have, each a constant copy. */
+static __always_inline int express_store(struct xdp_md *ctx, __u32 at, const struct express_answer *ex)
+{
+	switch (ex->len) {
+	case 1 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 1 * XGSLB_RR_A_LEN);
+	case 2 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 2 * XGSLB_RR_A_LEN);
+	case 3 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 3 * XGSLB_RR_A_LEN);
+	case 4 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 4 * XGSLB_RR_A_LEN);
+	case 5 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 5 * XGSLB_RR_A_LEN);
+	case 6 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 6 * XGSLB_RR_A_LEN);
+	case 7 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 7 * XGSLB_RR_A_LEN); /* = 4 AAAA */
+	case 1 * XGSLB_RR_AAAA_LEN: return express_copy(ctx, at, ex->records, 1 * XGSLB_RR_AAAA_LEN);
+	case 2 * XGSLB_RR_AAAA_LEN: return express_copy(ctx, at, ex->records, 2 * XGSLB_RR_AAAA_LEN);
+	case 3 * XGSLB_RR_AAAA_LEN: return express_copy(ctx, at, ex->records, 3 * XGSLB_RR_AAAA_LEN);
+	}
+	return -1;
+}
