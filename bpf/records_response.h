@@ -38,14 +38,16 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
 	return 0;
 }
 
-/* Writes the whole response: the selected records of `rrset` (sel: `len` octets from `off` into
- * its wire, `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
+/* Writes the whole response: the selected records of a set (sel: `len` octets from `off` into
+ * `wire`, a map value holding at least off_max + len_max octets: an xgslb_rrset's doubled wire,
+ * or the express table's copy (express_table.h), already rotated, so off_max 0), `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
  * option). Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with
  * the frame untouched; dropped when it was resized but could not be completed. The caller has
  * checked: 0 < sel->len <= the wire max. */
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
-						  const struct xgslb_rrset *rrset, const struct selected_records *sel)
+						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
+						  const struct selected_records *sel)
 {
 	int verdict = grow_at_tail(ctx, q, sel->len);
 	if (verdict)
@@ -60,7 +62,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	PROFILE_STAGE(7);
 
 	__u32 off = bounded(RELOAD(sel->off), 0x3ff); /* checked after the barrier: the register the copy uses */
-	if (off > XGSLB_RRSET_WIRE_MAX)
+	if (off > off_max)
 		return XGSLB_C_dropped;
 	__u8 *sec = section_start(ctx, q);
 	void *data_end = (void *)(long)ctx->data_end;
@@ -68,7 +70,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	__u32 ecs_len = RELOAD(q->ecs_len);
 	/* The records: up to four A or AAAA, the common answers, with plain stores after one bounds
 	 * check of a constant length; longer sets through the helper. */
-	const __u8 *src = rrset->wire + off;
+	const __u8 *src = wire + off;
 	int bad;
 	switch (len) {
 	case 1 * XGSLB_RR_A_LEN: bad = put_records(sec, data_end, src, 1 * XGSLB_RR_A_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
@@ -81,7 +83,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	case 4 * XGSLB_RR_AAAA_LEN: bad = put_records(sec, data_end, src, 4 * XGSLB_RR_AAAA_LEN, has_opt, settings, dnssec_ok, ecs_len); break;
 	default: {
 		__u32 n = bounded(len, 0x3ff);
-		if (n == 0 || n > XGSLB_RRSET_WIRE_MAX ||
+		if (n == 0 || n > len_max ||
 		    bpf_xdp_store_bytes(ctx, bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff), (void *)src, n))
 			return XGSLB_C_dropped;
 		bad = 0;

@@ -87,7 +87,8 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	 * tailroom take the general writer. */
 	__u16 tail_refused = 0;
 	if (!sel.positive_end) {
-		int verdict = write_records_response(ctx, q, settings, rrset, &sel);
+		int verdict = write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX,
+						     XGSLB_RRSET_WIRE_MAX, &sel);
 		if (verdict != INLINE_TAIL_REFUSED)
 			return verdict ? verdict : answered;
 		tail_refused = 1;
@@ -112,25 +113,38 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 }
 
 /* The answer section of a set found in the express table: the same message answer_rrset
- * builds from the set's xgslb_rrsets entry, from the copy the seqlock read made. */
+ * builds from the set's xgslb_rrsets entry, written by the same inline writer from the copy the
+ * seqlock read made (already rotated: no offset into it); a frame without tailroom takes the
+ * general writer, which grows it at the head. */
 static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							 const struct dns_query *q, const struct express_answer *ex)
 {
 	PROFILE_STAGE(6);
+	struct selected_records sel = {
+		.len = ex->len,
+		.csum = ex->csum,
+		.count = ex->count,
+	};
+	enum xgslb_counter answered =
+		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
+		((__u32)((ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED) + 1)
+		 << VERDICT_STRATEGY_SHIFT);
+	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel);
+	if (verdict != INLINE_TAIL_REFUSED)
+		return verdict ? verdict : answered;
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
 		.section_len = ex->len,
 		.section_csum = ex->csum,
 		.ancount = ex->count,
+		.tail_refused = 1,
 	};
-	int verdict = write_response(ctx, q, &a);
+	verdict = write_response(ctx, q, &a);
 	if (verdict)
 		return verdict;
-	PROFILE_STAGE(7);
 	if (express_store(ctx, section_offset(q, &a), ex))
 		return XGSLB_C_dropped;
-	count_strategy(ex->selection);
-	return q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa;
+	return answered;
 }
 
 /* A name we hold exists, so a type it lacks is NODATA (RFC 8020: empty non-terminals too). */
