@@ -3,7 +3,9 @@
  * byte for byte, so 0x20 case randomisation survives), the answer or authority section is
  * copied from the map value after it, then our OPT. The frame is resized once; every header is
  * rewritten; the UDP checksum is updated incrementally from precomputed section sums, so no
- * byte of the message is summed per packet. */
+ * byte of the message is summed per packet. write_response is the general writer, for what the
+ * inline ones (inline_response.h) leave: the RRL slip, negative answers with ECS, Weighted sets
+ * with weight-0 groups, and frames that must grow at the head (no tailroom, e.g. veth). */
 #pragma once
 
 #include <linux/bpf.h>

@@ -21,8 +21,9 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* A negative answer: rcode, no answers, the zone's SOA (owner = the apex inside the question,
- * at `apex_at` octets into QNAME) in the authority section. */
+/* A negative answer: rcode, no answers, the zone's SOA (owner = the apex inside the question)
+ * in the authority section. Written inline (negative_response.h) unless the query has an ECS
+ * option or the frame cannot grow at the tail. */
 static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							  const struct dns_query *q, __u32 zone_id, __u16 rcode,
 							  enum xgslb_counter kind)
