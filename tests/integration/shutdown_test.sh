@@ -8,7 +8,7 @@ it_init "${1:-}"
 
 link() { ip -n "$NS_SERVER" -d link show dev "$IF_SERVER"; }
 pins() { ls "$PIN_DIR" 2>/dev/null | paste -sd' ' || true; }
-all_pins="xgslb_geo xgslb_listen xgslb_names xgslb_rotation xgslb_rrl xgslb_rrl_allow xgslb_rrl_conf xgslb_rrsets xgslb_scratch xgslb_settings xgslb_stats xgslb_zones"
+all_pins="xgslb_express xgslb_geo xgslb_listen xgslb_names xgslb_rotation xgslb_rrl xgslb_rrl_allow xgslb_rrl_conf xgslb_rrsets xgslb_scratch xgslb_settings xgslb_stats xgslb_zones"
 
 answers_a() {  # WHAT: XDP answers roundrobin A, and its counter says so
   local before after r
