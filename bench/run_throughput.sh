@@ -29,7 +29,11 @@
 #     0.05-0.4 % of frames at the responder's 256-frame veth ring, at the same rate);
 #     SENDERS=1 threads making its live-frames calls (more: smaller bursts at paced rates, but
 #     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
-#     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here).
+#     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here);
+#     PACE_FRAMES=64: below its maximum rate it sends a call of this many frames whenever they
+#     are due (see tools/xdp_dns_loadgen.cpp for why not more).
+#     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
+#     halting when idle, for every server alike: bench/lib/idle_poll.sh says why.
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
 #     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
 #     busy and softirq share (/proc/stat): see bench/lib/run_profile.sh.
@@ -81,6 +85,7 @@ source bench/lib/throughput_servers.sh
 source bench/lib/load_generator.sh
 source bench/lib/cpu_split.sh
 source bench/lib/run_profile.sh
+source bench/lib/idle_poll.sh
 read -r -a servers <<<"${SERVERS:-${THROUGHPUT_SERVERS[*]}}"
 read -r -a sweep_rates <<<"$sweep"
 
@@ -96,6 +101,7 @@ throughput_cleanup() {
   [[ -z $PROFILE_STATS_WAS ]] || sysctl -q -w kernel.bpf_stats_enabled="$PROFILE_STATS_WAS"
   server_stop
   split_off
+  idle_poll_off
   rm -rf "$WORK"
 }
 netns_on_exit throughput_cleanup
@@ -116,6 +122,8 @@ in_server ethtool -K "$IF_SERVER" tx off >/dev/null
 if [[ $GENERATOR == xdp ]]; then in_server ethtool -K "$IF_SERVER" gro on >/dev/null; fi
 
 server_export_zone
+# From here to the end no CPU of the run halts when idle (IDLE_POLL, bench/lib/idle_poll.sh).
+idle_poll_on
 
 # ---- the runs ---------------------------------------------------------------------------------
 total=$(( ${#servers[@]} * (runs * ${#modes[@]} + ${#sweep_rates[@]}) ))
@@ -174,10 +182,11 @@ for server in "${servers[@]}"; do
   server_stop
 done
 split_off
+idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL PACE_FRAMES=${PACE_FRAMES:-64} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <linux/if_link.h>
 
@@ -54,6 +55,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// veth's receive ring (VETH_RING_SIZE): a call of more frames than this overflows the
+// responder's ring unless its NAPI thread drains it while the call is still sending.
+constexpr uint32_t kRingFrames = 256;
 volatile std::sig_atomic_t stop_requested = 0;
 
 struct Options {
@@ -65,6 +69,7 @@ struct Options {
     bool time_replies = true;
     unsigned senders = 1;
     std::string park_on;
+    uint32_t pace_frames = 64;
 };
 
 std::array<uint8_t, 6> parse_mac(const std::string& text) {
@@ -287,24 +292,36 @@ int run(const Options& o) {
     // its frames: measured 17 % -> 64 % of queries answered by Knot DNS over UDP at 20k q/s,
     // with p50 590 -> 123 µs, as bursts of rate x 30 ms no longer overflow its socket buffer.
     // Paced by sender threads sharing one schedule: frame k is due at start + k / rate; a
-    // thread claims what is due (at most kCall frames) and sends it in one live-frames call, or
-    // sleeps 1 ms when nothing is. Unparked, each call ends with a wait of ~30 ms whatever
+    // thread claims what is due (at most kCall frames) and sends it in one live-frames call, or,
+    // while fewer than --pace-frames (default 64, one batch) are due, sleeps until they are.
+    // Unparked, each call ends with a wait of ~30 ms whatever
     // its size (measured: 4 s of 1 ms calls sent 614 frames with 31 ms of CPU; kernel 6.18 on
     // veth), so one thread sends in bursts of rate x 30 ms, which overflow the socket buffers
     // of the kernel-stack servers (an XDP-sent frame becomes an skb of a whole page: ~50 fit
     // in a default 208 KiB buffer) at rates they could otherwise answer. With --senders N the
     // calls overlap and a burst is about rate x 30 ms / N, but then N CPUs send at once and at
     // the maximum rate the responder's veth ring (256 frames) overflows even for the echo, so
-    // the default is 1: one serial pipeline, all of it in this thread's softirq. A backlog of
-    // more than 100 ms (the generator at its limit, or descheduled) is dropped, not made up in
-    // one burst: the offered rate is an upper bound, sent/s is what is reported.
+    // the default is 1: one serial pipeline, all of it in this thread's softirq.
+    // Why calls of one batch, not of whatever a fixed 1 ms sleep let pile up: at 800k q/s that
+    // was a call of ~800 frames, more than the responder's 256-frame veth ring, so its NAPI
+    // thread had to be running within ~75 us of the call's first batch or frames were lost
+    // however idle its CPU was; at one batch per call the ring holds four calls' worth.
+    // A backlog (the generator descheduled, or at its limit) is sent as it comes, but one of
+    // more than 100 ms is dropped, not made up in one burst: the offered rate is an upper bound,
+    // sent/s is what is reported. "pacing:" reports how bursty the sending was: frames sent in
+    // calls of more than LOADGEN_RING_FRAMES (the generator late by more than a ring's worth).
+    prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50: sleeps of one batch are ~64-1300 us
     const double cpu_at_start = cpu_seconds();
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+    const auto due_at = [&](uint64_t frame) {
+        return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(double(frame) / double(o.rate)));
+    };
     const auto max_backlog = std::max<uint64_t>(o.rate / 10, 256);
     std::atomic<uint64_t> claimed{0};
     std::atomic<bool> failed{false};
     std::atomic<unsigned> send_refusals{0};
+    std::atomic<uint64_t> calls{0}, largest_call{0}, burst_frames{0};
     auto sender = [&] {
         try {
             while (!stop_requested && !failed) {
@@ -312,8 +329,8 @@ int run(const Options& o) {
                 if (now >= end) break;
                 const auto due = static_cast<uint64_t>(std::chrono::duration<double>(now - start).count() * double(o.rate));
                 uint64_t c = claimed.load();
-                if (due <= c) {  // 1 ms: at most ~1000 calls a second while keeping up (see send)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                if (due < c + o.pace_frames) {
+                    std::this_thread::sleep_until(std::min(due_at(c + o.pace_frames), end));
                     continue;
                 }
                 if (due - c > max_backlog) {  // skip what is too late to send now
@@ -325,6 +342,11 @@ int run(const Options& o) {
                 if (!gen.send(static_cast<uint32_t>(n), o.batch, frames[0])) {
                     if (++send_refusals > 200) throw xgslb::Error("BPF_PROG_TEST_RUN refused 200 times (ENOSPC)");
                     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                    continue;
+                }
+                ++calls;
+                if (n > kRingFrames) burst_frames += n;
+                for (uint64_t l = largest_call.load(); n > l && !largest_call.compare_exchange_weak(l, n);) {
                 }
             }
         } catch (const std::exception& e) {
@@ -358,6 +380,9 @@ int run(const Options& o) {
     for (const auto& f : frames) query_octets += f.size();
     std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
                 replies ? double(gen.counter(LOADGEN_REPLY_OCTETS)) / double(replies) : 0.0);
+    std::printf("pacing: %llu calls, largest %llu frames, %llu frames in calls of more than %u\n",
+                (unsigned long long)calls.load(), (unsigned long long)largest_call.load(),
+                (unsigned long long)burst_frames.load(), kRingFrames);
     if (send_refusals) std::printf("send calls refused (ENOSPC, frames not sent): %u\n", send_refusals.load());
     gen.print_program_costs();
     std::printf("duration: %.1f s\n", elapsed);
@@ -383,6 +408,9 @@ int main(int argc, char** argv) {
     app.add_option("--histogram", o.histogram, "write the latency histogram here (TSV)");
     app.add_option("--senders", o.senders, "threads making live-frames calls (each call ends with a wait)")
         ->check(CLI::Range(1u, 64u));
+    app.add_option("--pace-frames", o.pace_frames,
+                   "while pacing, wait until this many frames are due and send them in one call")
+        ->check(CLI::Range(1u, 65536u));
     app.add_option("--park-on", o.park_on,
                    "also attach the sending program (generic XDP) to this idle interface, e.g. lo: see below");
     app.add_flag("!--no-latency", o.time_replies, "do not time replies (what timing costs: compare)");
