@@ -28,6 +28,9 @@
 #                            ran on: the split is checked, not assumed; - in shared mode); server_napi_wait_us (how long, on
 #                            average, the server's NAPI kthread waited to run once woken) and
 #                            server_napi_frames_per_run (frames it took in per run)
+#                            generator_largest_call and generator_burst_pct (its most frames in
+#                            one live-frames call, and the % of frames it sent in calls of more
+#                            than the server's 256-frame ring: it fell behind and caught up)
 #                            With IDLE_POLL (bench/lib/idle_poll.sh): idle_poll_cpuN_pct (the
 #                            share of the run CPU N's spinner took: idle time, not in
 #                            cpuN_busy_pct) and idle_poll_cpuN_ran_on (the CPU it last ran on)
@@ -87,7 +90,10 @@ profile_end() {
   done
   profile_sides "$key" "$raw" "$seconds" >>"$out"
   awk -v k="$key" '$1 == "frame" && $2 == "octets:" {printf "%s\tquery_octets\t%s\n%s\treply_octets\t%s\n", k, $5, k, $8}
-                   $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}' "$raw" >>"$out"
+                   $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}
+                   $1 == "total" && $2 == "queries:" {sent = $3}
+                   $1 == "pacing:" {largest = $5; burst = $7}
+                   END {if (largest != "") printf "%s\tgenerator_largest_call\t%s\n%s\tgenerator_burst_pct\t%.1f\n", k, largest, k, (sent ? 100 * burst / sent : 0)}' "$raw" >>"$out"
   if ((PROFILE)); then
     local after
     after=$(profile_prog_snapshot)
