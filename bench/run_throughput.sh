@@ -31,7 +31,8 @@
 #     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
 #     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here);
 #     PACE_FRAMES=64: below its maximum rate it sends a call of this many frames whenever they
-#     are due (see tools/xdp_dns_loadgen.cpp for why not more).
+#     are due, and CATCH_UP=256 at most when it fell behind (older ones skipped); at RATE (flat
+#     out) calls are as large as it can make them (see tools/xdp_dns_loadgen.cpp).
 #     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
 #     halting when idle, for every server alike: bench/lib/idle_poll.sh says why.
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
@@ -87,6 +88,7 @@ cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_s
 source tools/lib/netns.sh
 source bench/lib/throughput_servers.sh
 source bench/lib/load_generator.sh
+GUN_FLAT_OUT=$rate
 source bench/lib/cpu_split.sh
 source bench/lib/run_profile.sh
 source bench/lib/idle_poll.sh
@@ -222,7 +224,7 @@ idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-64} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-64} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

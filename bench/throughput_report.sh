@@ -261,7 +261,8 @@ fi
   fi
   if [[ $GENERATOR == xdp ]]; then
     echo "- Pacing: below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-64} frames whenever they are due"
-    echo "  (PACE_FRAMES), so a call never holds more than the server's 256-frame ring unless the generator fell behind."
+    echo "  (PACE_FRAMES); fallen behind (other work on its CPU), at most ${CATCH_UP:-256} at once (CATCH_UP), skipping older ones,"
+    echo "  so no call holds more than the server's 256-frame veth ring. Flat out (offered $RATE) calls are as large as it can make."
   fi
   echo
   full_head="" full_sep=""
