@@ -30,7 +30,7 @@
 #     SENDERS=1 threads making its live-frames calls (more: smaller bursts at paced rates, but
 #     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
 #     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here);
-#     PACE_FRAMES=64: below its maximum rate it sends a call of this many frames whenever they
+#     PACE_FRAMES=128: below its maximum rate it sends a call of this many frames whenever they
 #     are due, and CATCH_UP=256 at most when it fell behind (older ones skipped); at RATE (flat
 #     out) calls are as large as it can make them (see tools/xdp_dns_loadgen.cpp).
 #     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
@@ -144,6 +144,8 @@ progress() {
 tsv=$out_dir/$name.tsv
 printf "kind\tserver\trun\toffered\t$GUN_SUMMARY_COLUMNS\n" >"$tsv"
 profile_tsv=$out_dir/$name.profile.tsv
+gen_log=$out_dir/$name.generator.log
+: >"$gen_log"
 printf 'kind\tserver\trun\toffered\titem\tvalue\n' >"$profile_tsv"
 # The row name of SERVER in the current mode: SERVER in the first, SERVER@MODE in another.
 row() { if [[ $mode == "${modes[0]}" ]]; then echo "$1"; else echo "$1@$mode"; fi; }
@@ -157,6 +159,8 @@ measure() {  # KIND SERVER RUN RATE
   gun_run "$4" "$duration" "$raw" || return 1
   profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw" "$duration"
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(gun_summary "$raw")" >>"$tsv"
+  # The generator's own words, for what the summary leaves out (pacing, refused calls).
+  { echo "== $1 $2 run $3 offered $4"; cat "$raw"; } >>"$gen_log"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -224,7 +228,7 @@ idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-64} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

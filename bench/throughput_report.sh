@@ -98,12 +98,13 @@ limit() {
     else v = "**server** (dropped inside)"
     printf "%s; %s%s\n", v, where, cap}'
 }
-# full SERVER: "offered sent_per_s replies_per_s answered_% flat_out" of the highest offered rate
-# of SERVER's sweep and knee runs (run_throughput.sh's knee_search) with >= KNEE_PCT % answered,
+# full SERVER: "offered sent_per_s replies_per_s answered_% flat_out" of the run with the most
+# replies/s among SERVER's sweep and knee runs (run_throughput.sh's knee_search) with >= KNEE_PCT %
+# answered (by replies/s, not offered: a generator sharing its CPU may send less than offered),
 # flat_out 1 when that was the generator at its maximum (RATE offered); "nan" when none was.
 full() {
   awk -F'\t' -v s="$1" -v t="${KNEE_PCT:-99.9}" -v sp="$c_sps" -v r="$c_rps" -v p="$c_pct" -v top="$RATE" '
-    NR > 1 && ($1 == "sweep" || $1 == "knee") && $2 == s && $p >= t && $4 + 0 > best + 0 {best = $4; line = $4 " " $sp " " $r " " $p " " ($4 == top)}
+    NR > 1 && ($1 == "sweep" || $1 == "knee") && $2 == s && $p >= t && $r + 0 > best + 0 {best = $r; line = $4 " " $sp " " $r " " $p " " ($4 == top)}
     END {print (line == "" ? "nan" : line)}' "$tsv"
 }
 # full_cell SERVER: the table's cell for full.
@@ -260,7 +261,7 @@ fi
     echo "- Idle CPUs halt (IDLE_POLL=0): a woken NAPI kthread may wait for its vCPU to wake (\`bench/lib/idle_poll.sh\`)."
   fi
   if [[ $GENERATOR == xdp ]]; then
-    echo "- Pacing: below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-64} frames whenever they are due"
+    echo "- Pacing: below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-128} frames whenever they are due"
     echo "  (PACE_FRAMES); fallen behind (other work on its CPU), at most ${CATCH_UP:-256} at once (CATCH_UP), skipping older ones,"
     echo "  so no call holds more than the server's 256-frame veth ring. Flat out (offered $RATE) calls are as large as it can make."
   fi

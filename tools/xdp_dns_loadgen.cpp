@@ -69,7 +69,7 @@ struct Options {
     bool time_replies = true;
     unsigned senders = 1;
     std::string park_on;
-    uint32_t pace_frames = 64;
+    uint32_t pace_frames = 128;
     uint32_t catch_up = 256;
 };
 
@@ -294,7 +294,7 @@ int run(const Options& o) {
     // with p50 590 -> 123 µs, as bursts of rate x 30 ms no longer overflow its socket buffer.
     // Paced by sender threads sharing one schedule: frame k is due at start + k / rate; a
     // thread claims what is due (at most kCall frames) and sends it in one live-frames call, or,
-    // while fewer than --pace-frames (default 64, one batch) are due, sleeps until they are.
+    // while fewer than --pace-frames (default 128, two batches) are due, sleeps until they are.
     // Unparked, each call ends with a wait of ~30 ms whatever
     // its size (measured: 4 s of 1 ms calls sent 614 frames with 31 ms of CPU; kernel 6.18 on
     // veth), so one thread sends in bursts of rate x 30 ms, which overflow the socket buffers
@@ -303,10 +303,12 @@ int run(const Options& o) {
     // calls overlap and a burst is about rate x 30 ms / N, but then N CPUs send at once and at
     // the maximum rate the responder's veth ring (256 frames) overflows even for the echo, so
     // the default is 1: one serial pipeline, all of it in this thread's softirq.
-    // Why calls of one batch, not of whatever a fixed 1 ms sleep let pile up: at 800k q/s that
+    // Why small calls, not whatever a fixed 1 ms sleep let pile up (as before): at 800k q/s that
     // was a call of ~800 frames, more than the responder's 256-frame veth ring, so its NAPI
     // thread had to be running within ~75 us of the call's first batch or frames were lost
-    // however idle its CPU was; at one batch per call the ring holds four calls' worth.
+    // however idle its CPU was; at 128 frames per call the ring holds two calls' worth. Not
+    // fewer: a call costs ~30 us beyond its frames here (its page pool), so calls of 64 frames
+    // left the generator able to send only 354k of 1M q/s offered to xgslb (652k with 128).
     // Behind schedule (descheduled by other work, or at its limit), it sends at most --catch-up
     // frames (default 256, the responder's veth ring) in one call and skips older ones: a backlog
     // made up in one call of thousands of frames at the generator's full speed overflowed the
@@ -315,7 +317,7 @@ int run(const Options& o) {
     // 1.7k-12k frames, and 3-14 % lost at its ring). So the offered rate is an upper bound; sent/s
     // is what is reported, and at the maximum rate every call is --catch-up frames. "pacing:"
     // reports how bursty the sending was: frames sent in calls of more than kRingFrames.
-    prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50: sleeps of one batch are ~64-1300 us
+    prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50: a sleep until the next call is ~0.1-2.6 ms
     const double cpu_at_start = cpu_seconds();
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));

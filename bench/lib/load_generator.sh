@@ -36,7 +36,7 @@ gun_run() {
                   -L "$CLIENT_MAC" -R "$SERVER_MAC" "$SERVER_V4") ;;
     xdp) cmd=("$BUILD/tools/xdp_dns_loadgen" -t "$seconds" -Q "$rate" -i "$QUERIES" -I "$IF_CLIENT"
               --src "$CLIENT_V4" --dst "$SERVER_V4" --src-mac "$CLIENT_MAC" --dst-mac "$SERVER_MAC"
-              --histogram "$out.hist" --batch "${BATCH:-64}" --pace-frames "${PACE_FRAMES:-64}" --catch-up "$catch_up" --senders "${SENDERS:-1}" --park-on lo $( ((${LATENCY:-1})) || echo --no-latency)) ;;
+              --histogram "$out.hist" --batch "${BATCH:-64}" --pace-frames "${PACE_FRAMES:-128}" --catch-up "$catch_up" --senders "${SENDERS:-1}" --park-on lo $( ((${LATENCY:-1})) || echo --no-latency)) ;;
     *) echo "GENERATOR is kxdpgun or xdp" >&2; return 1 ;;
   esac
   ip -n "$NS_CLIENT" link set dev "$IF_CLIENT" xdp off
