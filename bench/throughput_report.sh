@@ -262,8 +262,10 @@ fi
   fi
   if [[ $GENERATOR == xdp ]]; then
     echo "- Pacing: below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-128} frames whenever they are due"
-    echo "  (PACE_FRAMES); fallen behind (other work on its CPU), at most ${CATCH_UP:-256} at once (CATCH_UP), skipping older ones,"
-    echo "  so no call holds more than the server's 256-frame veth ring. Flat out (offered $RATE) calls are as large as it can make."
+    echo "  (PACE_FRAMES), or of rate / 1000 frames above 128k q/s (each call holds a kernel memory-model ID for a while: more"
+    echo "  calls a second ran out of them); fallen behind (other work on its CPU), at most max(${CATCH_UP:-256}, two calls) at once"
+    echo "  (CATCH_UP), skipping older ones. Flat out (offered $RATE) calls are as large as it can make."
+    echo "  \`$(basename "$prefix").generator.log\`: the generator's output per run (calls, the largest, refused calls)."
   fi
   echo
   full_head="" full_sep=""

@@ -71,6 +71,7 @@ struct Options {
     std::string park_on;
     uint32_t pace_frames = 128;
     uint32_t catch_up = 256;
+    uint32_t max_call_rate = 1000;
 };
 
 std::array<uint8_t, 6> parse_mac(const std::string& text) {
@@ -317,6 +318,12 @@ int run(const Options& o) {
     // 1.7k-12k frames, and 3-14 % lost at its ring). So the offered rate is an upper bound; sent/s
     // is what is reported, and at the maximum rate every call is --catch-up frames. "pacing:"
     // reports how bursty the sending was: frames sent in calls of more than kRingFrames.
+    // But at most --max-call-rate calls a second (default 1000, as with the 1 ms sleeps): each
+    // call's page pool holds one of the kernel's 65534 memory-model IDs until its pages are back
+    // and a deferred release has run, and at ~4-5k calls/s on this loaded machine they ran out
+    // (ENOSPC: 29-89 refused calls per 5 s run, the echo's sweep sent 35-45k of 50k-1.2M q/s
+    // offered). So above 128k q/s calls grow with the rate (800 frames at 800k q/s, as before),
+    // and a late generator may catch up by two calls' worth.
     prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50: a sleep until the next call is ~0.1-2.6 ms
     const double cpu_at_start = cpu_seconds();
     const auto start = Clock::now();
@@ -324,7 +331,8 @@ int run(const Options& o) {
     const auto due_at = [&](uint64_t frame) {
         return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(double(frame) / double(o.rate)));
     };
-    const uint64_t max_backlog = std::max(o.catch_up, o.pace_frames);
+    const uint64_t pace = std::max<uint64_t>(o.pace_frames, o.rate / o.max_call_rate);
+    const uint64_t max_backlog = std::max<uint64_t>(o.catch_up, 2 * pace);
     std::atomic<uint64_t> claimed{0};
     std::atomic<bool> failed{false};
     std::atomic<unsigned> send_refusals{0};
@@ -336,8 +344,8 @@ int run(const Options& o) {
                 if (now >= end) break;
                 const auto due = static_cast<uint64_t>(std::chrono::duration<double>(now - start).count() * double(o.rate));
                 uint64_t c = claimed.load();
-                if (due < c + o.pace_frames) {
-                    std::this_thread::sleep_until(std::min(due_at(c + o.pace_frames), end));
+                if (due < c + pace) {
+                    std::this_thread::sleep_until(std::min(due_at(c + pace), end));
                     continue;
                 }
                 if (due - c > max_backlog) {  // skip what is too late to send now
@@ -420,6 +428,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 65536u));
     app.add_option("--catch-up", o.catch_up, "behind schedule, send at most this many frames in one call, skip older ones")
         ->check(CLI::Range(1u, 65536u));
+    app.add_option("--max-call-rate", o.max_call_rate, "while pacing, at most this many live-frames calls a second")
+        ->check(CLI::Range(1u, 1000000u));
     app.add_option("--park-on", o.park_on,
                    "also attach the sending program (generic XDP) to this idle interface, e.g. lo: see below");
     app.add_flag("!--no-latency", o.time_replies, "do not time replies (what timing costs: compare)");
