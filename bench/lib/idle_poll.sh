@@ -27,7 +27,7 @@
 # 120-125 us when the CPU halts, 111-1249 / 3706-4480 us beside a busy loop without system calls
 # (the first version of this file: woken tasks waited for the tick), 74-85 / 209-1860 us beside
 # this one; a SCHED_FIFO task 31-39 / 51-52 halting, 27-36 / 44-54 beside the busy loop, 32-35 /
-# 53-87 beside this one. It takes only time the CPU would have spent idle. That time is idle
+# 53-87 beside this one (p99 116-251, 68-120 and 239-406: noisy). It takes only time the CPU would have spent idle. That time is idle
 # time in the results: profile_end subtracts it from cpuN_busy_pct; the per-side figures count
 # only the server's and the client's own threads, so it was never in them. The same spinners
 # run for every server and mode.
