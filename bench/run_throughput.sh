@@ -29,12 +29,20 @@
 #     0.05-0.4 % of frames at the responder's 256-frame veth ring, at the same rate);
 #     SENDERS=1 threads making its live-frames calls (more: smaller bursts at paced rates, but
 #     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
-#     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here).
+#     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here);
+#     PACE_FRAMES=128: below its maximum rate it sends a call of this many frames whenever they
+#     are due, and CATCH_UP=256 at most when it fell behind (older ones skipped); at RATE (flat
+#     out) calls are as large as it can make them (see tools/xdp_dns_loadgen.cpp).
+#     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
+#     halting when idle, for every server alike: bench/lib/idle_poll.sh says why.
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
 #     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
 #     busy and softirq share (/proc/stat): see bench/lib/run_profile.sh.
+#     Then, per server after its sweep, the highest offered rate it answers in full: KNEE_STEPS=5
+#     runs at most (0: none), bracketed by the sweep and bisected, >= KNEE_PCT=99.9 % answered
+#     counting as full, KNEE_LOW=10000 q/s the lowest rate tried (see knee_search).
 #     SERVERS="xgslb-xdp ..." picks a subset; OUT_DIR=bench/results.
-#   --smoke: DURATION=2, RUNS=1, RATE=20000, no sweep, OUT_DIR a temp dir unless set; checks
+#   --smoke: DURATION=2, RUNS=1, RATE=20000, no sweep, no knee, OUT_DIR a temp dir unless set; checks
 #     only that each server answered (tests/integration/throughput_smoke_test.sh).
 #
 # Everything (servers, XDP attachments, pins, namespaces, the work dir) is removed on exit, on
@@ -51,11 +59,12 @@ done
 smoke=0
 if [[ ${1:-} == --smoke ]]; then smoke=1; shift; fi
 BUILD=${1:-build}
+knee_pct=${KNEE_PCT:-99.9} knee_low=${KNEE_LOW:-10000}
 if ((smoke)); then
-  duration=${DURATION:-2} runs=${RUNS:-1} rate=${RATE:-20000} sweep=${SWEEP:-}
+  duration=${DURATION:-2} runs=${RUNS:-1} rate=${RATE:-20000} sweep=${SWEEP:-} knee_steps=${KNEE_STEPS:-0}
   out_dir=${OUT_DIR:-$(mktemp -d /tmp/xgslb-throughput-smoke.XXXXXX)}
 else
-  duration=${DURATION:-5} runs=${RUNS:-3}
+  duration=${DURATION:-5} runs=${RUNS:-3} knee_steps=${KNEE_STEPS:-5}
   if [[ $GENERATOR == xdp ]]; then  # it reaches ~600k q/s here: offer more, sweep further
     rate=${RATE:-5000000} sweep=${SWEEP-50000 100000 200000 400000 600000 800000 1000000 1200000}
   else
@@ -63,8 +72,8 @@ else
   fi
   out_dir=${OUT_DIR:-bench/results}
 fi
-((duration > 0 && duration <= 30 && runs > 0 && runs <= 10 && rate > 0 && rate <= 10000000)) ||
-  { echo "run_throughput: DURATION 1-30, RUNS 1-10, RATE 1-10M" >&2; exit 1; }
+((duration > 0 && duration <= 30 && runs > 0 && runs <= 10 && rate > 0 && rate <= 10000000 && knee_steps >= 0 && knee_steps <= 10)) ||
+  { echo "run_throughput: DURATION 1-30, RUNS 1-10, RATE 1-10M, KNEE_STEPS 0-10" >&2; exit 1; }
 
 [[ $(id -u) == 0 ]] || { echo "run_throughput: needs root (namespaces, XDP)" >&2; exit 1; }
 name=throughput
@@ -79,8 +88,10 @@ cmake --build "$BUILD" --target xgslbd xgslbctl xdp_pass_skel_gen xdp_echo_udp_s
 source tools/lib/netns.sh
 source bench/lib/throughput_servers.sh
 source bench/lib/load_generator.sh
+GUN_FLAT_OUT=$rate
 source bench/lib/cpu_split.sh
 source bench/lib/run_profile.sh
+source bench/lib/idle_poll.sh
 read -r -a servers <<<"${SERVERS:-${THROUGHPUT_SERVERS[*]}}"
 read -r -a sweep_rates <<<"$sweep"
 
@@ -96,6 +107,7 @@ throughput_cleanup() {
   [[ -z $PROFILE_STATS_WAS ]] || sysctl -q -w kernel.bpf_stats_enabled="$PROFILE_STATS_WAS"
   server_stop
   split_off
+  idle_poll_off
   rm -rf "$WORK"
 }
 netns_on_exit throughput_cleanup
@@ -116,9 +128,11 @@ in_server ethtool -K "$IF_SERVER" tx off >/dev/null
 if [[ $GENERATOR == xdp ]]; then in_server ethtool -K "$IF_SERVER" gro on >/dev/null; fi
 
 server_export_zone
+# From here to the end no CPU of the run halts when idle (IDLE_POLL, bench/lib/idle_poll.sh).
+idle_poll_on
 
 # ---- the runs ---------------------------------------------------------------------------------
-total=$(( ${#servers[@]} * (runs * ${#modes[@]} + ${#sweep_rates[@]}) ))
+total=$(( ${#servers[@]} * (runs * ${#modes[@]} + ${#sweep_rates[@]} + knee_steps) ))  # knee: at most
 step=0
 started=$SECONDS
 progress() {
@@ -130,6 +144,8 @@ progress() {
 tsv=$out_dir/$name.tsv
 printf "kind\tserver\trun\toffered\t$GUN_SUMMARY_COLUMNS\n" >"$tsv"
 profile_tsv=$out_dir/$name.profile.tsv
+gen_log=$out_dir/$name.generator.log
+: >"$gen_log"
 printf 'kind\tserver\trun\toffered\titem\tvalue\n' >"$profile_tsv"
 # The row name of SERVER in the current mode: SERVER in the first, SERVER@MODE in another.
 row() { if [[ $mode == "${modes[0]}" ]]; then echo "$1"; else echo "$1@$mode"; fi; }
@@ -140,9 +156,11 @@ use_mode() {
 measure() {  # KIND SERVER RUN RATE
   local raw=$WORK/gun.$1.$2.$3.$4.txt
   profile_begin
-  gun_run "$4" "$duration" "$raw"
+  gun_run "$4" "$duration" "$raw" || return 1
   profile_end "$1"$'\t'"$2"$'\t'"$3"$'\t'"$4" "$profile_tsv" "$raw" "$duration"
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(gun_summary "$raw")" >>"$tsv"
+  # The generator's own words, for what the summary leaves out (pacing, refused calls).
+  { echo "== $1 $2 run $3 offered $4"; cat "$raw"; } >>"$gen_log"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -163,21 +181,54 @@ for run in $(seq 1 "$runs"); do
     done
   done
 done
+# The highest offered rate SERVER answers in full (>= KNEE_PCT % of what was sent), in the first
+# mode, right after its sweep: bracketed by the sweep (the highest rate that passed, the lowest
+# above it that failed; none failed: the generator flat out at RATE, and if that passes the
+# generator is the limit), then bisected geometrically; at most KNEE_STEPS runs ("knee" rows).
+knee_try() {  # SERVER STEP RATE: measures; true when answered >= KNEE_PCT; KNEE_SENT its sent/s
+  progress "$1" "knee $3 q/s"
+  measure knee "$1" "$2" "$3" || { echo "run_throughput: $1 at $3 q/s: the generator failed" >&2; exit 1; }
+  KNEE_SENT=$(tail -n 1 "$tsv" | cut -f6)
+  awk -v p="$(tail -n 1 "$tsv" | cut -f9)" -v t="$knee_pct" 'BEGIN {exit !(p >= t)}'
+}
+knee_search() {
+  local s=$1 lo hi mid kstep=0  # not "step": progress() counts that one
+  read -r lo hi < <(awk -F'\t' -v s="$s" -v t="$knee_pct" 'NR > 1 && $1 == "sweep" && $2 == s {r[NR] = $4; ok[NR] = ($9 >= t)}
+    END {lo = 0; for (i in r) if (ok[i] && r[i] > lo) lo = r[i]
+         hi = 0; for (i in r) if (!ok[i] && r[i] > lo && (hi == 0 || r[i] < hi)) hi = r[i]
+         print lo, hi}' "$tsv")
+  if ((lo == 0)); then
+    lo=$knee_low
+    if ((hi != 0 && hi <= lo)) || ! knee_try "$s" $((++kstep)) "$lo"; then return 0; fi  # not even the lowest
+  fi
+  if ((hi == 0)); then
+    knee_try "$s" $((++kstep)) "$rate" && return 0  # the generator flat out, all answered
+    hi=$(( KNEE_SENT > lo ? KNEE_SENT : lo ))
+  fi
+  while ((kstep < knee_steps && hi * 100 > lo * 103)); do
+    mid=$(awk -v a="$lo" -v b="$hi" 'BEGIN {printf "%d", int(sqrt(a * b) / 1000 + 0.5) * 1000}')
+    ((mid > lo && mid < hi)) || break
+    if knee_try "$s" $((++kstep)) "$mid"; then lo=$mid; else hi=$mid; fi
+  done
+}
+
 use_mode "${modes[0]}"
 for server in "${servers[@]}"; do
-  ((${#sweep_rates[@]})) || break
+  ((${#sweep_rates[@]} || knee_steps)) || break
   server_start "$server"
   for r in "${sweep_rates[@]}"; do
     progress "$server" "sweep $r q/s"
     measure sweep "$server" 1 "$r"
   done
+  ((knee_steps == 0)) || knee_search "$server"
   server_stop
 done
 split_off
+idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-LOAD_BEFORE=$load_before LOAD_AFTER=$load_after DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

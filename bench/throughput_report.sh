@@ -5,7 +5,8 @@
 # p99 against offered load). Medians and min–max over the repetitions; ratios only between
 # servers measured in the same run.
 #
-#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR MODES)
+#   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR MODES
+#                                          IDLE_POLL PACE_FRAMES KNEE_PCT KNEE_STEPS)
 # Rows named SERVER@MODE are SERVER measured in the run's second mode (bench/lib/cpu_split.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,13 +80,16 @@ limit() {
   local sc cc ns shared=0 lost ring sock back other
   [[ $1 == *@shared || ${MODES%% *} == shared ]] && shared=1
   sc=$(pmed "$1" server_cpu_pct) cc=$(pmed "$1" client_cpu_pct) ns=$(pmed "$1" server_cpu_ns_per_query)
+  local cb
+  cb=$(pmed "$1" "cpu${SPLIT_SERVER_CPU:-1}_busy_pct")
   read -r lost ring sock back other < <(losses "$1")
-  awk -v sh="$shared" -v s="$sc" -v c="$cc" -v ns="$ns" -v L="$lost" -v R="$ring" -v S="$sock" -v B="$back" -v O="$other" 'BEGIN {
+  awk -v sh="$shared" -v s="$sc" -v c="$cc" -v ns="$ns" -v cb="$cb" -v L="$lost" -v R="$ring" -v S="$sock" -v B="$back" -v O="$other" 'BEGIN {
     if (L == "nan") {print "–"; exit}
     where = sprintf("lost %.1f %%: server ring %.1f, socket %.1f, reply ring %.1f, other %.1f", L, R, S, B, O)
     if (sh) {printf "one serial path; %s\n", where; exit}
     if (s == "nan") {print where; exit}
     cap = (ns != "nan" && ns > 0) ? sprintf("; server CPU %d %%, %.0f ns/query (all busy: ~%.0fk q/s); client %d %%", s, ns, 1e6 / ns, c) : ""
+    if (cap != "" && cb != "nan") cap = cap sprintf("; the server'"'"'s CPU %d %% busy, other work included", cb)
     if (L <= 0.1) v = "**generator** (all answered)"
     else if (s >= 90) v = "**responder** (its CPU)"
     else if (R >= S && R >= B && R >= O) v = "**server woken late** (ring)"
@@ -94,6 +98,33 @@ limit() {
     else v = "**server** (dropped inside)"
     printf "%s; %s%s\n", v, where, cap}'
 }
+# full SERVER: "offered sent_per_s replies_per_s answered_% flat_out" of the run with the most
+# replies/s among SERVER's sweep and knee runs (run_throughput.sh's knee_search) with >= KNEE_PCT %
+# answered (by replies/s, not offered: a generator sharing its CPU may send less than offered),
+# flat_out 1 when that was the generator at its maximum (RATE offered); "nan" when none was.
+full() {
+  awk -F'\t' -v s="$1" -v t="${KNEE_PCT:-99.9}" -v sp="$c_sps" -v r="$c_rps" -v p="$c_pct" -v top="$RATE" '
+    NR > 1 && ($1 == "sweep" || $1 == "knee") && $2 == s && $p >= t && $r + 0 > best + 0 {best = $r; line = $4 " " $sp " " $r " " $p " " ($4 == top)}
+    END {print (line == "" ? "nan" : line)}' "$tsv"
+}
+# full_cell SERVER: the table's cell for full.
+full_cell() {
+  local o sp r p top
+  read -r o sp r p top < <(full "$1")
+  if [[ $o == nan ]]; then
+    awk -F'\t' -v s="$1" 'NR > 1 && ($1 == "sweep" || $1 == "knee") && $2 == s {n++; if (low == "" || $4 < low) low = $4}
+      END {if (n) printf "none (tried down to %.0fk)", low / 1000; else print "–"}' "$tsv"
+  elif ((top)); then echo "**$(k "$r")** (generator flat out)"
+  else echo "**$(k "$r")** (offered $(k "$o"))"; fi
+}
+# full_ratio A B: replies/s of A over B at the full criterion.
+full_ratio() {
+  local a b
+  a=$(full "$1" | awk '{print $3}') b=$(full "$2" | awk '{print $3}')
+  [[ -z $a || -z $b || $a == nan || $b == nan ]] && { echo "n/a"; return; }
+  awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}'
+}
+has_full=$(awk -F'\t' 'NR > 1 && $1 == "knee" {f=1} END {print f ? 1 : 0}' "$tsv")
 k() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else if (v >= 1000) printf "%.0fk", v / 1000; else printf "%.0f", v}'; }
 
 # ---- plots -----------------------------------------------------------------------------------
@@ -219,9 +250,28 @@ fi
   echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO, processes nice -20. **shared** (rows \"…, shared CPU\" when"
   echo "  both ran): one serial path in the generator's thread, so a row's rate is 1 / (generator + veth + responder + counter"
   echo "  cost per query) and \"÷ ceiling\" compares per-query costs, not whether a responder keeps up."
+  if ((${IDLE_POLL:-0})); then
+    echo "- Idle CPUs polled (IDLE_POLL=1, \`bench/lib/idle_poll.sh\`; IDLE_POLL=0 turns it off): a SCHED_IDLE process spins on"
+    echo "  each CPU of the run, for every server alike, so no CPU halts when idle. This VM has no cpuidle driver: an idle"
+    echo "  CPU executes HLT, and a halted vCPU of this nested VM wakes late, so the server's NAPI kthread ran late and its"
+    echo "  256-frame veth ring overflowed while its CPU was mostly idle. A real NIC's interrupt does not wait for a halted"
+    echo "  vCPU, and keeping CPUs out of deep idle (idle=poll, busy polling) is standard low-latency tuning. Any other task"
+    echo "  preempts the spinner at once; its CPU time is counted as idle (not in busy %, nor in either side's CPU)."
+  else
+    echo "- Idle CPUs halt (IDLE_POLL=0): a woken NAPI kthread may wait for its vCPU to wake (\`bench/lib/idle_poll.sh\`)."
+  fi
+  if [[ $GENERATOR == xdp ]]; then
+    echo "- Pacing: below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-128} frames whenever they are due"
+    echo "  (PACE_FRAMES), or of rate / 1000 frames above 128k q/s (each call holds a kernel memory-model ID for a while: more"
+    echo "  calls a second ran out of them); fallen behind (other work on its CPU), at most max(${CATCH_UP:-256}, two calls) at once"
+    echo "  (CATCH_UP), skipping older ones. Flat out (offered $RATE) calls are as large as it can make."
+    echo "  \`$(basename "$prefix").generator.log\`: the generator's output per run (calls, the largest, refused calls)."
+  fi
   echo
-  echo "| server | replies/s, median (min–max) | answered %, median (min–max) | queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | the limit; where queries were lost; CPU per side (medians) | NOERROR / NXDOMAIN (run 1) |"
-  echo "|---|---:|---:|---:|---:|---|---:|"
+  full_head="" full_sep=""
+  if ((has_full)); then full_head=" replies/s with ≥ ${KNEE_PCT:-99.9} % answered, highest |" full_sep="---:|"; fi
+  echo "| server | replies/s, median (min–max) | answered %, median (min–max) |$full_head queries sent/s, median | latency µs p50 / p90 / p99 / p99.9, median | the limit; where queries were lost; CPU per side (medians) | NOERROR / NXDOMAIN (run 1) |"
+  echo "|---|---:|---:|$full_sep---:|---:|---|---:|"
   for s in "${servers[@]}"; do
     read -r m lo hi < <(stat "$s" "$c_rps")
     read -r pm plo phi < <(stat "$s" "$c_pct")
@@ -232,7 +282,9 @@ fi
       lat=$(for c in "$c_p50" "$c_p90" "$c_p99" "$c_p999"; do stat "$s" "$c" | cut -d' ' -f1; done |
             awk '{v[NR] = ($1 == "nan" ? "–" : $1)} END {print v[1] " / " v[2] " / " v[3] " / " v[4]}')
     fi
-    echo "| $(label "$s") | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) | $(k "$sm") | $lat | $(limit "$s") | $codes |"
+    fc=""
+    if ((has_full)); then fc=" $(if [[ $s == *@* ]]; then echo –; else full_cell "$s"; fi) |"; fi
+    echo "| $(label "$s") | **$(k "$m")** ($(k "$lo")–$(k "$hi")) | $pm ($plo–$phi) |$fc $(k "$sm") | $lat | $(limit "$s") | $codes |"
   done
   echo
   for m in ${MODES:-shared}; do
@@ -243,6 +295,12 @@ fi
     echo "xgslb XDP ÷ NSD **$(ratio xgslb-xdp$sfx nsd$sfx)**."
     echo
   done
+  if ((has_full)); then
+    echo "Ratios at the highest rate with ≥ ${KNEE_PCT:-99.9} % answered, ${MODES%% *} mode, same run: xgslb XDP ÷ ceiling"
+    echo "**$(full_ratio xgslb-xdp echo)**; xgslb XDP ÷ Knot DNS XDP **$(full_ratio xgslb-xdp knot-xdp)**; xgslb slow path ÷ Knot DNS UDP"
+    echo "**$(full_ratio xgslb-slow knot-udp)** (n/a: one of the two answered less at every rate tried)."
+    echo
+  fi
   if ((has_latency)); then
     echo "Latency: from the moment the generator's XDP program writes a query frame to the moment the XDP"
     echo "program on the client end sees its reply (matched by a sequence number in the DNS ID and source"
@@ -298,6 +356,23 @@ fi
     awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" -v a="$c_p50" -v b="$c_p99" \
       'NR > 1 && $1 == "sweep" {print $2 "\t" $4 "\t" $sp "\t" $r "\t" $p "\t" $a "\t" $b}' "$tsv" |
       while IFS=$'\t' read -r s o sp r p a b; do echo "| $(label "$s") | $o | $sp | $r | $p | $a | $b |"; done
+  fi
+  if ((has_full)); then
+    echo
+    echo "## The highest rate answered in full"
+    echo
+    echo "Per server, in ${MODES%% *} mode, after its sweep: the highest offered rate with ≥ ${KNEE_PCT:-99.9} % of the queries sent"
+    echo "answered. Bracketed by the sweep (the highest rate that passed, the lowest above it that failed; if none"
+    echo "failed, the generator flat out at $RATE offered: if that passes, the generator is the limit), then bisected"
+    echo "geometrically, one ${DURATION} s run per step, at most ${KNEE_STEPS:-5} steps. One run per rate: a"
+    echo "single stall of the server's CPU (other work on this shared machine) can fail a rate it answers otherwise,"
+    echo "so the figure is a lower bound. Every step tried:"
+    echo
+    echo "| server | step | offered q/s | sent/s | replies/s | answered % | p50 µs | p99 µs |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" -v a="$c_p50" -v b="$c_p99" \
+      'NR > 1 && $1 == "knee" {print $2 "\t" $3 "\t" $4 "\t" $sp "\t" $r "\t" $p "\t" $a "\t" $b}' "$tsv" |
+      while IFS=$'\t' read -r s st o sp r p a b; do echo "| $(label "$s") | $st | $o | $sp | $r | $p | $a | $b |"; done
   fi
   echo
   echo "## Every run"

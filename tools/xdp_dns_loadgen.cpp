@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <linux/if_link.h>
 
@@ -54,6 +55,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// veth's receive ring (VETH_RING_SIZE): a call of more frames than this overflows the
+// responder's ring unless its NAPI thread drains it while the call is still sending.
+constexpr uint32_t kRingFrames = 256;
 volatile std::sig_atomic_t stop_requested = 0;
 
 struct Options {
@@ -65,6 +69,9 @@ struct Options {
     bool time_replies = true;
     unsigned senders = 1;
     std::string park_on;
+    uint32_t pace_frames = 128;
+    uint32_t catch_up = 256;
+    uint32_t max_call_rate = 1000;
 };
 
 std::array<uint8_t, 6> parse_mac(const std::string& text) {
@@ -287,24 +294,49 @@ int run(const Options& o) {
     // its frames: measured 17 % -> 64 % of queries answered by Knot DNS over UDP at 20k q/s,
     // with p50 590 -> 123 µs, as bursts of rate x 30 ms no longer overflow its socket buffer.
     // Paced by sender threads sharing one schedule: frame k is due at start + k / rate; a
-    // thread claims what is due (at most kCall frames) and sends it in one live-frames call, or
-    // sleeps 1 ms when nothing is. Unparked, each call ends with a wait of ~30 ms whatever
+    // thread claims what is due (at most kCall frames) and sends it in one live-frames call, or,
+    // while fewer than --pace-frames (default 128, two batches) are due, sleeps until they are.
+    // Unparked, each call ends with a wait of ~30 ms whatever
     // its size (measured: 4 s of 1 ms calls sent 614 frames with 31 ms of CPU; kernel 6.18 on
     // veth), so one thread sends in bursts of rate x 30 ms, which overflow the socket buffers
     // of the kernel-stack servers (an XDP-sent frame becomes an skb of a whole page: ~50 fit
     // in a default 208 KiB buffer) at rates they could otherwise answer. With --senders N the
     // calls overlap and a burst is about rate x 30 ms / N, but then N CPUs send at once and at
     // the maximum rate the responder's veth ring (256 frames) overflows even for the echo, so
-    // the default is 1: one serial pipeline, all of it in this thread's softirq. A backlog of
-    // more than 100 ms (the generator at its limit, or descheduled) is dropped, not made up in
-    // one burst: the offered rate is an upper bound, sent/s is what is reported.
+    // the default is 1: one serial pipeline, all of it in this thread's softirq.
+    // Why small calls, not whatever a fixed 1 ms sleep let pile up (as before): at 800k q/s that
+    // was a call of ~800 frames, more than the responder's 256-frame veth ring, so its NAPI
+    // thread had to be running within ~75 us of the call's first batch or frames were lost
+    // however idle its CPU was; at 128 frames per call the ring holds two calls' worth. Not
+    // fewer: a call costs ~30 us beyond its frames here (its page pool), so calls of 64 frames
+    // left the generator able to send only 354k of 1M q/s offered to xgslb (652k with 128).
+    // Behind schedule (descheduled by other work, or at its limit), it sends at most --catch-up
+    // frames (default 256, the responder's veth ring) in one call and skips older ones: a backlog
+    // made up in one call of thousands of frames at the generator's full speed overflowed the
+    // ring of a responder that keeps up with the offered rate (measured on this shared machine
+    // with the echo at 200k q/s: 28-54 % of frames sent in calls of more than 256, the largest
+    // 1.7k-12k frames, and 3-14 % lost at its ring). So the offered rate is an upper bound; sent/s
+    // is what is reported, and at the maximum rate every call is --catch-up frames. "pacing:"
+    // reports how bursty the sending was: frames sent in calls of more than kRingFrames.
+    // But at most --max-call-rate calls a second (default 1000, as with the 1 ms sleeps): each
+    // call's page pool holds one of the kernel's 65534 memory-model IDs until its pages are back
+    // and a deferred release has run, and at ~4-5k calls/s on this loaded machine they ran out
+    // (ENOSPC: 29-89 refused calls per 5 s run, the echo's sweep sent 35-45k of 50k-1.2M q/s
+    // offered). So above 128k q/s calls grow with the rate (800 frames at 800k q/s, as before),
+    // and a late generator may catch up by two calls' worth.
+    prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50: a sleep until the next call is ~0.1-2.6 ms
     const double cpu_at_start = cpu_seconds();
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-    const auto max_backlog = std::max<uint64_t>(o.rate / 10, 256);
+    const auto due_at = [&](uint64_t frame) {
+        return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(double(frame) / double(o.rate)));
+    };
+    const uint64_t pace = std::max<uint64_t>(o.pace_frames, o.rate / o.max_call_rate);
+    const uint64_t max_backlog = std::max<uint64_t>(o.catch_up, 2 * pace);
     std::atomic<uint64_t> claimed{0};
     std::atomic<bool> failed{false};
     std::atomic<unsigned> send_refusals{0};
+    std::atomic<uint64_t> calls{0}, largest_call{0}, burst_frames{0};
     auto sender = [&] {
         try {
             while (!stop_requested && !failed) {
@@ -312,8 +344,8 @@ int run(const Options& o) {
                 if (now >= end) break;
                 const auto due = static_cast<uint64_t>(std::chrono::duration<double>(now - start).count() * double(o.rate));
                 uint64_t c = claimed.load();
-                if (due <= c) {  // 1 ms: at most ~1000 calls a second while keeping up (see send)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                if (due < c + pace) {
+                    std::this_thread::sleep_until(std::min(due_at(c + pace), end));
                     continue;
                 }
                 if (due - c > max_backlog) {  // skip what is too late to send now
@@ -325,6 +357,11 @@ int run(const Options& o) {
                 if (!gen.send(static_cast<uint32_t>(n), o.batch, frames[0])) {
                     if (++send_refusals > 200) throw xgslb::Error("BPF_PROG_TEST_RUN refused 200 times (ENOSPC)");
                     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                    continue;
+                }
+                ++calls;
+                if (n > kRingFrames) burst_frames += n;
+                for (uint64_t l = largest_call.load(); n > l && !largest_call.compare_exchange_weak(l, n);) {
                 }
             }
         } catch (const std::exception& e) {
@@ -336,6 +373,12 @@ int run(const Options& o) {
     for (unsigned i = 0; i < o.senders; ++i) senders.emplace_back(sender);
     for (auto& t : senders) t.join();
     if (failed) return 1;
+    // The frames due by the end that no whole call was left for (fewer than a call's worth):
+    // at 500 q/s a call of 128 frames is due every 256 ms, and a 2 s run would send 896, not 1000.
+    if (const uint64_t c = claimed.load(), due = uint64_t(o.seconds * double(o.rate)); !stop_requested && due > c) {
+        const auto n = std::min<uint64_t>({due - c, max_backlog, Loadgen::kCall});
+        if (gen.send(static_cast<uint32_t>(n), o.batch, frames[0])) ++calls;
+    }
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // replies still in flight
 
@@ -358,6 +401,9 @@ int run(const Options& o) {
     for (const auto& f : frames) query_octets += f.size();
     std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
                 replies ? double(gen.counter(LOADGEN_REPLY_OCTETS)) / double(replies) : 0.0);
+    std::printf("pacing: %llu calls, largest %llu frames, %llu frames in calls of more than %u\n",
+                (unsigned long long)calls.load(), (unsigned long long)largest_call.load(),
+                (unsigned long long)burst_frames.load(), kRingFrames);
     if (send_refusals) std::printf("send calls refused (ENOSPC, frames not sent): %u\n", send_refusals.load());
     gen.print_program_costs();
     std::printf("duration: %.1f s\n", elapsed);
@@ -383,6 +429,13 @@ int main(int argc, char** argv) {
     app.add_option("--histogram", o.histogram, "write the latency histogram here (TSV)");
     app.add_option("--senders", o.senders, "threads making live-frames calls (each call ends with a wait)")
         ->check(CLI::Range(1u, 64u));
+    app.add_option("--pace-frames", o.pace_frames,
+                   "while pacing, wait until this many frames are due and send them in one call")
+        ->check(CLI::Range(1u, 65536u));
+    app.add_option("--catch-up", o.catch_up, "behind schedule, send at most this many frames in one call, skip older ones")
+        ->check(CLI::Range(1u, 65536u));
+    app.add_option("--max-call-rate", o.max_call_rate, "while pacing, at most this many live-frames calls a second")
+        ->check(CLI::Range(1u, 1000000u));
     app.add_option("--park-on", o.park_on,
                    "also attach the sending program (generic XDP) to this idle interface, e.g. lo: see below");
     app.add_flag("!--no-latency", o.time_replies, "do not time replies (what timing costs: compare)");

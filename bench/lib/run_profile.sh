@@ -28,6 +28,12 @@
 #                            ran on: the split is checked, not assumed; - in shared mode); server_napi_wait_us (how long, on
 #                            average, the server's NAPI kthread waited to run once woken) and
 #                            server_napi_frames_per_run (frames it took in per run)
+#                            generator_largest_call and generator_burst_pct (its most frames in
+#                            one live-frames call, and the % of frames it sent in calls of more
+#                            than the server's 256-frame ring: it fell behind and caught up)
+#                            With IDLE_POLL (bench/lib/idle_poll.sh): idle_poll_cpuN_pct (the
+#                            share of the run CPU N's spinner took: idle time, not in
+#                            cpuN_busy_pct) and idle_poll_cpuN_ran_on (the CPU it last ran on)
 
 PROFILE=${PROFILE:-0}
 PROFILE_STATS_WAS=
@@ -44,6 +50,7 @@ profile_prog_snapshot() {
 profile_rcvbuf_errors() { in_server nstat -az UdpRcvbufErrors 2>/dev/null | awk '$1 == "UdpRcvbufErrors" {print $2}'; }
 
 profile_begin() {
+  PROFILE_IDLE_POLL_BEFORE=$(idle_poll_snapshot)
   PROFILE_SPLIT_BEFORE=$(split_snapshot)
   PROFILE_RCVBUF_BEFORE=$(profile_rcvbuf_errors)
   PROFILE_CPU_BEFORE=$(profile_cpu_snapshot)
@@ -58,16 +65,35 @@ profile_end() {
   local key=$1 out=$2 raw=$3 seconds=$4 rcvbuf
   rcvbuf=$(profile_rcvbuf_errors)
   printf '%s\tudp_rcvbuf_drops\t%s\n' "$key" $(( ${rcvbuf:-0} - ${PROFILE_RCVBUF_BEFORE:-0} )) >>"$out"
-  # /proc/stat cpuN: user nice system idle iowait irq softirq steal ...
+  # /proc/stat cpuN: user nice system idle iowait irq softirq steal ... in USER_HZ ticks (10 ms).
+  # The idle-poll spinners' time (bench/lib/idle_poll.sh) is idle time: subtracted from busy.
+  local spin
+  spin=$(join <(echo "$PROFILE_IDLE_POLL_BEFORE" | sort) <(idle_poll_snapshot | sort) |
+    awk '{sub(/^idle_poll_/, "", $1); sub(/_ns$/, "", $1); printf "%s=%.0f ", $1, $3 - $2}')
   join <(echo "$PROFILE_CPU_BEFORE" | sort) <(profile_cpu_snapshot | sort) |
-    awk -v k="$key" '{
+    awk -v k="$key" -v spin="$spin" '
+      BEGIN {n = split(spin, a, " "); for (i = 1; i <= n; i++) {split(a[i], kv, "="); spun[kv[1]] = kv[2]}}
+      {
       total = 0; for (i = 2; i <= 9; i++) total += $(i + 10) - $i
       idle = ($(5 + 10) - $5) + ($(6 + 10) - $6); soft = $(8 + 10) - $8
-      if (total > 0) printf "%s\t%s_busy_pct\t%.0f\n%s\t%s_softirq_pct\t%.0f\n", k, $1, 100 * (total - idle) / total, k, $1, 100 * soft / total
+      busy = total - idle
+      if ($1 in spun) {
+        busy -= spun[$1] / 1e7; if (busy < 0) busy = 0
+        if (total > 0) printf "%s\tidle_poll_%s_pct\t%.0f\n", k, $1, spun[$1] / 1e5 / total
+      }
+      if (total > 0) printf "%s\t%s_busy_pct\t%.0f\n%s\t%s_softirq_pct\t%.0f\n", k, $1, 100 * busy / total, k, $1, 100 * soft / total
     }' >>"$out"
+  # Where each spinner ran: pinned, checked (tests/integration/throughput_smoke_test.sh).
+  local cpu
+  for cpu in "${!IDLE_POLL_PIDS[@]}"; do
+    printf '%s\tidle_poll_cpu%s_ran_on\t%s\n' "$key" "$cpu" "$(split_last_cpu "${IDLE_POLL_PIDS[$cpu]}")" >>"$out"
+  done
   profile_sides "$key" "$raw" "$seconds" >>"$out"
   awk -v k="$key" '$1 == "frame" && $2 == "octets:" {printf "%s\tquery_octets\t%s\n%s\treply_octets\t%s\n", k, $5, k, $8}
-                   $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}' "$raw" >>"$out"
+                   $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}
+                   $1 == "total" && $2 == "queries:" {sent = $3}
+                   $1 == "pacing:" {largest = $5; burst = $7}
+                   END {if (largest != "") printf "%s\tgenerator_largest_call\t%s\n%s\tgenerator_burst_pct\t%.1f\n", k, largest, k, (sent ? 100 * burst / sent : 0)}' "$raw" >>"$out"
   if ((PROFILE)); then
     local after
     after=$(profile_prog_snapshot)

@@ -8,7 +8,10 @@
 # Both modes run (bench/lib/cpu_split.sh): in split mode each NAPI kthread must have run on its
 # side's CPU (server 1, client 0) and an XDP responder's work must show on the server's side
 # (its NAPI kthread's CPU time), in shared mode there is no NAPI kthread: the split is checked,
-# not assumed. Timings are not checked: they are measurements, not pass/fail.
+# not assumed. The first run keeps its CPUs from halting (IDLE_POLL, bench/lib/idle_poll.sh, on by
+# default): each row must show a spinner on CPU 0 and one on CPU 1, each having run where it was
+# pinned; the kxdpgun run turns it off (IDLE_POLL=0) and must show none. After each run no
+# spinner may be left. Timings are not checked: they are measurements, not pass/fail.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.."
@@ -16,12 +19,13 @@ out=$(mktemp -d /tmp/xgslb-throughput-smoke-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 fail() { echo "FAIL [throughput_smoke_test]: $*" >&2; exit 1; }
 
-# check DIR NAME LATENCY MODES SERVER...: every SERVER answered, the DNS servers with NXDOMAIN
-# among the answers (the echo only reflects), with latency percentiles when LATENCY is 1, the
-# split checked in each of MODES ("split" or "split shared"), the table and plots exist, nothing
-# of the run is left.
+# check DIR NAME LATENCY MODES IDLE_POLL SERVER...: every SERVER answered, the DNS servers with
+# NXDOMAIN among the answers (the echo only reflects), with latency percentiles when LATENCY is 1,
+# the split checked in each of MODES ("split" or "split shared"), the idle-poll spinners pinned
+# and running in every row when IDLE_POLL is 1 and absent when 0, the table and plots exist,
+# nothing of the run is left.
 check() {
-  local dir=$1 name=$2 latency=$3 modes=$4 server; shift 4
+  local dir=$1 name=$2 latency=$3 modes=$4 idle_poll=$5 server; shift 5
   local tsv=$dir/$name.tsv
   [[ -f $tsv ]] || fail "no $tsv"
   for server in "$@"; do
@@ -56,6 +60,22 @@ check() {
         ((${got:-0} > 0)) || fail "$name: $server in split mode: no CPU time on the server's side ('$got' ns per query)" ;;
     esac
   done
+  # The spinners, per row: each last ran on the CPU it was pinned to (so it was alive at the end
+  # of the row's run), and none when they were turned off.
+  local cpu rows
+  rows=$(awk -F'\t' 'NR > 1 {print $2}' "$tsv" | sort -u)
+  for row in $rows; do
+    for cpu in 0 1; do
+      got=$(awk -F'\t' -v s="$row" -v i="idle_poll_cpu${cpu}_ran_on" '$1 == "max" && $2 == s && $5 == i {print $6}' "$dir/$name.profile.tsv")
+      if ((idle_poll)); then
+        [[ $got == "$cpu" ]] || fail "$name: $row: the idle-poll spinner of CPU $cpu last ran on '$got'"
+      else
+        [[ -z $got ]] || fail "$name: $row: an idle-poll spinner ran with IDLE_POLL=0 (on CPU $got)"
+      fi
+    done
+  done
+  if ((idle_poll)); then grep -q 'Idle CPUs polled' "$dir/$name.md" || fail "$name.md does not say the idle CPUs were polled"
+  else grep -q 'Idle CPUs halt' "$dir/$name.md" || fail "$name.md does not say IDLE_POLL was off"; fi
   for f in "$name.md" "${name}_replies.png" "$name.profile.tsv"; do [[ -s $dir/$f ]] || fail "no $f written"; done
   grep -q 'cpu0_busy_pct' "$dir/$name.profile.tsv" || fail "no per-CPU profile in $name.profile.tsv"
   if ((latency)); then
@@ -72,12 +92,13 @@ check() {
   done
   [[ ! -e /sys/fs/bpf/xgslb/$instance ]] || fail "pins /sys/fs/bpf/xgslb/$instance left behind"
   [[ ! -e $work ]] || fail "work dir $work left behind"
+  ! pgrep -f -- "$work/idle-poll" >/dev/null || fail "an idle-poll spinner still runs: $(pgrep -af -- "$work/idle-poll")"
   ! pgrep -f -- "$work" >/dev/null || fail "a server started from $work still runs: $(pgrep -af -- "$work")"
   echo "throughput_smoke_test: $name ok ($(awk -F'\t' 'NR > 1 {printf "%s %s/s; ", $2, $8}' "$tsv"))"
 }
 
 DURATION=1 OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
-check "$out/xdp" throughput 1 "split shared" xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
-GENERATOR=kxdpgun MODES=split SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
+check "$out/xdp" throughput 1 "split shared" 1 xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
+IDLE_POLL=0 GENERATOR=kxdpgun MODES=split SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
   fail "the harness (GENERATOR=kxdpgun) exited with $?"
-check "$out/kxdpgun" throughput_kxdpgun 0 split xgslb-xdp knot-udp echo
+check "$out/kxdpgun" throughput_kxdpgun 0 split 0 xgslb-xdp knot-udp echo
