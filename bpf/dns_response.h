@@ -65,6 +65,18 @@ static __always_inline void store_our_opt(__u8 *dst, __u16 payload_size, __u8 dn
 	*(__be16 *)(dst + 9) = bpf_htons(rdlen);
 }
 
+/* Source and destination addresses swapped in 64-bit words through registers: a struct copy
+ * would take 16 octets of stack. */
+static __always_inline void swap_ipv6_addresses(struct ipv6hdr *ip6)
+{
+	__u64 *s = (__u64 *)&ip6->saddr, *d = (__u64 *)&ip6->daddr;
+	__u64 s0 = s[0], s1 = s[1];
+	s[0] = d[0];
+	s[1] = d[1];
+	d[0] = s0;
+	d[1] = s1;
+}
+
 /* Destination and source MAC addresses swapped, 16 bits at a time. */
 static __always_inline void swap_mac(struct ethhdr *eth)
 {
@@ -200,13 +212,7 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 		struct ipv6hdr *ip6 = data + l3_off;
 		if ((void *)(ip6 + 1) > data_end)
 			return XGSLB_C_dropped;
-		/* In words through registers: a struct copy would take 16 octets of stack. */
-		__u64 *s = (__u64 *)&ip6->saddr, *d = (__u64 *)&ip6->daddr;
-		__u64 s0 = s[0], s1 = s[1];
-		s[0] = d[0];
-		s[1] = d[1];
-		d[0] = s0;
-		d[1] = s1;
+		swap_ipv6_addresses(ip6);
 		ip6->hop_limit = RESPONSE_IP_TTL;
 		ip6->payload_len = bpf_htons(udp_len);
 	}

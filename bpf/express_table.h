@@ -11,6 +11,7 @@
 
 #include "bpf/bpf_maps.h"
 #include "bpf/dns_query.h"
+#include "bpf/strategy_select.h"
 #include "maps/express_slot_index.h"
 
 /* Slots in xgslb_express (a power of two), set by userspace before load with the map's size;
@@ -135,37 +136,20 @@ static __always_inline const struct express_answer *express_lookup(const struct 
 	return express_copy_slot(slot, sequence, q);
 }
 
-/* `len` (a constant after inlining, a multiple of 4) octets of the copy to the frame at
- * `at`: 8-octet stores after one bounds check, and a last 4-octet one. */
-static __always_inline int express_copy(struct xdp_md *ctx, __u32 at, const __u64 *src, const __u32 len)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u8 *dst = data + bounded(at, 0x7ff);
-	if ((void *)(dst + len) > data_end)
-		return -1;
-#pragma unroll
-	for (__u32 i = 0; i < len / 8; i++)
-		((__u64 *)dst)[i] = src[i];
-	if (len % 8)
-		*(__u32 *)(dst + len - 4) = *(const __u32 *)((const __u8 *)src + len - 4);
-	return 0;
-}
-
 /* The section, from the copy: every length a table set can have, each a constant copy. */
 static __always_inline int express_store(struct xdp_md *ctx, __u32 at, const struct express_answer *ex)
 {
 	switch (ex->len) {
-	case 1 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 1 * XGSLB_RR_A_LEN);
-	case 2 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 2 * XGSLB_RR_A_LEN);
-	case 3 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 3 * XGSLB_RR_A_LEN);
-	case 4 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 4 * XGSLB_RR_A_LEN);
-	case 5 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 5 * XGSLB_RR_A_LEN);
-	case 6 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 6 * XGSLB_RR_A_LEN);
-	case 7 * XGSLB_RR_A_LEN: return express_copy(ctx, at, ex->records, 7 * XGSLB_RR_A_LEN); /* = 4 AAAA */
-	case 1 * XGSLB_RR_AAAA_LEN: return express_copy(ctx, at, ex->records, 1 * XGSLB_RR_AAAA_LEN);
-	case 2 * XGSLB_RR_AAAA_LEN: return express_copy(ctx, at, ex->records, 2 * XGSLB_RR_AAAA_LEN);
-	case 3 * XGSLB_RR_AAAA_LEN: return express_copy(ctx, at, ex->records, 3 * XGSLB_RR_AAAA_LEN);
+	case 1 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 1 * XGSLB_RR_A_LEN);
+	case 2 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 2 * XGSLB_RR_A_LEN);
+	case 3 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 3 * XGSLB_RR_A_LEN);
+	case 4 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 4 * XGSLB_RR_A_LEN);
+	case 5 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 5 * XGSLB_RR_A_LEN);
+	case 6 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 6 * XGSLB_RR_A_LEN);
+	case 7 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 7 * XGSLB_RR_A_LEN); /* = 4 AAAA */
+	case 1 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 1 * XGSLB_RR_AAAA_LEN);
+	case 2 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 2 * XGSLB_RR_AAAA_LEN);
+	case 3 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 3 * XGSLB_RR_AAAA_LEN);
 	}
 	return -1;
 }

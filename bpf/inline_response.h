@@ -136,12 +136,7 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 		struct ipv6hdr *ip6 = l3;
 		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
-		__u64 *s = (__u64 *)&ip6->saddr, *d = (__u64 *)&ip6->daddr;
-		__u64 s0 = s[0], s1 = s[1];
-		s[0] = d[0];
-		s[1] = d[1];
-		d[0] = s0;
-		d[1] = s1;
+		swap_ipv6_addresses(ip6);
 		ip6->hop_limit = RESPONSE_IP_TTL;
 		ip6->payload_len = bpf_htons(udp_len);
 		udp = (void *)(ip6 + 1);

@@ -9,11 +9,12 @@
 #include "userspace/error.h"
 #include "userspace/publisher.h"
 #include "userspace/zone_view.h"
+#include "tests/unit/publisher_fixture.h"
 
 namespace xgslb {
 namespace {
 
-const uint64_t kSeed[2] = {7, 11};
+using namespace publisher_fixture;
 
 // Every call as "<op> <map>" with the key's hash; `fail_at` throws on that map write (express
 // calls never throw, and are not counted).
@@ -68,20 +69,6 @@ private:
     int attempts_ = 0;
 };
 
-const std::string kBase = R"(instance: eu
-zones:
-  - zone: cloud.example.com
-dns:
-  listen: ["10.77.0.2:53"]
-records:
-)";
-const std::string kRoundRobin = "  - {name: roundrobin.cloud.example.com, a: [172.18.0.3, 172.18.0.4]}\n";
-const std::string kDeep = "  - {name: a.b.cloud.example.com, a: [10.0.0.1]}\n";
-
-MapContents contents(const std::string& records) {
-    return build_map_contents(*ZoneView::build(parse_config(kBase + records, "test.yaml")), kSeed);
-}
-uint64_t hash_of(const char* name) { return hash_wire_name(name_to_wire(name), kSeed).hash; }
 
 TEST(PublisherExpress, NewSetsEnterTheTableAfterXgslbRrsetsAndBeforeNames) {
     ExpressRecorder w;
