@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verifier cost of BPF objects: loads each (as XDP, into a temporary pin that is removed at
-# once) and prints the "processed N insns" line of the verifier log. Needs root.
+# once) and prints the "processed N insns" line of the verifier log; a rejected object says so
+# (with the log's last lines) and makes the exit status 1. Needs root.
 #
 #   bench/verifier_count.sh [OBJECT...]         default: build/bpf/xgslb_skel/xgslb.bpf.o
 #   bench/verifier_count.sh --ref GIT_REF       the same for xgslb.bpf.c as of GIT_REF (e.g. main)
@@ -8,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 objects=("$@")
+failed=0
 if [[ ${1:-} == --ref ]]; then
   src=$(mktemp -d)
   trap 'rm -rf "$src"' EXIT
@@ -19,7 +21,18 @@ fi
 [[ ${#objects[@]} -gt 0 ]] || objects=(build/bpf/xgslb_skel/xgslb.bpf.o)
 for obj in "${objects[@]}"; do
   pin=/sys/fs/bpf/verifier_count_$$
-  line=$(bpftool -d prog load "$obj" "$pin" type xdp 2>&1 | grep -m1 '^processed' || true)
+  # The verifier prints its "processed" line on a rejection too: the exit status says which.
+  status=0
+  log=$(bpftool -d prog load "$obj" "$pin" type xdp 2>&1) || status=$?
   rm -f "$pin"
-  echo "$obj: ${line:-load failed}"
+  line=$(grep -m1 '^processed' <<<"$log" || true)
+  if [[ $status == 0 ]]; then
+    echo "$obj: ${line:-loaded (no verifier statistics in the log)}"
+  else
+    failed=1
+    echo "$obj: LOAD FAILED (exit $status; ${line:-no verifier statistics}); the verifier said:"
+    # The reason is the line above the statistics (or, without them, the end of the output).
+    { grep -B 3 -m1 '^processed' <<<"$log" | head -n -1 || tail -n 5 <<<"$log"; } | sed 's/^/  /'
+  fi
 done
+exit "$failed"
