@@ -12,6 +12,9 @@
 
 namespace xgslb {
 
+// The instance's name-hash seeds (xgslb_settings[0]); zeros when the map cannot be read.
+std::array<uint64_t, 2> read_hash_seed(const MapFds& fds);
+
 class BpfMapWriter final : public MapWriter {
 public:
     // Maps the express table (fds.express) into this process for put/erase/rebuild_express; its
@@ -53,9 +56,6 @@ private:
     ExpressMapping express_map_;
     ExpressTable express_;
 };
-
-// The instance's name-hash seeds (xgslb_settings[0]); zeros when the map cannot be read.
-std::array<uint64_t, 2> read_hash_seed(const MapFds& fds);
 
 // What the maps of an instance hold now, as the Publisher would have written it: a restarted
 // daemon adopts this, so its first publish writes only differences and erases leftovers.
