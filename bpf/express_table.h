@@ -171,11 +171,19 @@ static __always_inline const struct express_answer *express_copy_slot(const stru
 	__u32 off = start * slot->record_len;
 	if (off > XGSLB_EXPRESS_WIRE_MAX)
 		return 0;
+	/* Only the octets an answer can use: 64 cover 1-4 A records (the common sets), the rest is
+	 * copied only for longer ones; the writers copy `len` octets, never what lies past them. */
 	const __u8 *src = slot->wire + off;
+	__u32 len = slot->wire_len;
 #pragma unroll
-	for (__u32 i = 0; i < EXPRESS_WORDS; i++)
+	for (__u32 i = 0; i < 8; i++)
 		copy->records[i] = ((const __u64 *)src)[i];
-	copy->len = slot->wire_len;
+	if (len > 64) {
+#pragma unroll
+		for (__u32 i = 8; i < EXPRESS_WORDS; i++)
+			copy->records[i] = ((const __u64 *)src)[i];
+	}
+	copy->len = len;
 	copy->csum = slot->wire_csum;
 	copy->count = count;
 	copy->selection = selection;
