@@ -71,11 +71,9 @@ static __always_inline int express_home_slot(const __u8 *qname, void *data_end, 
 	for (__u32 i = 0; i < XGSLB_EXPRESS_NAME_WORDS; i++) {
 		if (i >= whole)
 			break;
-		const __u8 *p = qname + i * 8;
-		asm volatile("" : "+r"(p)); /* a bounds check per word, not a trip count from data_end */
-		if ((void *)(p + 8) > data_end)
+		if ((void *)(qname + i * 8 + 8) > data_end)
 			return -1;
-		h = xgslb_express_fold_word(h, *(const __u64 *)p, ~0ULL);
+		h = xgslb_express_fold_word(h, *(const __u64 *)(qname + i * 8), ~0ULL);
 	}
 	__u32 rest = len % 8;
 	if (rest) {
@@ -100,11 +98,9 @@ static __always_inline int express_same_name(const __u8 *qname, void *data_end, 
 	for (__u32 i = 0; i < XGSLB_EXPRESS_NAME_WORDS; i++) {
 		if (i >= whole)
 			break;
-		const __u8 *p = qname + i * 8;
-		asm volatile("" : "+r"(p));
-		if ((void *)(p + 8) > data_end)
+		if ((void *)(qname + i * 8 + 8) > data_end)
 			return 0;
-		diff |= (*(const __u64 *)p ^ slot->name[i]) & slot->name_mask[i];
+		diff |= (*(const __u64 *)(qname + i * 8) ^ slot->name[i]) & slot->name_mask[i];
 	}
 	if (len % 8) {
 		__u64 w;
