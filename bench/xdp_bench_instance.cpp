@@ -1,4 +1,5 @@
 #include "bench/xdp_bench_instance.h"
+#include "bench/hashed_express_fill.h"
 
 #include <bpf/bpf.h>
 #include <unistd.h>
@@ -62,6 +63,10 @@ VariantProgram::VariantProgram(const std::string& object_path, const MapFds& map
             }
         }
         if (int err = bpf_object__load(object_)) throw_errno("loading " + object_path, -err);
+        // An older build's express table (hash-keyed slots) is its own: filled the old way.
+        if (bpf_map* express = bpf_object__find_map_by_name(object_, XGSLB_MAP_EXPRESS);
+            express && bpf_map__value_size(express) != sizeof(xgslb_express_slot))
+            fill_hashed_express(bpf_map__fd(express), maps);
         bpf_program* prog = bpf_object__find_program_by_name(object_, XGSLB_PROG_NAME);
         if (!prog) throw Error(object_path + " has no program " XGSLB_PROG_NAME);
         fd_ = bpf_program__fd(prog);

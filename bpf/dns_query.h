@@ -220,7 +220,7 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 	return hash_wire_name(data + bounded(off, 0x3ff), data_end, len, h);
 }
 
-/* The question's type and class, the OPT record, and the name hash. Offsets are re-read from
+/* The question's type and class, and the OPT record. Offsets are re-read from
  * the scratch map, so this is verified once for every parse path that led here. */
 static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, struct xgslb_scratch *scratch,
 						       const struct xgslb_settings *settings, struct dns_query *q)
@@ -299,13 +299,7 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 	    (q->qtype >= 128 && q->qtype <= 255))
 		return XGSLB_C_pass_qtype;
 
-	xgslb_hash_init(&q->hash, settings->hash_seed);
-	if (hash_wire_name(qname, data_end, q->name_len, &q->hash))
-		return XGSLB_C_pass_malformed;
-#ifdef XGSLB_PROFILE_STOP_AFTER
-	/* A profiling build that stops before the lookup would drop the inlined hash as unused
-	 * and credit its cost to a later stage (bench/profile_xdp_stages.sh). */
-	asm volatile("" : : "r"(q->hash.hash), "r"(q->hash.check));
-#endif
+	/* The name hash is not computed here: an express-table hit never needs it (answer_query
+	 * hashes the name only after the table missed, bpf/xgslb.bpf.c hash_question). */
 	return XGSLB_COUNTER_COUNT;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The express table's reader (xgslb_express, maps/xgslb_abi.h): a small Fixed or Rotate A/AAAA
- * set found by two inlined array lookups instead of a hash-map call, copied under a seqlock to
- * a buffer no writer reaches (xgslb_xcopy, below), from which alone the packet is written. Any
+ * set found by the question's name itself (a cheap fold of its words to a slot index, then an
+ * exact masked compare with the name the slot holds: no name hash), copied under a seqlock to a
+ * buffer no writer reaches (xgslb_xcopy, below), from which alone the packet is written. Any
  * doubt (empty, other name, odd or changed sequence) is a miss, and the caller asks
  * xgslb_rrsets, which holds every set: the table can be cleared or rebuilt at any time. */
 #pragma once
@@ -44,10 +45,79 @@ struct {
 	__type(value, struct express_answer);
 } xgslb_xcopy SEC(".maps");
 
+/* The eight octets of the name at `p`, or only four when eight run past the packet: QTYPE and
+ * QCLASS follow every name we read (checked by read_question), so then fewer than four of them
+ * are the name's, and the octets past the name are masked out by every user of the word. */
+static __always_inline int express_tail_word(const __u8 *p, void *data_end, __u64 *word)
+{
+	if ((void *)(p + 8) <= data_end)
+		*word = *(const __u64 *)p;
+	else if ((void *)(p + 4) <= data_end)
+		*word = *(const __u32 *)p;
+	else
+		return -1;
+	return 0;
+}
+
+/* The home slot of the question's name and type (maps/express_slot_index.h), read from the
+ * packet; -1 when the packet is shorter than the name (never, after read_question). Whole words
+ * in the loop, the partial last one after it, as hash_wire_name does. */
+static __always_inline int express_home_slot(const __u8 *qname, void *data_end, __u32 len, __u16 qtype,
+					     __u64 seed, __u32 mask, __u32 *index)
+{
+	__u64 h = xgslb_express_fold_start(seed, qtype);
+	__u32 whole = len / 8;
+#pragma unroll
+	for (__u32 i = 0; i < XGSLB_EXPRESS_NAME_WORDS; i++) {
+		if (i >= whole)
+			break;
+		if ((void *)(qname + i * 8 + 8) > data_end)
+			return -1;
+		h = xgslb_express_fold_word(h, *(const __u64 *)(qname + i * 8), ~0ULL);
+	}
+	__u32 rest = len % 8;
+	if (rest) {
+		__u64 w;
+		if (express_tail_word(qname + bounded(whole * 8, 0x38), data_end, &w))
+			return -1;
+		h = xgslb_express_fold_word(h, w, xgslb_express_keep_mask(rest));
+	}
+	*index = xgslb_express_fold_index(h, mask);
+	return 0;
+}
+
+/* Whether the question's name is the slot's, ignoring ASCII case: the masked word compare of
+ * maps/express_slot_index.h (exact; the lengths are already equal). The slot's mask is zero
+ * past its name, so the query's octets there (QTYPE, ...) need no masking of their own. */
+static __always_inline int express_same_name(const __u8 *qname, void *data_end, __u32 len,
+					     const struct xgslb_express_slot *slot)
+{
+	__u64 diff = 0;
+	__u32 whole = len / 8;
+#pragma unroll
+	for (__u32 i = 0; i < XGSLB_EXPRESS_NAME_WORDS; i++) {
+		if (i >= whole)
+			break;
+		if ((void *)(qname + i * 8 + 8) > data_end)
+			return 0;
+		diff |= (*(const __u64 *)(qname + i * 8) ^ slot->name[i]) & slot->name_mask[i];
+	}
+	if (len % 8) {
+		__u64 w;
+		__u32 last = whole & (XGSLB_EXPRESS_NAME_WORDS - 1); /* < 8: len <= 64 and not a multiple of 8 */
+		if (express_tail_word(qname + bounded(whole * 8, 0x38), data_end, &w))
+			return 0;
+		diff |= (w ^ slot->name[last]) & slot->name_mask[last];
+	}
+	return diff == 0;
+}
+
 /* Slot `index`, and its sequence as read before anything else of it, when it holds the query's
- * name and type (a mismatch read mid-write is only a miss, which is always safe); NULL otherwise.
- * `*empty` says whether the slot holds no set at all. */
+ * name and type (a mismatch read mid-write is only a miss, which is always safe; a match read
+ * mid-write is caught by the second sequence read, which comes after this compare); NULL
+ * otherwise. `*empty` says whether the slot holds no set at all. */
 static __always_inline struct xgslb_express_slot *express_match(__u32 index, const struct dns_query *q,
+								 const __u8 *qname, void *data_end,
 								 __u32 *sequence, int *empty)
 {
 	struct xgslb_express_slot *slot = bpf_map_lookup_elem(&xgslb_express, &index);
@@ -56,14 +126,16 @@ static __always_inline struct xgslb_express_slot *express_match(__u32 index, con
 	*sequence = *(volatile __u32 *)&slot->sequence;
 	__u16 qtype = slot->qtype;
 	*empty = qtype == 0;
-	if (slot->hash != q->hash.hash || qtype != q->qtype)
+	if (qtype != q->qtype || slot->name_len != q->name_len)
+		return 0;
+	if (!express_same_name(qname, data_end, q->name_len, slot))
 		return 0;
 	return slot;
 }
 
 /* The rest of a seqlock read of a matching slot: this CPU's copy buffer filled, or NULL when the
- * slot was being written (odd or changed sequence) or names another check. The buffer is out of
- * every table writer's reach, so what passed the check stays what was checked.
+ * slot was being written (odd or changed sequence). The buffer is out of every table writer's
+ * reach, so what passed the checks stays what was checked.
  *
  * Ordering: on x86 loads are not reordered with other loads (TSO) and the JIT keeps the
  * program's load order, so a compiler barrier between the copy and the second sequence read is
@@ -71,9 +143,9 @@ static __always_inline struct xgslb_express_slot *express_match(__u32 index, con
  * (BPF_LOAD_ACQ, or an atomic read) and a read barrier before the second read, which BPF does
  * not offer yet: there, e.g., make the second read an atomic fetch-add of 0 (a full barrier). */
 static __always_inline const struct express_answer *express_copy_slot(const struct xgslb_express_slot *slot,
-								       __u32 sequence, const struct dns_query *q)
+								       __u32 sequence)
 {
-	if ((sequence & 1) || slot->check != q->hash.check)
+	if (sequence & 1)
 		return 0;
 	__u32 zero = 0;
 	struct express_answer *copy = bpf_map_lookup_elem(&xgslb_xcopy, &zero);
@@ -95,11 +167,19 @@ static __always_inline const struct express_answer *express_copy_slot(const stru
 	__u32 off = start * slot->record_len;
 	if (off > XGSLB_EXPRESS_WIRE_MAX)
 		return 0;
+	/* Only the octets an answer can use: 64 cover 1-4 A records (the common sets), the rest is
+	 * copied only for longer ones; the writers copy `len` octets, never what lies past them. */
 	const __u8 *src = slot->wire + off;
+	__u32 len = slot->wire_len;
 #pragma unroll
-	for (__u32 i = 0; i < EXPRESS_WORDS; i++)
+	for (__u32 i = 0; i < 8; i++)
 		copy->records[i] = ((const __u64 *)src)[i];
-	copy->len = slot->wire_len;
+	if (len > 64) {
+#pragma unroll
+		for (__u32 i = 8; i < EXPRESS_WORDS; i++)
+			copy->records[i] = ((const __u64 *)src)[i];
+	}
+	copy->len = len;
 	copy->csum = slot->wire_csum;
 	copy->count = count;
 	copy->selection = selection;
@@ -113,27 +193,38 @@ static __always_inline const struct express_answer *express_copy_slot(const stru
 	return copy;
 }
 
-/* The query's set from the table, copied to this CPU's buffer; NULL on a miss. Its home slot
- * first, then the next one, unless home is empty (the writer keeps a set home whenever that is
- * free, so a miss on an empty slot costs one probe). A set is in one slot only: a torn read of
- * it is a miss, not a reason to look further. */
-static __always_inline const struct express_answer *express_lookup(const struct dns_query *q)
+/* The question's set from the table, copied to this CPU's buffer; NULL on a miss (the caller
+ * then hashes the name and asks xgslb_rrsets). Its home slot first, then the next one, unless
+ * home is empty (the writer keeps a set home whenever that is free, so a miss on an empty slot
+ * costs one probe). A set is in one slot only: a torn read of it is a miss, not a reason to look
+ * further. Names longer than the slots hold are never in the table. */
+static __always_inline const struct express_answer *express_lookup(struct xdp_md *ctx,
+								    const struct xgslb_settings *settings,
+								    const struct dns_query *q)
 {
 	if (!xgslb_express_slots)
 		return 0;
+	if (q->name_len > XGSLB_EXPRESS_NAME_MAX || q->dns_off > DNS_OFF_MASK)
+		return 0;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const __u8 *qname = data + bounded(q->dns_off, DNS_OFF_MASK) + sizeof(struct dns_header);
 	__u32 mask = xgslb_express_slots - 1;
-	__u32 index = xgslb_express_slot_index(q->hash.hash, q->qtype, mask);
+	__u32 index;
+	if (express_home_slot(qname, data_end, q->name_len, q->qtype, xgslb_express_seed(settings->hash_seed), mask,
+			      &index))
+		return 0;
 	__u32 sequence = 0;
 	int empty = 1;
-	struct xgslb_express_slot *slot = express_match(index, q, &sequence, &empty);
+	struct xgslb_express_slot *slot = express_match(index, q, qname, data_end, &sequence, &empty);
 	if (!slot) {
 		if (empty)
 			return 0;
-		slot = express_match((index + 1) & mask, q, &sequence, &empty);
+		slot = express_match((index + 1) & mask, q, qname, data_end, &sequence, &empty);
 		if (!slot)
 			return 0;
 	}
-	return express_copy_slot(slot, sequence, q);
+	return express_copy_slot(slot, sequence);
 }
 
 /* The section, from the copy: every length a table set can have, each a constant copy. */

@@ -199,6 +199,21 @@ static __always_inline enum xgslb_counter answer_missing(struct xdp_md *ctx, con
 	return answer_negative(ctx, settings, q, zone_id, DNS_RCODE_NXDOMAIN, XGSLB_C_answered_nxdomain);
 }
 
+/* The question's two-lane name hash (maps/name_hash.h), which keys xgslb_rrsets and
+ * xgslb_names: computed only once the express table missed (a hit never needs it), after the
+ * rate limit's decision. */
+static __always_inline int hash_question(struct xdp_md *ctx, const struct xgslb_settings *settings,
+					 struct dns_query *q)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	if (q->dns_off > DNS_OFF_MASK || q->name_len == 0 || q->name_len > XGSLB_NAME_WIRE_MAX)
+		return -1;
+	const __u8 *qname = data + bounded(q->dns_off, DNS_OFF_MASK) + sizeof(struct dns_header);
+	xgslb_hash_init(&q->hash, settings->hash_seed);
+	return hash_wire_name(qname, data_end, q->name_len, &q->hash);
+}
+
 static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
@@ -227,12 +242,17 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 		return verdict;
 	PROFILE_STAGE(4);
 
-	if (q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA) {
-		const struct express_answer *express = express_lookup(&q);
+	int address = q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA;
+	if (address) {
+		const struct express_answer *express = express_lookup(ctx, settings, &q);
 		if (express) {
 			PROFILE_STAGE(5);
 			return answer_express(ctx, settings, &q, express);
 		}
+	}
+	if (hash_question(ctx, settings, &q))
+		return XGSLB_C_pass_malformed;
+	if (address) {
 		struct xgslb_rrset_key key = { .name_hash = q.hash.hash, .qtype = q.qtype };
 		struct xgslb_rrset *rrset = bpf_map_lookup_elem(&xgslb_rrsets, &key);
 		if (rrset) {

@@ -19,9 +19,12 @@ static_assert(sizeof(xgslb_rrset_group) == 16 && offsetof(xgslb_rrset_group, reg
 static_assert(offsetof(xgslb_rrset, groups) == 24);
 static_assert(offsetof(xgslb_rrset, wire) == 24 + 16 * XGSLB_MAX_GROUPS);
 static_assert(sizeof(xgslb_rrset) == 24 + 16 * XGSLB_MAX_GROUPS + 2 * XGSLB_RRSET_WIRE_MAX);
-static_assert(sizeof(xgslb_express_slot) == 256, "one slot: four cache lines, a shift to index");
-static_assert(offsetof(xgslb_express_slot, hash) == 8 && offsetof(xgslb_express_slot, ttl) == 24);
-static_assert(offsetof(xgslb_express_slot, wire) == 32);
+static_assert(sizeof(xgslb_express_slot) == 384, "one slot: six cache lines");
+static_assert(offsetof(xgslb_express_slot, hash) == 8 && offsetof(xgslb_express_slot, ttl) == 16);
+static_assert(offsetof(xgslb_express_slot, name_len) == 24 && offsetof(xgslb_express_slot, name) == 32);
+static_assert(offsetof(xgslb_express_slot, name_mask) == 32 + XGSLB_EXPRESS_NAME_MAX);
+static_assert(offsetof(xgslb_express_slot, wire) == 32 + 2 * XGSLB_EXPRESS_NAME_MAX);
+static_assert(XGSLB_EXPRESS_NAME_MAX % 8 == 0 && XGSLB_EXPRESS_NAME_MAX <= 255, "whole words; name_len is a __u8");
 static_assert(XGSLB_EXPRESS_MAX_AAAA * XGSLB_RR_AAAA_LEN <= XGSLB_EXPRESS_WIRE_MAX && XGSLB_EXPRESS_WIRE_MAX <= 255);
 static_assert((XGSLB_DEFAULT_EXPRESS_SLOTS & (XGSLB_DEFAULT_EXPRESS_SLOTS - 1)) == 0, "the slot index is masked");
 static_assert(sizeof(xgslb_geo_key) == 24 && offsetof(xgslb_geo_key, addr) == 5);

@@ -115,6 +115,13 @@ void BpfMapWriter::put_geo(const xgslb_geo_key& key, const xgslb_geo_region& val
 }
 void BpfMapWriter::erase_geo(const xgslb_geo_key& key) { erase(fds_.geo, XGSLB_MAP_GEO, &key); }
 
+std::array<uint64_t, 2> read_hash_seed(const MapFds& fds) {
+    xgslb_settings s{};
+    const uint32_t zero = 0;
+    if (fds.settings < 0 || bpf_map_lookup_elem(fds.settings, &zero, &s) != 0) return {0, 0};
+    return {s.hash_seed[0], s.hash_seed[1]};
+}
+
 MapContents read_map_contents(const MapFds& fds) {
     MapContents out;
     for (const auto& [k, v] : dump_map<uint32_t, xgslb_zone>(fds.zones)) out.zones[k] = v;

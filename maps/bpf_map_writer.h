@@ -1,6 +1,10 @@
 // The Publisher's writes, applied to the BPF maps of an instance.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <string_view>
+
 #include "maps/express_map.h"
 #include "maps/pinned_maps.h"
 #include "userspace/express_table.h"
@@ -8,10 +12,15 @@
 
 namespace xgslb {
 
+// The instance's name-hash seeds (xgslb_settings[0]); zeros when the map cannot be read.
+std::array<uint64_t, 2> read_hash_seed(const MapFds& fds);
+
 class BpfMapWriter final : public MapWriter {
 public:
-    // Maps the express table (fds.express) into this process for put/erase/rebuild_express.
-    explicit BpfMapWriter(const MapFds& fds) : fds_(fds), express_map_(fds.express), express_(express_map_.slots()) {}
+    // Maps the express table (fds.express) into this process for put/erase/rebuild_express; its
+    // slot index and name proofs use the instance's hash seeds, read from fds.settings.
+    explicit BpfMapWriter(const MapFds& fds)
+        : fds_(fds), express_map_(fds.express), express_(express_map_.slots(), read_hash_seed(fds).data()) {}
 
     void put_zone(uint32_t id, const xgslb_zone& value) override;
     void erase_zone(uint32_t id) override;
@@ -33,9 +42,13 @@ public:
     bool batches_may_run_concurrently() const override { return true; }  // plain syscalls on fds
 
     // The express table, written through its mapping (the publisher calls these in order).
-    void put_express(const xgslb_rrset_key& key, const xgslb_rrset& value) override { express_.put(key, value); }
+    void put_express(const xgslb_rrset_key& key, const xgslb_rrset& value, std::string_view owner) override {
+        express_.put(key, value, owner);
+    }
     void erase_express(const xgslb_rrset_key& key) override { express_.erase(key); }
-    void rebuild_express(const RrsetEntries& rrsets) override { express_.rebuild(rrsets); }
+    void rebuild_express(const RrsetEntries& rrsets, const NameEntries& names) override {
+        express_.rebuild(rrsets, names);
+    }
     const ExpressTable& express() const { return express_; }
 
 private:

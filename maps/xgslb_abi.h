@@ -166,35 +166,47 @@ struct xgslb_rrset {
  * key and walks a bucket (~29 ns of a ~100 ns answer). Each slot holds one small A/AAAA set
  * ready to answer: at most XGSLB_EXPRESS_MAX_A A or XGSLB_EXPRESS_MAX_AAAA AAAA records, stored
  * twice like xgslb_rrset.wire so a rotation is one copy, selection Fixed or Rotate only (Weighted
- * and Geo need groups). A set sits in its home slot, xgslb_express_slot_index()
- * (maps/express_slot_index.h), or in the next one while home holds another set; one that finds
- * both taken is only in xgslb_rrsets.
+ * and Geo need groups).
+ *
+ * A slot holds its owner name itself (lowercased wire form, names up to XGSLB_EXPRESS_NAME_MAX
+ * octets; longer ones are only in xgslb_rrsets) with a compare mask per word, so the program
+ * matches a query by comparing names (maps/express_slot_index.h proves the compare is the
+ * case-insensitive equality): no name hash at all on a hit, and no collision can ever answer
+ * from the table. A set sits in its home slot, xgslb_express_slot_index() over the name, or in
+ * the next one while home holds another set; one that finds both taken is only in xgslb_rrsets.
  *
  * Written by userspace through mmap (BPF_F_MMAPABLE) as a seqlock, never locked: `sequence` is
- * odd while a slot is being written. The program reads the sequence, the fields and the records
- * into a per-CPU buffer no writer reaches, then the sequence again, and ignores the slot
- * (xgslb_rrsets answers) unless both reads are the same even number; the packet is written only
- * from that copy.
+ * odd while a slot is being written. The program reads the sequence, compares the name, copies
+ * the fields and the records into a per-CPU buffer no writer reaches, then reads the sequence
+ * again, and ignores the slot (xgslb_rrsets answers) unless both reads are the same even number;
+ * the packet is written only from that copy.
  * userspace/express_table.h is the writer; the publisher's order is in userspace/publisher.h.
  */
 #define XGSLB_EXPRESS_MAX_A       7
 #define XGSLB_EXPRESS_MAX_AAAA    4
 #define XGSLB_EXPRESS_WIRE_MAX    (XGSLB_EXPRESS_MAX_A * XGSLB_RR_A_LEN) /* 112 = 4 * 28 too */
-#define XGSLB_DEFAULT_EXPRESS_SLOTS 65536 /* a power of two; 256 octets each: 16 MiB */
+/* 64 octets hold the names GSLB serves (app.cloud.example.com is 23, a k8gb
+ * localtargets-<host> name ~45) and keep a slot at 384 octets. */
+#define XGSLB_EXPRESS_NAME_MAX    64
+#define XGSLB_EXPRESS_NAME_WORDS  (XGSLB_EXPRESS_NAME_MAX / 8)
+#define XGSLB_DEFAULT_EXPRESS_SLOTS 65536 /* a power of two; 384 octets each: 24 MiB */
 #define XGSLB_MIN_EXPRESS_SLOTS   64
-#define XGSLB_MAX_EXPRESS_SLOTS   (1u << 21) /* 512 MiB */
+#define XGSLB_MAX_EXPRESS_SLOTS   (1u << 21) /* 768 MiB */
 struct xgslb_express_slot {
 	__u32 sequence;           /* seqlock: odd while userspace writes this slot */
 	__u16 qtype;              /* XGSLB_DNS_TYPE_A or _AAAA; 0: empty */
 	__u8  selection;          /* XGSLB_SELECT_FIXED or XGSLB_SELECT_ROTATE */
 	__u8  count;              /* records in wire (once), >= 1 */
-	__u64 hash;               /* xgslb_rrset_key.name_hash */
-	__u64 check;              /* xgslb_rrset.check */
+	__u64 hash;               /* xgslb_rrset_key.name_hash: the writer's bookkeeping, never read by XDP */
 	__u32 ttl;                /* also inside `wire`; kept for display */
 	__u16 wire_csum;          /* as xgslb_rrset.wire_csum */
 	__u8  wire_len;           /* count * record_len, <= XGSLB_EXPRESS_WIRE_MAX */
 	__u8  record_len;         /* XGSLB_RR_A_LEN or XGSLB_RR_AAAA_LEN */
-	__u8  wire[2 * XGSLB_EXPRESS_WIRE_MAX]; /* the records twice in a row, zero after */
+	__u8  name_len;           /* wire octets of the owner, 1..XGSLB_EXPRESS_NAME_MAX */
+	__u8  pad[7];
+	__u64 name[XGSLB_EXPRESS_NAME_WORDS];      /* the owner lowercased, little-endian words, zero after */
+	__u64 name_mask[XGSLB_EXPRESS_NAME_WORDS]; /* per octet: 0xdf a letter, 0xff other, 0 past the name */
+	__u8  wire[2 * XGSLB_EXPRESS_WIRE_MAX];    /* the records twice in a row, zero after */
 };
 
 /* xgslb_geo: an LPM trie of client prefixes -> region. The key's data is the family octet

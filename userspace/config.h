@@ -74,8 +74,8 @@ struct XdpConfig {
     std::vector<std::string> interfaces;
     uint32_t max_names = 65536;     // map capacities (XGSLB_DEFAULT_MAX_*); a restart applies them
     uint32_t max_rrsets = 131072;
-    // Slots of the express table (maps/xgslb_abi.h, 256 octets each): 0 (off) or a power of two;
-    // by default half of maxRrsets rounded up to a power of two (65536: 16 MiB).
+    // Slots of the express table (maps/xgslb_abi.h, 384 octets each): 0 (off) or a power of two;
+    // by default half of maxRrsets rounded up to a power of two (65536: 24 MiB).
     uint32_t express_slots = 65536;
     std::string mode = "auto";      // "auto" | "native" | "generic" (see parse_attach_mode)
     bool keep_attached = false;

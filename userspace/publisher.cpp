@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -261,18 +262,23 @@ void MapWriter::erase_names(std::span<const xgslb_name_key> keys) {
 
 namespace {
 
-// The express table takes the sets just written to xgslb_rrsets (`keys`, values from `entries`).
-void put_express(MapWriter& w, const RrsetEntries& entries, std::span<const xgslb_rrset_key> keys) {
+// The express table takes the sets just written to xgslb_rrsets (`keys`, values from `entries`,
+// owner names from `names`, the same contents' xgslb_names entries: the table holds names).
+void put_express(MapWriter& w, const RrsetEntries& entries, const NameEntries& names,
+                 std::span<const xgslb_rrset_key> keys) {
     for (const auto& key : keys) {
         const size_t at = entries.find(key);
-        if (at != RrsetEntries::npos) w.put_express(key, entries.value(at));
+        const size_t name_at = names.find(xgslb_name_key{key.name_hash});
+        if (at == RrsetEntries::npos || name_at == NameEntries::npos) continue;
+        const xgslb_name name = names.value(name_at);
+        w.put_express(key, entries.value(at), std::string_view(name.text, strnlen(name.text, sizeof name.text)));
     }
 }
 
 }  // namespace
 
 void Publisher::adopt(MapContents current) {
-    writer_.rebuild_express(current.rrsets);
+    writer_.rebuild_express(current.rrsets, current.names);
     published_ = std::move(current);
 }
 
@@ -304,7 +310,7 @@ PublishStats Publisher::publish(MapContents&& next) {
         put_changed(next.zones, p.zones, zones, s.zones, [&](const auto& k, const auto& v) { w.put_zones(k, v); });
         put_changed_packed(next.rrsets, p.rrsets, rrsets_put, s.rrsets, two_threads,
                            [&](const auto& k, const auto& v) { w.put_rrsets(k, v); });
-        put_express(w, next.rrsets, rrsets_put);  // after xgslb_rrsets holds them
+        put_express(w, next.rrsets, next.names, rrsets_put);  // after xgslb_rrsets holds them
         put_changed_packed(next.names, p.names, names_put, s.names, two_threads,
                            [&](const auto& k, const auto& v) { w.put_names(k, v); });
         auto same_key = [](const xgslb_listen_key& a, const xgslb_listen_key& b) { return same_bytes(a, b); };
@@ -320,7 +326,7 @@ PublishStats Publisher::publish(MapContents&& next) {
                 w.erase_rrsets(k);
             } catch (const MapBatchError& e) {
                 // Those not erased stay published: back into the table (only speed was lost).
-                put_express(w, p.rrsets, k.subspan(std::min(e.applied, k.size())));
+                put_express(w, p.rrsets, p.names, k.subspan(std::min(e.applied, k.size())));
                 throw;
             }
         });
@@ -332,7 +338,7 @@ PublishStats Publisher::publish(MapContents&& next) {
         // Sets written to xgslb_rrsets before the failure go to the table as well (again, if
         // they already did: a slot already equal is not rewritten), or it would keep their old
         // values until the next change of each.
-        put_express(w, next.rrsets, rrsets_put);
+        put_express(w, next.rrsets, next.names, rrsets_put);
         geo.apply_to(next.geo, p.geo);
         zones.apply_to(next.zones, p.zones);
         p.rrsets = merged(p.rrsets, next.rrsets, std::move(rrsets_put), std::move(rrsets_erased));

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <utility>
 
 #include "userspace/error.h"
@@ -64,11 +65,12 @@ public:
     virtual bool batches_may_run_concurrently() const { return false; }
 
     // The express table, an optional accelerator (writers without one ignore these). put: the
-    // set `key` now has `value` in xgslb_rrsets; erase: it is about to leave xgslb_rrsets;
-    // rebuild: make the table match these sets (a daemon adopting pinned maps). Never throw.
-    virtual void put_express(const xgslb_rrset_key& /*key*/, const xgslb_rrset& /*value*/) {}
+    // set `key` of the name `owner` (presentation form, as its xgslb_names entry's text) now has
+    // `value` in xgslb_rrsets; erase: it is about to leave xgslb_rrsets; rebuild: make the table
+    // match these sets, owners from `names` (a daemon adopting pinned maps). Never throw.
+    virtual void put_express(const xgslb_rrset_key& /*key*/, const xgslb_rrset& /*value*/, std::string_view /*owner*/) {}
     virtual void erase_express(const xgslb_rrset_key& /*key*/) {}
-    virtual void rebuild_express(const RrsetEntries& /*rrsets*/) {}
+    virtual void rebuild_express(const RrsetEntries& /*rrsets*/, const NameEntries& /*names*/) {}
 };
 
 struct PublishStats {

@@ -1,6 +1,6 @@
 // The express table (xgslb_express) through BPF_PROG_TEST_RUN: a set answered from its slot is
 // byte for byte the answer xgslb_rrsets gives (every A/AAAA set of both fixtures that fits a
-// slot, every rotation); a slot that is odd, names another check, or sits where the program
+// slot, every rotation); a slot that is odd, names another name, or sits where the program
 // does not look is ignored; and a slot rewritten by another thread while the program answers
 // in a loop never yields anything but one of the two sets it alternates between.
 #include <gtest/gtest.h>
@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "maps/bpf_map_writer.h"
@@ -53,7 +54,7 @@ struct ExpressWorld {
         writer = std::make_unique<BpfMapWriter>(program->maps());
         Publisher(*writer).publish(contents);
         mapping = std::make_unique<ExpressMapping>(program->maps().express);
-        table = std::make_unique<ExpressTable>(mapping->slots());
+        table = std::make_unique<ExpressTable>(mapping->slots(), seed);
     }
 
     XdpRunResult run(const Bytes& frame) const { return run_xdp(program->prog_fd(), frame); }
@@ -70,6 +71,15 @@ struct ExpressWorld {
         return hash_wire_name(name_to_wire(name), seed);
     }
     uint32_t mask() const { return static_cast<uint32_t>(mapping->slots().size() - 1); }
+    // The home slot the program computes for a name (any case) and type.
+    uint32_t home(const std::string& name, uint16_t qtype) const {
+        const xgslb_settings s = program->settings();
+        const __u64 seed[2] = {s.hash_seed[0], s.hash_seed[1]};
+        const WireName wire = name_to_wire(name);
+        return xgslb_express_slot_index(wire.data(), static_cast<__u32>(wire.size()), qtype, xgslb_express_seed(seed),
+                                        mask());
+    }
+    std::string owner_of(const xgslb_rrset_key& key) const { return contents.names.at(xgslb_name_key{key.name_hash}).text; }
 
     // Every CPU's Rotate counter set to `turn` (a per-CPU value is 8 octets in a syscall buffer).
     void set_rotation(uint32_t turn) const {
@@ -108,7 +118,7 @@ void each_fixture_set_answers_alike(const std::string& fixture, const std::strin
     for (size_t j = 0; j < w.contents.rrsets.size(); ++j) {
         const xgslb_rrset_key key = w.contents.rrsets.key(j);
         const xgslb_rrset value = w.contents.rrsets.value(j);
-        if (!ExpressTable::slot_for(key, value)) continue;
+        if (!w.table->slot_for(key, value, w.owner_of(key))) continue;
         const std::string qname = w.name_of(key);
         SCOPED_TRACE(qname + " type " + std::to_string(key.qtype));
         const auto slot = w.table->find(key);
@@ -144,6 +154,8 @@ void each_fixture_set_answers_alike(const std::string& fixture, const std::strin
         // The plain IPv4 query is answered (the strategies fixture does not listen on IPv6:
         // those pass on both paths alike).
         EXPECT_EQ(from_map.actions[0], 3u) << "the hash-map path answers";
+        EXPECT_EQ(from_table.actions[0], 3u) << "the table answers (xgslb_rrsets lacked the set)";
+        EXPECT_EQ(from_table.actions.back(), 3u) << "a 0x20 mixed-case query finds the slot";
         for (size_t i = 0; i < from_map.frames.size(); ++i) {
             EXPECT_EQ(from_table.actions[i], from_map.actions[i]) << "query " << i;
             EXPECT_EQ(hex(from_table.frames[i]), hex(from_map.frames[i])) << "query " << i;
@@ -160,19 +172,20 @@ TEST(XdpExpress, EveryFixtureSetAnswersFromTheTableAsFromTheHashMap) {
     EXPECT_GE(rotating, 1u);
 }
 
-// A copy of `slot` naming another set: the records of `records_of` under `key` and `check`.
-xgslb_express_slot decoy(const ExpressWorld& w, const std::string& records_of, uint16_t qtype, uint64_t hash,
-                         uint64_t check) {
-    const xgslb_name_hash h = w.hash(records_of);
+// A slot for the name `for_name` holding the records of `records_of`'s set.
+xgslb_express_slot decoy(const ExpressWorld& w, const std::string& records_of, uint16_t qtype, const std::string& for_name) {
     xgslb_rrset_key from{};
-    from.name_hash = h.hash;
+    from.name_hash = w.hash(records_of).hash;
     from.qtype = qtype;
     xgslb_rrset value = w.contents.rrsets.at(from);
+    const xgslb_name_hash h = w.hash(for_name);
     xgslb_rrset_key key{};
-    key.name_hash = hash;
+    key.name_hash = h.hash;
     key.qtype = qtype;
-    value.check = check;
-    return *ExpressTable::slot_for(key, value);
+    value.check = h.check;
+    const auto slot = w.table->slot_for(key, value, for_name);
+    EXPECT_TRUE(slot) << for_name;
+    return slot.value_or(xgslb_express_slot{});
 }
 
 std::vector<std::string> answer_lines(const XdpRunResult& r) {
@@ -183,14 +196,13 @@ std::vector<std::string> answer_lines(const XdpRunResult& r) {
     return out;
 }
 
-// Slots the program must not believe: odd sequence, another check, and the table still wins
+// Slots the program must not believe: odd sequence, another name, and the table still wins
 // when everything matches (so the first case proves the slot is read at all).
 TEST(XdpExpress, OddOrMismatchedSlotsAreIgnored) {
     ExpressWorld w(kFixture, "express-ignored");
     const std::string four = "four.cloud.example.com";
-    const xgslb_name_hash h = w.hash(four);
     xgslb_rrset_key key{};
-    key.name_hash = h.hash;
+    key.name_hash = w.hash(four).hash;
     key.qtype = qtype::A;
     const auto slot = w.table->find(key);
     ASSERT_TRUE(slot);
@@ -199,7 +211,7 @@ TEST(XdpExpress, OddOrMismatchedSlotsAreIgnored) {
     ASSERT_EQ(real.action, 3u);
     ASSERT_EQ(answer_lines(real).size(), 4u);
 
-    xgslb_express_slot fake = decoy(w, "three.cloud.example.com", qtype::A, h.hash, h.check);
+    const xgslb_express_slot fake = decoy(w, "three.cloud.example.com", qtype::A, four);
     w.table->write_slot(*slot, fake);
     const XdpRunResult decoyed = w.run(q);
     EXPECT_EQ(decoyed.action, 3u);
@@ -209,19 +221,18 @@ TEST(XdpExpress, OddOrMismatchedSlotsAreIgnored) {
     __atomic_store_n(&live.sequence, live.sequence | 1, __ATOMIC_RELEASE);  // a writer in the middle
     EXPECT_EQ(hex(w.run(q).output), hex(real.output)) << "odd sequence: xgslb_rrsets answers";
 
-    fake.check ^= 1;
-    w.table->write_slot(*slot, fake);
-    EXPECT_EQ(hex(w.run(q).output), hex(real.output)) << "another check: xgslb_rrsets answers";
+    // Another name of the same length in the slot (one letter differs): not this query's.
+    w.table->write_slot(*slot, decoy(w, "three.cloud.example.com", qtype::A, "fout.cloud.example.com"));
+    EXPECT_EQ(hex(w.run(q).output), hex(real.output)) << "another name: xgslb_rrsets answers";
 
     // Not in xgslb_rrsets, nor in any zone: answered from an even slot, passed otherwise.
     const std::string outside = "express.example.org";
-    const xgslb_name_hash o = w.hash(outside);
-    const uint32_t first = xgslb_express_slot_index(o.hash, qtype::A, w.mask());
+    const uint32_t first = w.home(outside, qtype::A);
     const uint32_t second = (first + 1) & w.mask();
     ASSERT_EQ(w.mapping->slots()[first].qtype, 0) << "the fixture's sets left this slot free";
     ASSERT_EQ(w.mapping->slots()[second].qtype, 0);
     const Bytes oq = query4(outside, qtype::A).build();
-    const xgslb_express_slot out = decoy(w, "three.cloud.example.com", qtype::A, o.hash, o.check);
+    const xgslb_express_slot out = decoy(w, "three.cloud.example.com", qtype::A, outside);
     ASSERT_EQ(w.run(oq).action, 2u);
     // Its home slot empty, the next one is not looked at (the writer keeps sets home when free).
     w.table->write_slot(second, out);
@@ -229,31 +240,34 @@ TEST(XdpExpress, OddOrMismatchedSlotsAreIgnored) {
     w.table->write_slot(second, xgslb_express_slot{});
     for (uint32_t at : {first, second}) {
         SCOPED_TRACE("slot " + std::to_string(at == first ? 1 : 2) + " of 2");
-        if (at == second) {
-            xgslb_express_slot other = out;  // another name at home
-            other.hash ^= 1ull << 40;
-            w.table->write_slot(first, other);
-        }
+        if (at == second)  // another name at home
+            w.table->write_slot(first, decoy(w, "four.cloud.example.com", qtype::A, "other.example.org"));
         w.table->write_slot(at, out);
         const XdpRunResult served = w.run(oq);
         EXPECT_EQ(served.action, 3u);
         EXPECT_EQ(answer_lines(served).size(), 3u);
+        EXPECT_EQ(w.run(query4("ExPrEsS.eXaMpLe.OrG", qtype::A).build()).action, 3u) << "0x20 mixed case";
         xgslb_express_slot& s = w.mapping->slots()[at];
         __atomic_store_n(&s.sequence, s.sequence + 1, __ATOMIC_RELEASE);
         EXPECT_EQ(w.run(oq).action, 2u) << "odd sequence";
         __atomic_store_n(&s.sequence, s.sequence + 1, __ATOMIC_RELEASE);
         EXPECT_EQ(w.run(oq).action, 3u) << "even again";
         xgslb_express_slot wrong = out;
-        wrong.check ^= 1ull << 40;
+        wrong.name[0] ^= 1ull << 8;  // 'e' -> 'd'
         w.table->write_slot(at, wrong);
-        EXPECT_EQ(w.run(oq).action, 2u) << "another check";
+        EXPECT_EQ(w.run(oq).action, 2u) << "another name";
+        wrong = out;
+        wrong.name_len += 1;
+        w.table->write_slot(at, wrong);
+        EXPECT_EQ(w.run(oq).action, 2u) << "another length";
         wrong = out;
         wrong.qtype = qtype::AAAA;
         w.table->write_slot(at, wrong);
         EXPECT_EQ(w.run(oq).action, 2u) << "another type";
         w.table->write_slot(at, xgslb_express_slot{});
     }
-    // A slot the hash does not name is never looked at.
+    w.table->write_slot(first, xgslb_express_slot{});
+    // A slot the index does not name is never looked at.
     const uint32_t third = (first + 2) & w.mask();
     ASSERT_EQ(w.mapping->slots()[third].qtype, 0);
     w.table->write_slot(third, out);
@@ -261,26 +275,103 @@ TEST(XdpExpress, OddOrMismatchedSlotsAreIgnored) {
     w.table->write_slot(third, xgslb_express_slot{});
 }
 
+// Names that differ only in bit 5 of octets that are not letters are different names: the slot
+// of one never answers the other ('-' 0x2d and '\r' 0x0d; a label length 3 and 0x23). Each
+// query is for a name in no zone, so a miss passes and a hit is an XDP_TX.
+TEST(XdpExpress, NonLetterOctetsDifferingInBit5NeverMatch) {
+    ExpressWorld w(kFixture, "express-bit5");
+    const std::string dash = "a-b.example.org", cr = "a\\013b.example.org";
+    ASSERT_EQ(name_to_wire(cr)[2], 0x0d);
+    const uint32_t at = w.home(dash, qtype::A);
+    w.table->write_slot(at, decoy(w, "three.cloud.example.com", qtype::A, dash));
+    EXPECT_EQ(w.run(query4(dash, qtype::A).build()).action, 3u) << "the slot's own name";
+    EXPECT_EQ(w.run(query4("A-B.EXAMPLE.ORG", qtype::A).build()).action, 3u) << "its uppercase form";
+    // The compare itself, whatever the index says: the slot written where '\r' looks.
+    const uint32_t cr_home = w.home(cr, qtype::A);
+    w.table->write_slot(at, xgslb_express_slot{});
+    w.table->write_slot(cr_home, decoy(w, "three.cloud.example.com", qtype::A, dash));
+    EXPECT_EQ(w.run(query4(cr, qtype::A).build()).action, 2u) << "'\\r' is not '-'";
+    w.table->write_slot(cr_home, decoy(w, "three.cloud.example.com", qtype::A, cr));
+    EXPECT_EQ(w.run(query4(cr, qtype::A).build()).action, 3u) << "the control: '\\r' in its own slot";
+    w.table->write_slot(cr_home, xgslb_express_slot{});
+
+    // A label length 3 in the slot, 0x23 ('#') in the query's name at the same place, same length.
+    const std::string three = "abc.example.org";
+    xgslb_express_slot slot = decoy(w, "three.cloud.example.com", qtype::A, three);
+    // The query "#abc\003example..." is not a valid name; instead the slot's first octet says
+    // 0x23 while the query's says 3: the compare must see the difference (the mask there is 0xff).
+    slot.name[0] = (slot.name[0] & ~0xffull) | 0x23;
+    const uint32_t three_home = w.home(three, qtype::A);
+    w.table->write_slot(three_home, slot);
+    EXPECT_EQ(w.run(query4(three, qtype::A).build()).action, 2u) << "label length 3 is not 0x23";
+    w.table->write_slot(three_home, decoy(w, "three.cloud.example.com", qtype::A, three));
+    EXPECT_EQ(w.run(query4(three, qtype::A).build()).action, 3u) << "the control";
+    w.table->write_slot(three_home, xgslb_express_slot{});
+}
+
+// Names longer than a slot holds are only in xgslb_rrsets, and answered from there; one of
+// exactly the slot's length is in the table.
+TEST(XdpExpress, NamesLongerThanTheSlotsAreAnsweredFromXgslbRrsets) {
+    const std::string fits = std::string(XGSLB_EXPRESS_NAME_MAX - 20, 'f') + ".cloud.example.com";
+    const std::string longer = std::string(XGSLB_EXPRESS_NAME_MAX - 19, 'l') + ".cloud.example.com";
+    ASSERT_EQ(name_to_wire(fits).size(), static_cast<size_t>(XGSLB_EXPRESS_NAME_MAX));
+    const std::string path = "/tmp/xgslb-express-long-" + std::to_string(getpid()) + ".yaml";
+    {
+        std::ifstream in(kFixture);
+        std::ofstream out(path);
+        out << in.rdbuf() << "  - name: " << fits << "\n    ttl: 30\n    a: [172.18.3.1, 172.18.3.2]\n"
+            << "  - name: " << longer << "\n    ttl: 30\n    a: [172.18.3.3, 172.18.3.4]\n";
+    }
+    struct Remove {
+        std::string path;
+        ~Remove() { std::remove(path.c_str()); }
+    } remove{path};
+    ExpressWorld w(path, "express-long");
+    for (const auto& [name, in_table] : {std::pair{fits, true}, std::pair{longer, false}}) {
+        SCOPED_TRACE(name);
+        xgslb_rrset_key key{};
+        key.name_hash = w.hash(name).hash;
+        key.qtype = qtype::A;
+        EXPECT_EQ(w.table->find(key).has_value(), in_table);
+        const XdpRunResult r = w.run(query4(name, qtype::A).edns(Edns{}).build());
+        EXPECT_EQ(r.action, 3u);
+        EXPECT_EQ(answer_lines(r).size(), 2u);
+    }
+    // The 255-octet name of the fixture too.
+    const XdpRunResult r = w.run(query4(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') +
+                                            "." + std::string(43, 'd') + ".cloud.example.com",
+                                        qtype::A)
+                                     .build());
+    EXPECT_EQ(r.action, 3u);
+    EXPECT_EQ(answer_lines(r).size(), 1u);
+}
+
 // One thread rewrites a slot between two sets as fast as it can; the program answers in a loop.
 // Every answer must be exactly one of the two (a detected tear is a pass: the name is in no zone
-// and not in xgslb_rrsets). `seqlock` false writes without the sequence, as a control.
+// and not in xgslb_rrsets). With `rename`, the second set is another name's (same length, so
+// only the compare tells them apart): the query's name then gets its own set or a pass, never
+// the other name's records. `seqlock` false writes without the sequence, as a control.
 struct RaceResult {
     size_t first = 0, second = 0, passed = 0, mixed = 0, runs = 0;
 };
 
-RaceResult race(ExpressWorld& w, bool seqlock, std::chrono::milliseconds budget) {
-    const std::string outside = "race.example.org";
-    const xgslb_name_hash o = w.hash(outside);
-    const uint32_t at = xgslb_express_slot_index(o.hash, qtype::A, w.mask());
+RaceResult race(ExpressWorld& w, bool seqlock, std::chrono::milliseconds budget, bool rename = false) {
+    const std::string outside = "race.example.org", other = "rack.example.org";
+    const uint32_t at = w.home(outside, qtype::A);
     // Different counts, records and checksums, so a mix of the two shows.
-    const xgslb_express_slot one = decoy(w, "four.cloud.example.com", qtype::A, o.hash, o.check);
-    const xgslb_express_slot two = decoy(w, "dual.cloud.example.com", qtype::A, o.hash, o.check);
+    const xgslb_express_slot one = decoy(w, "four.cloud.example.com", qtype::A, outside);
+    const xgslb_express_slot two = decoy(w, "dual.cloud.example.com", qtype::A, rename ? other : outside);
     const Bytes q = query4(outside, qtype::A).edns(Edns{}).build();
     w.table->write_slot(at, one);
     const Bytes answer_one = w.run(q).output;
-    w.table->write_slot(at, two);
+    // What the second set's records would look like as an answer to this query.
+    w.table->write_slot(at, decoy(w, "dual.cloud.example.com", qtype::A, outside));
     const Bytes answer_two = w.run(q).output;
     EXPECT_NE(answer_one, answer_two);
+    if (rename) {
+        w.table->write_slot(at, two);
+        EXPECT_EQ(w.run(q).action, 2u) << "the other name's slot is not this query's";
+    }
 
     std::atomic<bool> stop{false};
     xgslb_express_slot* slot = &w.mapping->slots()[at];
@@ -326,6 +417,19 @@ TEST(XdpExpress, ConcurrentWriterNeverTearsAnAnswer) {
     EXPECT_GT(r.second, 0u);
 }
 
+// The slot changes between two names: answers for the first name carry its records or pass,
+// never the second name's records, nor a mix.
+TEST(XdpExpress, ConcurrentRenameNeverAnswersWithTheOtherNamesRecords) {
+    ExpressWorld w(kFixture, "express-rename");
+    const RaceResult r = race(w, true, std::chrono::milliseconds(3000), true);
+    std::printf("  renaming writer: %zu runs: %zu own set, %zu other name's set, %zu passed, %zu mixed\n", r.runs,
+                r.first, r.second, r.passed, r.mixed);
+    EXPECT_EQ(r.second, 0u) << "answered with the other name's records";
+    EXPECT_EQ(r.mixed, 0u) << "an answer that is neither";
+    EXPECT_GT(r.first, 0u);
+    EXPECT_GT(r.passed, 0u);
+}
+
 // The control: the same race without the sequence must show torn answers, or the race above
 // proves nothing on this machine (both threads never ran at once: then it is skipped, not passed).
 TEST(XdpExpress, WithoutTheSequenceTheRaceTears) {
@@ -335,6 +439,17 @@ TEST(XdpExpress, WithoutTheSequenceTheRaceTears) {
                 r.second, r.passed, r.mixed);
     if (r.mixed == 0) GTEST_SKIP() << "no torn read observed in 3 s: the machine never ran both threads at once";
     EXPECT_GT(r.mixed, 0u);
+}
+
+// The rename's control: without the sequence, a read that compares the old name and copies the
+// new name's records shows up (the other name's set, or a mix), or the rename race proves nothing.
+TEST(XdpExpress, WithoutTheSequenceTheRenameRaceTears) {
+    ExpressWorld w(kFixture, "express-rename-control");
+    const RaceResult r = race(w, false, std::chrono::milliseconds(3000), true);
+    std::printf("  unsequenced renaming writer: %zu runs: %zu own set, %zu other name's set, %zu passed, %zu mixed\n",
+                r.runs, r.first, r.second, r.passed, r.mixed);
+    if (r.second + r.mixed == 0) GTEST_SKIP() << "no torn read observed in 3 s: the machine never ran both threads at once";
+    EXPECT_GT(r.second + r.mixed, 0u);
 }
 
 // A daemon restarting onto pinned maps adopts them and rebuilds the table from what
@@ -376,10 +491,10 @@ TEST(XdpExpress, AdoptingPinnedMapsRebuildsTheTable) {
     stale.check = four.check;
     {
         ExpressMapping mapping(first->maps().express);
-        ExpressTable table(mapping.slots());
+        ExpressTable table(mapping.slots(), seed);
         const auto at = table.find(four_key);
         ASSERT_TRUE(at);
-        table.write_slot(*at, *ExpressTable::slot_for(four_key, stale));
+        table.write_slot(*at, *table.slot_for(four_key, stale, "four.cloud.example.com."));
     }
     ASSERT_NE(hex(run_xdp(first->prog_fd(), q).output), hex(right)) << "the stale slot is what answers";
 
@@ -390,7 +505,7 @@ TEST(XdpExpress, AdoptingPinnedMapsRebuildsTheTable) {
     publisher.adopt(read_map_contents(second.maps()));
     EXPECT_EQ(hex(run_xdp(second.prog_fd(), q).output), hex(right));
     EXPECT_EQ(hex(run_xdp(first->prog_fd(), q).output), hex(right)) << "the running program shares the table";
-    EXPECT_EQ(writer.express().used(), ExpressTable(ExpressMapping(second.maps().express).slots()).used());
+    EXPECT_EQ(writer.express().used(), ExpressTable(ExpressMapping(second.maps().express).slots(), seed).used());
     EXPECT_GE(writer.express().used(), 10u);
 }
 

@@ -3,7 +3,9 @@
 // fails part-way; adopting pinned maps rebuilds the table from them.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "userspace/error.h"
@@ -38,15 +40,19 @@ public:
     void put_listen(const xgslb_listen_set&) override { write("put listen", 0); }
     void put_geo(const xgslb_geo_key& k, const xgslb_geo_region&) override { write("put geo", k.prefixlen); }
     void erase_geo(const xgslb_geo_key& k) override { write("erase geo", k.prefixlen); }
-    void put_express(const xgslb_rrset_key& k, const xgslb_rrset& v) override {
+    void put_express(const xgslb_rrset_key& k, const xgslb_rrset& v, std::string_view owner) override {
         calls.push_back({"put express", k.name_hash});
+        owners[k.name_hash] = std::string(owner);
         EXPECT_NE(v.count, 0) << "the set's value, expanded";
     }
     void erase_express(const xgslb_rrset_key& k) override { calls.push_back({"erase express", k.name_hash}); }
-    void rebuild_express(const RrsetEntries& rrsets) override {
+    void rebuild_express(const RrsetEntries& rrsets, const NameEntries& names) override {
         ++rebuilds;
         rebuilt_from = rrsets.size();
+        rebuilt_names = names.size();
     }
+    std::map<uint64_t, std::string> owners;  // the owner name each put_express named
+    size_t rebuilt_names = 0;
 
     std::vector<std::string> phases() const {
         std::vector<std::string> out;
@@ -79,6 +85,9 @@ TEST(PublisherExpress, NewSetsEnterTheTableAfterXgslbRrsetsAndBeforeNames) {
     size_t express = 0;
     for (const auto& c : w.calls) express += c.what == "put express";
     EXPECT_EQ(express, m.rrsets.size());
+    // The table holds names: each set comes with its owner, as xgslb_names holds it.
+    EXPECT_EQ(w.owners[hash_of("roundrobin.cloud.example.com")], "roundrobin.cloud.example.com.");
+    EXPECT_EQ(w.owners[hash_of("a.b.cloud.example.com")], "a.b.cloud.example.com.");
 }
 
 TEST(PublisherExpress, ChangedSetIsRewrittenInXgslbRrsetsThenInTheTable) {
@@ -143,6 +152,7 @@ TEST(PublisherExpress, AdoptRebuildsTheTableFromWhatTheMapsHold) {
     p.adopt(m);
     EXPECT_EQ(w.rebuilds, 1);
     EXPECT_EQ(w.rebuilt_from, m.rrsets.size());
+    EXPECT_EQ(w.rebuilt_names, m.names.size()) << "the owners of the sets";
     EXPECT_TRUE(w.calls.empty());
 }
 
