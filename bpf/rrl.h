@@ -76,7 +76,7 @@ static __always_inline int rrl_allow_listed(__u8 family, const __u32 addr[4])
 static __always_inline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings,
 					  const struct dns_query *q, const struct xgslb_listen_set *listen_set)
 {
-	if (reflection_port(q->source.port) || own_address(listen_set, q->family, q->source.addr))
+	if (reflection_port(q->source.port) || own_source(listen_set, q->family, q->source.addr))
 		return XGSLB_C_dropped_reflection;
 	PROFILE_STAGE(41);
 
