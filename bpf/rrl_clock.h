@@ -9,7 +9,7 @@
  * (jiffies - INITIAL_JIFFIES) * tick is the coarse clock less a constant fixed at boot (the
  * time before the first tick: 0.12 s here), much less than a bucket's burst (1 s). Buckets
  * written by a program that read the helper therefore keep their meaning across a restart
- * (tests/bpf/xdp_rrl_test.cpp, ProgramClockIsTheCoarseMonotonicClock).
+ * (tests/bpf/xdp_rrl_test.cpp, ProgramClockIsTheCoarseMonotonicClock: within half a burst).
  *
  * CONFIG_HZ comes through libbpf's kconfig (xgslbd passes it, from the coarse clock's
  * resolution, userspace/xdp_program.cpp; other loaders read the kernel's config). The verifier
