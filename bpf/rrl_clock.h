@@ -11,8 +11,9 @@
  * written by a program that read the helper therefore keep their meaning across a restart
  * (tests/bpf/xdp_rrl_test.cpp, ProgramClockIsTheCoarseMonotonicClock: within half a burst).
  *
- * CONFIG_HZ comes through libbpf's kconfig (xgslbd passes it, from the coarse clock's
- * resolution, userspace/xdp_program.cpp; other loaders read the kernel's config). The verifier
+ * CONFIG_HZ comes through libbpf's kconfig (xgslbd and the benchmarks pass it, derived from the
+ * coarse clock's resolution: kernel_kconfig(), userspace/xdp_program.h; bpftool reads the
+ * kernel's config file). The verifier
  * knows it as a constant, so only its branch is kept; an HZ not listed, or none, reads the
  * helper as before. */
 #pragma once

@@ -99,19 +99,17 @@ struct MapSlot {
     int* fd;
 };
 
-// The kernel's tick rate for the program's rate-limiter clock (bpf/rrl_clock.h), as libbpf's
-// kconfig text: the resolution of CLOCK_MONOTONIC_COARSE is the tick (TICK_NSEC), so no kernel
-// config file is needed (containers often have neither /boot nor /proc/config.gz). Empty when
-// the resolution is not a tick of a whole HZ: libbpf then reads the config file.
-std::string kconfig_hz() {
+}  // namespace
+
+// The tick rate from the resolution of CLOCK_MONOTONIC_COARSE, which is the tick (TICK_NSEC):
+// no kernel config file is needed (containers often have neither /boot nor /proc/config.gz).
+std::string kernel_kconfig() {
     timespec res{};
     if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0 || res.tv_nsec <= 0) return {};
     const long hz = (1000000000L + res.tv_nsec / 2) / res.tv_nsec;
     if ((1000000000L + hz / 2) / hz != res.tv_nsec) return {};
     return "CONFIG_HZ=" + std::to_string(hz) + "\n";
 }
-
-}  // namespace
 
 AttachMode parse_attach_mode(const std::string& text) {
     if (text == "auto") return AttachMode::automatic;
@@ -144,7 +142,7 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
     }();
     (void)logs_routed;
 
-    const std::string kconfig = kconfig_hz();
+    const std::string kconfig = kernel_kconfig();
     LIBBPF_OPTS(bpf_object_open_opts, open_options, .kconfig = kconfig.empty() ? nullptr : kconfig.c_str());
     skel_ = xgslb_bpf__open_opts(&open_options);
     if (!skel_) throw_errno("opening the BPF object", errno);
