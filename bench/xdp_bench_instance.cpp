@@ -36,7 +36,9 @@ BenchInstance::BenchInstance(const std::string& fixture, const std::string& name
 }
 
 VariantProgram::VariantProgram(const std::string& object_path, const MapFds& maps) {
-    object_ = bpf_object__open_file(object_path.c_str(), nullptr);
+    const std::string kconfig = kernel_kconfig();
+    LIBBPF_OPTS(bpf_object_open_opts, open_options, .kconfig = kconfig.empty() ? nullptr : kconfig.c_str());
+    object_ = bpf_object__open_file(object_path.c_str(), &open_options);
     if (!object_) throw_errno("opening " + object_path, errno);
     const std::vector<std::pair<const char*, int>> by_name = {
         {XGSLB_MAP_SETTINGS, maps.settings}, {XGSLB_MAP_LISTEN, maps.listen},

@@ -34,6 +34,11 @@ static __always_inline __u32 bounded(__u32 value, __u32 mask)
 #define EDNS_FLAG_DO 0x8000
 #define QUESTION_FIXED_LEN 4 /* QTYPE, QCLASS */
 #define WORDS_PER_NAME ((XGSLB_NAME_WIRE_MAX + 7) / 8)
+/* The OPT record's first 64 bits as one little-endian load: owner (octet 0) the root, TYPE
+ * (octets 1-2) OPT, version (octet 6) 0; the payload size (3-4), extended rcode (5) and the DO
+ * octet (7) are free. */
+#define OPT_HEAD_MASK 0x00ff000000ffffffULL
+#define OPT_HEAD_WANT ((__u64)XGSLB_DNS_TYPE_OPT << 16)
 
 struct dns_header {
 	__be16 id;
@@ -244,8 +249,8 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 	__u8 *fixed = qname + bounded(q->name_len, XGSLB_NAME_WIRE_MAX);
 	if ((void *)(fixed + QUESTION_FIXED_LEN) > data_end)
 		return XGSLB_C_pass_malformed;
-	q->qtype = bpf_ntohs(*(__be16 *)fixed);
-	__be16 qclass = *(__be16 *)(fixed + 2);
+	__u32 type_class = *(__u32 *)fixed;
+	q->qtype = bpf_ntohs((__u16)type_class);
 
 	__u32 rest = dns_len - q->question_end;
 	q->has_opt = 0;
@@ -259,12 +264,14 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 		__u8 *opt = fixed + QUESTION_FIXED_LEN;
 		if (rest < XGSLB_OPT_RR_LEN || (void *)(opt + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_pass_malformed;
-		/* owner root, TYPE OPT, CLASS = payload size, TTL = ext-rcode|version|flags, RDLEN:
-		 * the owner, the type and the version compared as one masked word. */
-		__u32 head = *(__u32 *)opt;
-		if ((head & 0x00ffffff) != (XGSLB_DNS_TYPE_OPT << 16) || opt[6] != 0)
+		/* owner root, TYPE OPT, CLASS = payload size, TTL = ext-rcode|version|flags, RDLEN, in
+		 * two loads (octets 0-7 and 7-10, little-endian): the owner, the type and the version
+		 * compared as one masked word, the rest shifted out of the two. */
+		__u64 head = *(__u64 *)opt;
+		__u32 tail = *(__u32 *)(opt + 7);
+		if ((head & OPT_HEAD_MASK) != OPT_HEAD_WANT)
 			return XGSLB_C_pass_edns;
-		__u32 rdlen = bpf_ntohs(*(__be16 *)(opt + 9));
+		__u32 rdlen = bpf_ntohs((__u16)(tail >> 16));
 		if (rest != XGSLB_OPT_RR_LEN + rdlen)
 			return rdlen ? XGSLB_C_pass_edns : XGSLB_C_pass_trailing_data;
 		/* ECS is the one option answered here; every other goes to the slow path. The
@@ -275,7 +282,7 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 			if (read_ecs(ctx, q->dns_off + q->question_end + XGSLB_OPT_RR_LEN, rdlen, q))
 				return XGSLB_C_pass_edns;
 		}
-		__u32 client = bpf_ntohs(*(__be16 *)(opt + 3));
+		__u32 client = bpf_ntohs((__u16)(head >> 24));
 		__u32 ours = settings->udp_payload_size;
 		if (client < XGSLB_MIN_UDP_PAYLOAD)
 			client = XGSLB_MIN_UDP_PAYLOAD;
@@ -283,15 +290,14 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 			ours = XGSLB_MIN_UDP_PAYLOAD;
 		q->max_response = client < ours ? client : ours;
 		q->has_opt = 1;
-		q->dnssec_ok = (opt[7] & (EDNS_FLAG_DO >> 8)) != 0;
-		/* In words, not octet by octet (the packet's alignment does not matter to loads). */
+		q->dnssec_ok = head >> 63; /* DO: the top bit of octet 7 */
 		__u32 *old = (__u32 *)q->old_opt;
-		old[0] = head;
-		old[1] = *(__u32 *)(opt + 4);
-		old[2] = *(__u16 *)(opt + 8) | (__u32)opt[10] << 16;
+		old[0] = (__u32)head;
+		old[1] = head >> 32;
+		old[2] = tail >> 8; /* octets 8-10 and a zero */
 	}
 
-	if (qclass != bpf_htons(XGSLB_DNS_CLASS_IN))
+	if ((type_class >> 16) != bpf_htons(XGSLB_DNS_CLASS_IN))
 		return XGSLB_C_pass_qclass;
 	/* Meta and query-only types (128-255: ANY, AXFR, IXFR, TSIG...), OPT as a question, and DS,
 	 * which the parent zone answers, all go to the slow path. */

@@ -25,20 +25,33 @@ static __always_inline int reflection_port(__u16 port_host_order)
 	return 0;
 }
 
-/* Whether `addr` (16 octets, IPv4 in the first 4) of `family` is one of the addresses in the
- * listen set, whatever the port. The caller passes the set parse_headers scanned, so this costs
- * no lookups of its own. */
-static __always_inline int own_address(const struct xgslb_listen_set *set, __u8 family, const __u32 addr[4])
+/* Whether the source is one of the addresses in the listen set, whatever the port. The caller
+ * passes the set parse_headers scanned, so this costs no lookups of its own. An entry is
+ * compared as parse_headers' scan compares it (listening): 8 + 8 + 4 octets, the first 8
+ * (family, pad, port, address word 0) masked to the family and the address. `head` is family |
+ * address word 0 << 32, `mid` words 1 and 2, `last` word 3: for IPv4 the last two are constant
+ * zeros. */
+#define OWN_ADDRESS_HEAD_MASK 0xffffffff000000ffULL
+
+static __always_inline int own_address(const struct xgslb_listen_set *set, __u64 head, __u64 mid, __u32 last)
 {
 	__u32 count = set->count;
 	for (__u32 i = 0; i < XGSLB_MAX_LISTEN; i++) {
 		if (i >= count)
 			break;
-		const struct xgslb_listen_key *k = &set->keys[i];
-		const __u32 *have = (const __u32 *)k->addr;
-		if (k->family == family && have[0] == addr[0] && have[1] == addr[1] && have[2] == addr[2] &&
-		    have[3] == addr[3])
+		const __u8 *have = (const __u8 *)&set->keys[i];
+		if ((*(const __u64 *)have & OWN_ADDRESS_HEAD_MASK) == head && *(const __u64 *)(have + 8) == mid &&
+		    *(const __u32 *)(have + 16) == last)
 			return 1;
 	}
 	return 0;
+}
+
+/* own_address of a query's source (struct query_source's words), per family so IPv4's zero
+ * words fold into constants. */
+static __always_inline int own_source(const struct xgslb_listen_set *set, __u8 family, const __u32 addr[4])
+{
+	if (family == XGSLB_FAMILY_IPV4)
+		return own_address(set, XGSLB_FAMILY_IPV4 | (__u64)addr[0] << 32, 0, 0);
+	return own_address(set, family | (__u64)addr[0] << 32, addr[1] | (__u64)addr[2] << 32, addr[3]);
 }

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
 
@@ -100,6 +101,16 @@ struct MapSlot {
 
 }  // namespace
 
+// The tick rate from the resolution of CLOCK_MONOTONIC_COARSE, which is the tick (TICK_NSEC):
+// no kernel config file is needed (containers often have neither /boot nor /proc/config.gz).
+std::string kernel_kconfig() {
+    timespec res{};
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0 || res.tv_nsec <= 0) return {};
+    const long hz = (1000000000L + res.tv_nsec / 2) / res.tv_nsec;
+    if ((1000000000L + hz / 2) / hz != res.tv_nsec) return {};
+    return "CONFIG_HZ=" + std::to_string(hz) + "\n";
+}
+
 AttachMode parse_attach_mode(const std::string& text) {
     if (text == "auto") return AttachMode::automatic;
     if (text == "native") return AttachMode::native;
@@ -131,7 +142,9 @@ XdpProgram::XdpProgram(const Options& options) : options_(options) {
     }();
     (void)logs_routed;
 
-    skel_ = xgslb_bpf__open();
+    const std::string kconfig = kernel_kconfig();
+    LIBBPF_OPTS(bpf_object_open_opts, open_options, .kconfig = kconfig.empty() ? nullptr : kconfig.c_str());
+    skel_ = xgslb_bpf__open_opts(&open_options);
     if (!skel_) throw_errno("opening the BPF object", errno);
     auto& m = skel_->maps;
     const std::vector<MapSlot> slots = {

@@ -22,6 +22,12 @@ enum class AttachMode { automatic, native, generic };
 AttachMode parse_attach_mode(const std::string& text);  // "auto" | "native" | "generic"
 const char* to_string(AttachMode mode);
 
+// libbpf's kconfig text for the program's externs ("CONFIG_HZ=250\n", for the rate limiter's
+// clock, bpf/rrl_clock.h), derived from the running kernel without its config file; empty when
+// it cannot be (libbpf then reads /boot/config-* or /proc/config.gz). Every loader of
+// xgslb.bpf.o passes it as bpf_object_open_opts.kconfig.
+std::string kernel_kconfig();
+
 class XdpProgram {
 public:
     struct Options {

@@ -3,9 +3,11 @@
 // section of maps/xgslb_abi.h): a fresh bucket answers `rate` queries at once, then one per
 // 1/rate s. Where the real clock matters, the test measures the time around its queries and
 // accepts exactly the range a correct bucket can produce in that time. The program reads the
-// coarse clock (bpf_ktime_get_coarse_ns: CLOCK_MONOTONIC as of the last timer tick), so the
+// coarse clock (CLOCK_MONOTONIC as of the last timer tick, bpf/rrl_clock.h), so the
 // time it sees between two queries may differ from the real time between them by up to one
 // tick, which the brackets add.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <sys/socket.h>
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <map>
 #include <thread>
+#include <vector>
 
 #include "tests/bpf/rrl_test_world.h"
 
@@ -281,6 +284,37 @@ TEST_F(XdpRrl, BucketsRefillOverTime) {
     EXPECT_LE(first + second, 20 + grown_max) << "first " << first << " second " << second;
     EXPECT_GE(second, 4);  // 220 ms less a tick is at least four tokens
     EXPECT_LT(second, 40);
+}
+
+// The program's clock is CLOCK_MONOTONIC_COARSE give or take a constant well under a burst
+// (bpf/rrl_clock.h reads it from jiffies): a bucket set to the edge of its burst by this clock,
+// as a program reading bpf_ktime_get_coarse_ns() would have left it before a restart, is
+// refused just past the edge and answered just inside it. The margin, half the burst (500 ms),
+// covers the constant (the time before the first tick at boot, 0.12 s here) and a tick; a clock
+// on another origin (raw jiffies in ns) misses by months.
+TEST_F(XdpRrl, ProgramClockIsTheCoarseMonotonicClock) {
+    constexpr uint64_t margin_ns = 500'000'000;
+    world.configure(rrl_config(10, 0));  // interval 100 ms, burst 1 s
+    xgslb_rrl_config config{};
+    const uint32_t zero = 0;
+    ASSERT_EQ(bpf_map_lookup_elem(world.program().maps().rrl_config, &zero, &config), 0);
+    ASSERT_GT(config.burst_ns, config.interval_ns + margin_ns);
+    const uint32_t slot = world.bucket_of("10.1.1.1");
+    // Answered iff tat + interval - now <= burst: with tat = coarse + burst - interval + offset
+    // that is offset <= now - coarse.
+    auto answered_with_tat_at = [&](int64_t offset_ns) {
+        timespec ts{};
+        EXPECT_EQ(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
+        const uint64_t coarse = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+        const int cpus = libbpf_num_possible_cpus();
+        std::vector<xgslb_rrl_bucket> buckets(static_cast<size_t>(cpus));
+        for (auto& b : buckets) b.tat_ns = coarse + config.burst_ns - config.interval_ns + offset_ns;
+        EXPECT_EQ(bpf_map_update_elem(world.program().maps().rrl, &slot, buckets.data(), BPF_ANY), 0);
+        return world.run(from4("10.1.1.1").build()).action == XDP_TX;
+    };
+    EXPECT_TRUE(answered_with_tat_at(-static_cast<int64_t>(margin_ns))) << "the program's clock is behind by more than the margin";
+    EXPECT_FALSE(answered_with_tat_at(static_cast<int64_t>(margin_ns))) << "the program's clock is ahead by more than the margin";
+    world.forget_clients();
 }
 
 // The limit counts every standard query, also those XDP would pass to the slow path: the
