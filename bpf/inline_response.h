@@ -76,14 +76,17 @@ static __always_inline __u32 swap_halves32(__u32 w)
  * our OPT, then the query's ECS option (if any) with `ecs_scope`. `flags` are the response's DNS
  * flags. With an ECS option `grow` must be even (the option then sums as it did but for the
  * scope). The client's DO flag octet goes to *dnssec_ok. Returns 0, or dropped (the frame is
- * resized: nothing else is possible). */
+ * resized: nothing else is possible).
+ *
+ * Sums are 64-bit values known to stay below 2^32: a 32-bit value's shift needs its upper half
+ * cleared first, and in BPF that mask is a 64-bit immediate. */
 static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_query *q,
 					   const struct xgslb_settings *settings, __u32 grow, __u16 flags,
 					   __u16 ancount, __u16 nscount, __u32 inserted_sum, __u8 ecs_scope,
 					   __u32 *dnssec_ok)
 {
-	__u32 question_end = RELOAD(q->question_end), ecs_len = RELOAD(q->ecs_len);
-	__u32 section_at = sizeof(struct udphdr) + question_end;
+	__u64 question_end = RELOAD(q->question_end), ecs_len = RELOAD(q->ecs_len);
+	__u64 section_at = sizeof(struct udphdr) + question_end;
 	/* RFC 1624 from the query's UDP sum: both length words grow by `grow`, the flags and
 	 * counts change (from QR=0 and zero counts: the query had no answers), the inserted octets
 	 * come in at the section's offset, our scope goes into octet 7 of the ECS option (the low
@@ -91,20 +94,17 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	 * on and changes (below). Summed first, so that few values stay live through the rest.
 	 * 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every term is below 2^27, so
 	 * the sum stays below 2^32. */
-	__u32 change = 2 * grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
+	__u64 change = 2 * (__u64)grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
 	change += csum_at_offset(inserted_sum + 4 * 0xffff, section_at);
-	if (ecs_len) /* a Geo set's scope is set whether or not the query has an ECS option */
+	if (ecs_len) { /* a Geo set's scope is set whether or not the query has an ECS option */
+		if (grow & 1)
+			return XGSLB_C_dropped;
 		change += csum_at_offset(ecs_scope, section_at + grow + XGSLB_OPT_RR_LEN);
+	}
 
 	/* Fields of `q` are read where they are used (RELOAD), not held in registers: that keeps
 	 * this function's spills, which are xgslb_xdp's stack, down. */
-	__u32 udp_len = section_at + grow + (RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0);
-	__u32 l3_off = RELOAD(q->l3_off);
-	/* What parsing guarantees, restated: the headers sit at constant offsets from the IP one. */
-	if (RELOAD(q->dns_off) != l3_off + sizeof(struct udphdr) +
-				      (RELOAD(q->family) == XGSLB_FAMILY_IPV4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) ||
-	    l3_off > 22 || (ecs_len && (grow & 1)))
-		return XGSLB_C_dropped;
+	__u64 udp_len = section_at + grow + (RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	if (data + sizeof(struct ethhdr) > data_end)
@@ -117,23 +117,29 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	*(__u32 *)(data + 6) = d_hi;
 	*(__u16 *)(data + 10) = d_lo;
 
-	void *l3 = data + bounded(l3_off, 0x1f);
+	/* The IP header found back from the DNS header's offset: parsing guarantees IPv4 without
+	 * options and IPv6 without extension headers (packet_headers.h), so every header sits at a
+	 * constant offset from it, the section's offset (dns_off-based) and the headers' agree by
+	 * construction, and no other offset is loaded or compared. */
+	__u64 dns_off = RELOAD(q->dns_off);
 	struct udphdr *udp;
 	if (RELOAD(q->family) == XGSLB_FAMILY_IPV4) {
-		struct iphdr *ip = l3;
+		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
 		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
-		/* RFC 1624: the header sum changes by the length's growth and the TTL's change (the
-		 * addresses only swap places), so no word of it is summed again. Below 2^18. */
-		__u32 sum = (__u16)~bpf_ntohs(ip->check);
-		sum += grow + 0xffff + (RESPONSE_IP_TTL << 8) - ((__u32)ip->ttl << 8);
+		/* RFC 1624 on the header sum as stored (little-endian loads: every word byte-swapped,
+		 * which ones'-complement sums do not mind, and a swap is a multiplication by 256
+		 * modulo 0xffff): the length grows by `grow`, the TTL (the low octet of its swapped
+		 * word) becomes ours; the addresses only swap places. Below 2^19: two fold steps. */
+		__u64 sum = (__u16)~*(__u16 *)&ip->check;
+		sum += ((__u64)grow << 8) + 0xffff + RESPONSE_IP_TTL - ip->ttl;
 		ip->ttl = RESPONSE_IP_TTL;
 		ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
-		ip->check = bpf_htons((__u16)~csum_fold32(sum));
+		*(__u16 *)&ip->check = (__u16)~csum_fold32(sum);
 		*(__u64 *)&ip->saddr = swap_halves64(*(__u64 *)&ip->saddr);
 		udp = (void *)(ip + 1);
 	} else {
-		struct ipv6hdr *ip6 = l3;
+		struct ipv6hdr *ip6 = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
 		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
 		swap_ipv6_addresses(ip6);
@@ -157,12 +163,12 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	 * move by an odd number of octets. */
 	*dnssec_ok = 0;
 	if (RELOAD(q->has_opt)) {
-		__u8 *old = data + bounded(RELOAD(q->dns_off) + question_end, 0x3ff);
+		__u8 *old = data + bounded(dns_off + question_end, 0x3ff);
 		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_dropped;
-		__u32 client_flags = *(__u16 *)(old + 7), dnssec = client_flags & (EDNS_FLAG_DO >> 8);
-		__u32 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
-		__u32 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec;
+		__u64 client_flags = *(__u16 *)(old + 7), dnssec = client_flags & (EDNS_FLAG_DO >> 8);
+		__u64 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
+		__u64 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec;
 		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
 		change += csum_at_offset(new_opt_sum, section_at + grow);
 		*dnssec_ok = dnssec;

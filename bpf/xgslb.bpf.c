@@ -61,11 +61,26 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 	return kind;
 }
 
-/* An A/AAAA answer's verdict also names the set's selection (XGSLB_SELECT_* + 1 in the bits
- * above the counter index), so the counters' tail counts the strategy in the stats value it
- * already holds instead of looking it up a second time. */
+/* An A/AAAA answer's verdict also names the counter of the set's selection
+ * (XGSLB_C_strategy_fixed + XGSLB_SELECT_*) in the bits above the answer's counter index, so the
+ * counters' tail counts the strategy in the stats value it already holds instead of looking it
+ * up a second time; 0 there: no strategy to count. */
 #define VERDICT_STRATEGY_SHIFT 8
+#define VERDICT_STRATEGY(selection) ((__u32)(XGSLB_C_strategy_fixed + (selection)) << VERDICT_STRATEGY_SHIFT)
 #define VERDICT_INDEX_MASK 0xff
+
+/* Each counter index's XDP action in two bits (XDP_DROP 1, XDP_PASS 2, XDP_TX 3): the tail
+ * shifts one constant instead of walking a switch's chain of compares. Every index passes but
+ * the answers (TX) and the drops. */
+#define VERDICT_ACTION(index, action) ((__u64)((action) ^ XDP_PASS) << (2 * (index)))
+#define VERDICT_ACTIONS                                                                            \
+	(((1ULL << (2 * XGSLB_COUNTER_COUNT)) - 1) / 3 * XDP_PASS ^                                \
+	 VERDICT_ACTION(XGSLB_C_answered_a, XDP_TX) ^ VERDICT_ACTION(XGSLB_C_answered_aaaa, XDP_TX) ^ \
+	 VERDICT_ACTION(XGSLB_C_answered_nodata, XDP_TX) ^                                        \
+	 VERDICT_ACTION(XGSLB_C_answered_nxdomain, XDP_TX) ^                                      \
+	 VERDICT_ACTION(XGSLB_C_answered_rrl_slip, XDP_TX) ^ VERDICT_ACTION(XGSLB_C_dropped, XDP_DROP) ^ \
+	 VERDICT_ACTION(XGSLB_C_dropped_reflection, XDP_DROP) ^ VERDICT_ACTION(XGSLB_C_dropped_rrl, XDP_DROP))
+_Static_assert(2 * XGSLB_COUNTER_COUNT <= 64, "two bits per counter index in VERDICT_ACTIONS");
 
 /* The answer section of an A or AAAA set. */
 static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const struct xgslb_settings *settings,
@@ -82,8 +97,7 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 		return XGSLB_C_pass_name_flags;
 	enum xgslb_counter answered =
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
-		((__u32)((rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED) + 1)
-		 << VERDICT_STRATEGY_SHIFT);
+		VERDICT_STRATEGY(rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED);
 	/* The common case in one inline pass; Weighted's weight-0 groups and frames without
 	 * tailroom take the general writer. */
 	__u16 tail_refused = 0;
@@ -128,8 +142,7 @@ static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, con
 	};
 	enum xgslb_counter answered =
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
-		((__u32)((ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED) + 1)
-		 << VERDICT_STRATEGY_SHIFT);
+		VERDICT_STRATEGY(ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
 	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel);
 	if (verdict != INLINE_TAIL_REFUSED)
 		return verdict ? verdict : answered;
@@ -260,26 +273,18 @@ int xgslb_xdp(struct xdp_md *ctx)
 	__u64 *counters = (__u64 *)stats;
 
 	stats->packets_seen++;
-	/* Verdicts from global functions are unknown to the verifier: bound the index here. */
-	__u32 index = verdict & VERDICT_INDEX_MASK;
-	__u32 strategy = (__u32)verdict >> VERDICT_STRATEGY_SHIFT;
-	asm volatile("" : "+r"(index));
-	if (index < XGSLB_COUNTER_COUNT)
-		counters[index]++;
-	if (strategy)
-		counters[XGSLB_C_strategy_fixed + ((strategy - 1) & 3)]++;
-	switch (index) {
-	case XGSLB_C_answered_a:
-	case XGSLB_C_answered_aaaa:
-	case XGSLB_C_answered_nodata:
-	case XGSLB_C_answered_nxdomain:
-	case XGSLB_C_answered_rrl_slip:
-		return XDP_TX;
-	case XGSLB_C_dropped:
-	case XGSLB_C_dropped_reflection:
-	case XGSLB_C_dropped_rrl:
-		return XDP_DROP;
-	default:
+	/* Verdicts from global functions are unknown to the verifier: the indices are bounded here,
+	 * as 64-bit values (no zero-extension after the barrier). */
+	__u64 index = (__u32)verdict;
+	/* Relative to the first strategy counter, so that one unsigned compare bounds it: 0 (no
+	 * strategy) wraps around to the top. */
+	__u64 strategy = (index >> VERDICT_STRATEGY_SHIFT) - XGSLB_C_strategy_fixed;
+	index &= VERDICT_INDEX_MASK;
+	asm volatile("" : "+r"(index), "+r"(strategy));
+	if (index >= XGSLB_COUNTER_COUNT)
 		return XDP_PASS;
-	}
+	counters[index]++;
+	if (strategy < XGSLB_COUNTER_COUNT - XGSLB_C_strategy_fixed)
+		counters[XGSLB_C_strategy_fixed + strategy]++;
+	return (VERDICT_ACTIONS >> (2 * index)) & 3;
 }
