@@ -71,40 +71,107 @@ static __always_inline __u32 swap_halves32(__u32 w)
 	return (w >> 16) | (w << 16);
 }
 
-/* After grow_at_tail(grow): every header of the response, and the UDP checksum as it will be
- * once `grow` octets summing to `inserted_sum` (at an even offset) are at section_start(), then
- * our OPT, then the query's ECS option (if any) with `ecs_scope`. `flags` are the response's DNS
- * flags. With an ECS option `grow` must be even (the option then sums as it did but for the
- * scope). The client's DO flag octet goes to *dnssec_ok. Returns 0, or dropped (the frame is
- * resized: nothing else is possible).
+/* Every header value that changes and is not known without the query frame: the two checksums
+ * as they will be stored, the UDP length, the client's DO flag octet (0x80 or 0), in one 64-bit
+ * value. plan_headers computes it from the frame before it grows; apply_headers stores it after.
+ * Why: the helper that grows the frame clobbers the argument registers and makes the verifier
+ * forget every packet bound; computed before it, the sums use registers free at that point, and
+ * one value crosses the call instead of the dozen the computation needs. */
+#define PLAN_IP_CSUM(plan) ((__u16)(plan))         /* IPv4 header checksum, in stored byte order */
+#define PLAN_UDP_CSUM(plan) ((__u16)((plan) >> 16)) /* in stored byte order */
+#define PLAN_UDP_LEN(plan) ((__u16)((plan) >> 32))  /* host order */
+#define PLAN_DNSSEC_OK(plan) ((__u32)((plan) >> 48))
+
+/* The plan of a response that is the query with `grow` octets summing to `inserted_sum` (at an
+ * even offset) inserted at the question's end (section_start()), then our OPT, then the query's
+ * ECS option (if any) with `ecs_scope`; `flags`, `ancount` and `nscount` are the response's.
+ * With an ECS option `grow` must be even (the option then sums as it did but for the scope).
+ * Returns 0, or pass_malformed when the frame is not what parsing said (nothing is written).
  *
  * Sums are 64-bit values known to stay below 2^32: a 32-bit value's shift needs its upper half
  * cleared first, and in BPF that mask is a 64-bit immediate. */
-static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_query *q,
-					   const struct xgslb_settings *settings, __u32 grow, __u16 flags,
-					   __u16 ancount, __u16 nscount, __u32 inserted_sum, __u8 ecs_scope,
-					   __u32 *dnssec_ok)
+static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_query *q,
+					const struct xgslb_settings *settings, __u32 grow, __u16 flags, __u16 ancount,
+					__u16 nscount, __u32 inserted_sum, __u8 ecs_scope, __u64 *plan)
 {
-	__u64 question_end = RELOAD(q->question_end), ecs_len = RELOAD(q->ecs_len);
+	__u64 question_end = q->question_end, ecs_len = q->ecs_len, has_opt = q->has_opt;
 	__u64 section_at = sizeof(struct udphdr) + question_end;
+	__u64 udp_len = section_at + grow + (has_opt ? XGSLB_OPT_RR_LEN + ecs_len : 0);
 	/* RFC 1624 from the query's UDP sum: both length words grow by `grow`, the flags and
 	 * counts change (from QR=0 and zero counts: the query had no answers), the inserted octets
 	 * come in at the section's offset, our scope goes into octet 7 of the ECS option (the low
 	 * octet of its fourth word; the client's was 0: read_ecs), and the OPT moves `grow` octets
-	 * on and changes (below). Summed first, so that few values stay live through the rest.
-	 * 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every term is below 2^27, so
-	 * the sum stays below 2^32. */
-	__u64 change = 2 * (__u64)grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
+	 * on and changes (below). 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every
+	 * term is below 2^27, so the sum stays below 2^32. */
+	__u64 change = 2 * (__u64)grow + flags + (__u16)~q->flags + ancount + nscount;
 	change += csum_at_offset(inserted_sum + 4 * 0xffff, section_at);
 	if (ecs_len) { /* a Geo set's scope is set whether or not the query has an ECS option */
 		if (grow & 1)
-			return XGSLB_C_dropped;
+			return XGSLB_C_pass_malformed;
 		change += csum_at_offset(ecs_scope, section_at + grow + XGSLB_OPT_RR_LEN);
 	}
 
-	/* Fields of `q` are read where they are used (RELOAD), not held in registers: that keeps
-	 * this function's spills, which are xgslb_xdp's stack, down. */
-	__u64 udp_len = section_at + grow + (RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 dns_off = q->dns_off;
+	/* The client's OPT: its DO flag is echoed, the other fields are ours (put_opt). The two
+	 * differ in CLASS, the extended RCODE and the flags; read as little-endian words, the
+	 * client's CLASS and flags are byte-swapped, which is how they sum at those (odd) offsets
+	 * of the record. The words both share sum to TYPE's octet, 41 << 8: it stays in both sums,
+	 * as the OPT may move by an odd number of octets. */
+	__u64 dnssec_ok = 0;
+	if (has_opt) {
+		__u8 *old = data + bounded(dns_off + question_end, 0x3ff);
+		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
+			return XGSLB_C_pass_malformed;
+		__u64 client_flags = *(__u16 *)(old + 7);
+		dnssec_ok = client_flags & (EDNS_FLAG_DO >> 8);
+		__u64 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
+		__u64 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec_ok;
+		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
+		change += csum_at_offset(new_opt_sum, section_at + grow);
+	}
+
+	/* The headers from the DNS header's offset back: parsing guarantees IPv4 without options
+	 * and IPv6 without extension headers (packet_headers.h), so each sits at a constant offset
+	 * from it, and apply_headers finds them the same way. */
+	__u64 ip_csum = 0;
+	struct udphdr *udp;
+	if (q->family == XGSLB_FAMILY_IPV4) {
+		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
+		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) > data_end)
+			return XGSLB_C_pass_malformed;
+		/* RFC 1624 on the header sum as stored (little-endian loads: every word byte-swapped,
+		 * which ones'-complement sums do not mind, and a swap is a multiplication by 256
+		 * modulo 0xffff): the length grows by `grow`, the TTL (the low octet of its swapped
+		 * word) becomes ours; the addresses only swap places. Below 2^19: two fold steps. */
+		__u64 sum = (__u16)~*(__u16 *)&ip->check;
+		sum += ((__u64)grow << 8) + 0xffff + RESPONSE_IP_TTL - ip->ttl;
+		ip_csum = (__u16)~csum_fold32(sum);
+		udp = (void *)(ip + 1);
+	} else {
+		struct ipv6hdr *ip6 = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
+		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) > data_end)
+			return XGSLB_C_pass_malformed;
+		udp = (void *)(ip6 + 1);
+	}
+	/* IPv4's "no checksum" (0) stays. */
+	__u64 udp_csum = 0;
+	__u16 old_csum = bpf_ntohs(udp->check);
+	if (old_csum || q->family != XGSLB_FAMILY_IPV4) {
+		__u16 c = ~csum_fold32((__u16)~old_csum + change);
+		udp_csum = bpf_htons(c ? c : 0xffff);
+	}
+	*plan = ip_csum | udp_csum << 16 | udp_len << 32 | dnssec_ok << 48;
+	return 0;
+}
+
+/* After grow_at_tail: every header of the response from the plan (plan_headers) and the
+ * response's `flags`, `ancount` and `nscount`. Returns 0, or dropped (the frame is resized:
+ * nothing else is possible). */
+static __always_inline int apply_headers(struct xdp_md *ctx, const struct dns_query *q, __u64 plan, __u16 flags,
+					 __u16 ancount, __u16 nscount)
+{
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	if (data + sizeof(struct ethhdr) > data_end)
@@ -117,25 +184,16 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	*(__u32 *)(data + 6) = d_hi;
 	*(__u16 *)(data + 10) = d_lo;
 
-	/* The IP header found back from the DNS header's offset: parsing guarantees IPv4 without
-	 * options and IPv6 without extension headers (packet_headers.h), so every header sits at a
-	 * constant offset from it, the section's offset (dns_off-based) and the headers' agree by
-	 * construction, and no other offset is loaded or compared. */
 	__u64 dns_off = RELOAD(q->dns_off);
+	__u32 udp_len = PLAN_UDP_LEN(plan);
 	struct udphdr *udp;
 	if (RELOAD(q->family) == XGSLB_FAMILY_IPV4) {
 		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
 		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
-		/* RFC 1624 on the header sum as stored (little-endian loads: every word byte-swapped,
-		 * which ones'-complement sums do not mind, and a swap is a multiplication by 256
-		 * modulo 0xffff): the length grows by `grow`, the TTL (the low octet of its swapped
-		 * word) becomes ours; the addresses only swap places. Below 2^19: two fold steps. */
-		__u64 sum = (__u16)~*(__u16 *)&ip->check;
-		sum += ((__u64)grow << 8) + 0xffff + RESPONSE_IP_TTL - ip->ttl;
 		ip->ttl = RESPONSE_IP_TTL;
 		ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
-		*(__u16 *)&ip->check = (__u16)~csum_fold32(sum);
+		*(__u16 *)&ip->check = PLAN_IP_CSUM(plan);
 		*(__u64 *)&ip->saddr = swap_halves64(*(__u64 *)&ip->saddr);
 		udp = (void *)(ip + 1);
 	} else {
@@ -150,33 +208,10 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	struct dns_header *dns = (void *)(udp + 1);
 	*(__u32 *)udp = swap_halves32(*(__u32 *)udp);
 	udp->len = bpf_htons(udp_len);
+	*(__u16 *)&udp->check = PLAN_UDP_CSUM(plan);
 	dns->flags = bpf_htons(flags);
 	/* ARCOUNT stays the query's: its OPT, answered by ours. */
 	dns->ancount = bpf_htons(ancount);
 	dns->nscount = bpf_htons(nscount);
-
-	/* The client's OPT, read before the inserted octets overwrite it (it starts where they
-	 * will): its DO flag is echoed, the other fields are ours (put_opt). The two differ in
-	 * CLASS, the extended RCODE and the flags; read as little-endian words, the client's CLASS
-	 * and flags are byte-swapped, which is how they sum at those (odd) offsets of the record.
-	 * The words both share sum to TYPE's octet, 41 << 8: it stays in both sums, as the OPT may
-	 * move by an odd number of octets. */
-	*dnssec_ok = 0;
-	if (RELOAD(q->has_opt)) {
-		__u8 *old = data + bounded(dns_off + question_end, 0x3ff);
-		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
-			return XGSLB_C_dropped;
-		__u64 client_flags = *(__u16 *)(old + 7), dnssec = client_flags & (EDNS_FLAG_DO >> 8);
-		__u64 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
-		__u64 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec;
-		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
-		change += csum_at_offset(new_opt_sum, section_at + grow);
-		*dnssec_ok = dnssec;
-	}
-	__u16 old_csum = bpf_ntohs(udp->check);
-	if (old_csum || RELOAD(q->family) != XGSLB_FAMILY_IPV4) {
-		__u16 c = ~csum_fold32((__u16)~old_csum + change);
-		udp->check = bpf_htons(c ? c : 0xffff);
-	}
 	return 0;
 }

@@ -17,19 +17,25 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 						   const struct xgslb_settings *settings,
 						   const struct xgslb_zone *zone, __u16 rcode)
 {
-	int verdict = grow_at_tail(ctx, q, 2 + zone->soa_wire_len);
+	__u32 len = zone->soa_wire_len;
+	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
+	__u64 plan;
+	int verdict = plan_headers(ctx, q, settings, 2 + len, flags, 0, 1,
+				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan);
 	if (verdict)
 		return verdict;
-	__u32 len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
+	verdict = grow_at_tail(ctx, q, 2 + len);
+	if (verdict)
+		return verdict;
+	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_dropped;
-	__u16 owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
-	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
-	__u32 dnssec_ok;
-	verdict = rewrite_headers(ctx, q, settings, 2 + len, flags, 0, 1,
-				  csum_fold((__u64)owner + RELOAD(zone->soa_wire_csum)), 0, &dnssec_ok);
-	if (verdict)
-		return verdict;
+	owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
+	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
+	if (apply_headers(ctx, q, plan, flags, 0, 1))
+		return XGSLB_C_dropped;
+	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 
 	__u8 *sec = section_start(ctx, q);
 	if ((void *)(sec + 2) > (void *)(long)ctx->data_end)

@@ -49,16 +49,19 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
 						  const struct selected_records *sel)
 {
-	int verdict = grow_at_tail(ctx, q, sel->len);
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+	__u64 plan;
+	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan);
+	if (verdict)
+		return verdict;
+	verdict = grow_at_tail(ctx, q, sel->len);
 	if (verdict)
 		return verdict;
 	__u32 len = RELOAD(sel->len);
-	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
-	__u32 dnssec_ok;
-	verdict = rewrite_headers(ctx, q, settings, len, flags, RELOAD(sel->count), 0, RELOAD(sel->csum),
-				  RELOAD(sel->ecs_scope), &dnssec_ok);
-	if (verdict)
-		return verdict;
+	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
+	if (apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0))
+		return XGSLB_C_dropped;
+	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 	PROFILE_STAGE(7);
 
 	__u32 off = bounded(RELOAD(sel->off), 0x3ff); /* checked after the barrier: the register the copy uses */
