@@ -10,7 +10,7 @@
 
 #include "bpf/inline_response.h"
 
-/* Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with the frame
+/* Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with the frame
  * untouched; dropped when it was resized but could not be completed. The caller has checked: no
  * ECS option, 0 < the SOA's length <= XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
 static __always_inline int write_negative_response(struct xdp_md *ctx, const struct dns_query *q,
@@ -25,7 +25,7 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan);
 	if (verdict)
 		return verdict;
-	verdict = grow_at_tail(ctx, q, 2 + len);
+	verdict = grow_at_question_end(ctx, q, 2 + len);
 	if (verdict)
 		return verdict;
 	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */

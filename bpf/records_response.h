@@ -41,7 +41,7 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
 /* Writes the whole response: the selected records of a set (sel: `len` octets from `off` into
  * `wire`, a map value holding at least off_max + len_max octets: an xgslb_rrset's doubled wire,
  * or the express table's copy (express_table.h), already rotated, so off_max 0), `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
- * option). Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with
+ * option). Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with
  * the frame untouched; dropped when it was resized but could not be completed. The caller has
  * checked: 0 < sel->len <= the wire max. */
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
@@ -54,7 +54,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan);
 	if (verdict)
 		return verdict;
-	verdict = grow_at_tail(ctx, q, sel->len);
+	verdict = grow_at_question_end(ctx, q, sel->len);
 	if (verdict)
 		return verdict;
 	__u32 len = RELOAD(sel->len);
@@ -100,14 +100,10 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	}
 	if (bad)
 		return XGSLB_C_dropped;
-	/* The client's ECS option after our OPT, then our scope in it: one helper call for a
-	 * length known only at run time (8 to 24 octets). */
+	/* The client's ECS option is already after our OPT (grow_at_question_end left it in place,
+	 * behind the inserted octets): only our scope goes into it. */
 	if (has_opt && ecs_len) {
-		if (ecs_len > XGSLB_ECS_MAX_LEN)
-			return XGSLB_C_dropped;
 		__u32 ecs_at = bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
-		if (bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
-			return XGSLB_C_dropped;
 		__u8 *scope = (void *)(long)ctx->data + bounded(ecs_at + 7, 0x7ff);
 		if ((void *)(scope + 1) > (void *)(long)ctx->data_end)
 			return XGSLB_C_dropped;

@@ -23,7 +23,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* A negative answer: rcode, no answers, the zone's SOA (owner = the apex inside the question)
  * in the authority section. Written inline (negative_response.h) unless the query has an ECS
- * option or the frame cannot grow at the tail. */
+ * option or the frame cannot grow there (inline_response.h: grow_at_question_end). */
 static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							  const struct dns_query *q, __u32 zone_id, __u16 rcode,
 							  enum xgslb_counter kind)
@@ -36,12 +36,10 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 	__u32 len = READ_SCRATCH(zone->soa_wire_len);
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_pass_not_in_zone;
-	__u16 tail_refused = 0;
 	if (!q->ecs_len) {
 		int verdict = write_negative_response(ctx, q, settings, zone, rcode);
-		if (verdict != INLINE_TAIL_REFUSED)
+		if (verdict != INLINE_GROW_REFUSED)
 			return verdict ? verdict : kind;
-		tail_refused = 1;
 	}
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	struct dns_answer a = {
@@ -51,7 +49,6 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		.soa_owner = owner,
 		.rcode = rcode,
 		.nscount = 1,
-		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -98,15 +95,13 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	enum xgslb_counter answered =
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
 		VERDICT_STRATEGY(rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED);
-	/* The common case in one inline pass; Weighted's weight-0 groups and frames without
-	 * tailroom take the general writer. */
-	__u16 tail_refused = 0;
+	/* The common case in one inline pass; Weighted's weight-0 groups and frames the inline
+	 * writer cannot grow take the general writer. */
 	if (!sel.positive_end) {
 		int verdict = write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX,
 						     XGSLB_RRSET_WIRE_MAX, &sel);
-		if (verdict != INLINE_TAIL_REFUSED)
+		if (verdict != INLINE_GROW_REFUSED)
 			return verdict ? verdict : answered;
-		tail_refused = 1;
 	}
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
@@ -114,7 +109,6 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 		.section_csum = sel.csum,
 		.ancount = sel.count,
 		.ecs_scope = sel.ecs_scope,
-		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -129,8 +123,8 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 
 /* The answer section of a set found in the express table: the same message answer_rrset
  * builds from the set's xgslb_rrsets entry, written by the same inline writer from the copy the
- * seqlock read made (already rotated: no offset into it); a frame without tailroom takes the
- * general writer, which grows it at the head. */
+ * seqlock read made (already rotated: no offset into it); a frame the inline writer cannot grow
+ * takes the general writer. */
 static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							 const struct dns_query *q, const struct express_answer *ex)
 {
@@ -144,14 +138,13 @@ static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, con
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
 		VERDICT_STRATEGY(ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
 	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel);
-	if (verdict != INLINE_TAIL_REFUSED)
+	if (verdict != INLINE_GROW_REFUSED)
 		return verdict ? verdict : answered;
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
 		.section_len = ex->len,
 		.section_csum = ex->csum,
 		.ancount = ex->count,
-		.tail_refused = 1,
 	};
 	verdict = write_response(ctx, q, &a);
 	if (verdict)
