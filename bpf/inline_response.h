@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The common responses written inline in one straight pass: a query in a frame that can grow at
- * the tail (records_response.h for A/AAAA sets, negative_response.h for
- * NODATA/NXDOMAIN). write_response (dns_response.h) handles every answer, but its generality
- * (slip, ECS, growth at the head, every header field recomputed) is paid per query; this path
- * is about half its instructions. Anything it does not cover is left to write_response with the
- * frame untouched.
+/* The common responses written inline in one straight pass (records_response.h for A/AAAA
+ * sets, negative_response.h for NODATA/NXDOMAIN). write_response (dns_response.h) handles every
+ * answer, but its generality (slip, ECS copy, growth at either end, every header field
+ * recomputed) is paid per query; this path is about half its instructions. Anything it does not
+ * cover is left to write_response with the frame untouched.
  *
  * Why the shape: the response is the query with octets inserted (owner pointer and section)
- * between the question and the OPT, and our OPT is as long as the client's when neither has
- * options, so the frame grows by exactly the inserted octets, every length field grows by the
- * same amount, and the checksum updates need no load of the old lengths. IPv4 has IHL 5 and IPv6
- * no extension headers (packet_headers.h), so one bounds check covers IP, UDP and DNS headers at
- * constant offsets from the IP header. */
+ * between the question and the OPT, and our OPT is as long as the client's, so the frame grows
+ * by exactly the inserted octets, every length field grows by the same amount, and the checksum
+ * updates need no load of the old lengths. The frame grows at the head and headers and question
+ * move back (grow_at_question_end), so the client's OPT and ECS option stay where they are.
+ * Every header value that changes is computed before the frame grows (plan_headers) and stored
+ * after (apply_headers). IPv4 has IHL 5 and IPv6 no extension headers (packet_headers.h), so
+ * one bounds check covers IP, UDP and DNS headers at constant offsets from the IP header. */
 #pragma once
 
 #include <linux/bpf.h>

@@ -18,6 +18,7 @@
 #include "bpf/records_response.h"
 #include "bpf/strategy_select.h"
 #include "bpf/rrl.h"
+#include "bpf/verdict_action.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -57,27 +58,6 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		return XGSLB_C_dropped;
 	return kind;
 }
-
-/* An A/AAAA answer's verdict also names the counter of the set's selection
- * (XGSLB_C_strategy_fixed + XGSLB_SELECT_*) in the bits above the answer's counter index, so the
- * counters' tail counts the strategy in the stats value it already holds instead of looking it
- * up a second time; 0 there: no strategy to count. */
-#define VERDICT_STRATEGY_SHIFT 8
-#define VERDICT_STRATEGY(selection) ((__u32)(XGSLB_C_strategy_fixed + (selection)) << VERDICT_STRATEGY_SHIFT)
-#define VERDICT_INDEX_MASK 0xff
-
-/* Each counter index's XDP action in two bits (XDP_DROP 1, XDP_PASS 2, XDP_TX 3): the tail
- * shifts one constant instead of walking a switch's chain of compares. Every index passes but
- * the answers (TX) and the drops. */
-#define VERDICT_ACTION(index, action) ((__u64)((action) ^ XDP_PASS) << (2 * (index)))
-#define VERDICT_ACTIONS                                                                            \
-	(((1ULL << (2 * XGSLB_COUNTER_COUNT)) - 1) / 3 * XDP_PASS ^                                \
-	 VERDICT_ACTION(XGSLB_C_answered_a, XDP_TX) ^ VERDICT_ACTION(XGSLB_C_answered_aaaa, XDP_TX) ^ \
-	 VERDICT_ACTION(XGSLB_C_answered_nodata, XDP_TX) ^                                        \
-	 VERDICT_ACTION(XGSLB_C_answered_nxdomain, XDP_TX) ^                                      \
-	 VERDICT_ACTION(XGSLB_C_answered_rrl_slip, XDP_TX) ^ VERDICT_ACTION(XGSLB_C_dropped, XDP_DROP) ^ \
-	 VERDICT_ACTION(XGSLB_C_dropped_reflection, XDP_DROP) ^ VERDICT_ACTION(XGSLB_C_dropped_rrl, XDP_DROP))
-_Static_assert(2 * XGSLB_COUNTER_COUNT <= 64, "two bits per counter index in VERDICT_ACTIONS");
 
 /* The answer section of an A or AAAA set. */
 static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const struct xgslb_settings *settings,
@@ -279,5 +259,5 @@ int xgslb_xdp(struct xdp_md *ctx)
 	counters[index]++;
 	if (strategy < XGSLB_COUNTER_COUNT - XGSLB_C_strategy_fixed)
 		counters[XGSLB_C_strategy_fixed + strategy]++;
-	return (VERDICT_ACTIONS >> (2 * index)) & 3;
+	return xgslb_verdict_action(index);
 }
