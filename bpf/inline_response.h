@@ -27,12 +27,17 @@
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
 
-/* The frame could not be grown here (padding after the query, or no headroom): it is as it was,
- * and write_response, which sizes the frame exactly and can grow it at either end, takes over. */
+/* The frame could not be grown here (no tailroom either): it is as it was, and write_response,
+ * which can also grow it at the head for any size, takes over. */
 #define INLINE_GROW_REFUSED (-1)
 
-/* Longest headers + question: 22 (two VLAN tags) + 40 + 8 + 12 + 255 + 4 octets. */
-#define HEAD_GAP_PREFIX_MAX (14 + 8 + 40 + 8 + 12 + XGSLB_NAME_WIRE_MAX + QUESTION_FIXED_LEN)
+/* Head growth is used up to these sizes: drivers leave XDP_PACKET_HEADROOM (256) octets, less
+ * the xdp_frame and any metadata, so more may be refused (and a refused call is a wasted helper
+ * call); and the move grows with the prefix (headers and question) while the memset it saves
+ * does not (measured: a 255-octet name's 341-octet prefix moves slower than adjust_tail
+ * clears). */
+#define HEAD_GROW_MAX 128
+#define HEAD_GAP_MOVE_MAX 160
 
 /* Every query's headers and question are at least this long: Ethernet, IPv4, UDP, DNS header,
  * the root name, QTYPE and QCLASS (59 octets), rounded down to words. */
@@ -62,13 +67,13 @@ static __always_inline int close_head_gap(struct xdp_md *ctx, __u32 gap, __u32 l
 	void *data_end = (void *)(long)ctx->data_end;
 	gap = bounded(gap, 0x3ff);
 	len = bounded(len, 0x1ff);
-	if (gap < 8 || len < HEAD_GAP_PREFIX_MIN || len > HEAD_GAP_PREFIX_MAX)
+	if (gap < 8 || len < HEAD_GAP_PREFIX_MIN || len > HEAD_GAP_MOVE_MAX)
 		return -1;
 	__u8 *src = data + gap;
 	MOVE_WORDS(data, data_end, src, 0, HEAD_GAP_PREFIX_MIN / 8);
 	__u32 at = HEAD_GAP_PREFIX_MIN;
 #pragma unroll
-	for (__u32 i = 0; i < (HEAD_GAP_PREFIX_MAX - HEAD_GAP_PREFIX_MIN) / 32; i++) {
+	for (__u32 i = 0; i < (HEAD_GAP_MOVE_MAX - HEAD_GAP_PREFIX_MIN) / 32; i++) {
 		if (HEAD_GAP_PREFIX_MIN + 32 * i + 32 > len)
 			break;
 		MOVE_WORDS(data, data_end, src, HEAD_GAP_PREFIX_MIN + 32 * i, 4);
@@ -90,30 +95,36 @@ static __always_inline int close_head_gap(struct xdp_md *ctx, __u32 gap, __u32 l
 	return 0;
 }
 
-/* Makes room for `grow` octets of DNS message at the question's end: grows the frame at the
- * head and moves headers and question back to its start, so the client's OPT (and ECS option)
- * stays where it was in the frame and ends up `grow` octets further on, right after the
- * inserted octets, where the response has it. Not at the tail: bpf_xdp_adjust_tail clears the
- * octets it adds (a memset per query, ~12 ns measured), bpf_xdp_adjust_head does not, and the
- * move is a few independent loads and stores. Returns 0 when the frame is laid out so;
- * INLINE_GROW_REFUSED or pass_too_large with the frame untouched; dropped when it was grown but
- * could not be completed. */
+/* How grow_at_question_end made room: the client's OPT (and ECS option) stayed in the frame, or
+ * the frame grew at the tail and the client's OPT is where the inserted octets go. */
+#define GREW_AT_HEAD 0
+#define GREW_AT_TAIL 1
+
+/* Makes room for `grow` octets of DNS message at the question's end. Usually at the head: the
+ * frame grows there and headers and question move back to its start, so the client's OPT and
+ * ECS option stay in the frame and end up `grow` octets further on, right after the inserted
+ * octets, where the response has them (GREW_AT_HEAD). bpf_xdp_adjust_tail clears the octets it
+ * adds (a memset per query, ~10 ns measured), bpf_xdp_adjust_head does not, and the move is a
+ * few independent loads and stores. At the tail (GREW_AT_TAIL) for large answers, long
+ * prefixes and frames with padding after the query (the new length is set, not added to, so the
+ * padding goes). Returns GREW_AT_HEAD or GREW_AT_TAIL; INLINE_GROW_REFUSED or pass_too_large
+ * with the frame untouched; dropped when it was grown but could not be completed. */
 static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
 {
 	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
 	if (dns_len + grow > q->max_response)
 		return XGSLB_C_pass_too_large;
-	/* Padding after the UDP payload would stay after the response's: the general writer sets
-	 * the length exactly. */
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	if (data + q->dns_off + dns_len != data_end)
-		return INLINE_GROW_REFUSED;
-	if (bpf_xdp_adjust_head(ctx, -(int)grow))
-		return INLINE_GROW_REFUSED;
-	if (close_head_gap(ctx, grow, RELOAD(q->dns_off) + RELOAD(q->question_end)))
-		return XGSLB_C_dropped;
-	return 0;
+	__u32 prefix = q->dns_off + q->question_end;
+	int delta = (int)(q->dns_off + dns_len + grow) - (int)(data_end - data);
+	if (delta == (int)grow && grow <= HEAD_GROW_MAX && prefix <= HEAD_GAP_MOVE_MAX &&
+	    !bpf_xdp_adjust_head(ctx, -(int)grow)) {
+		if (close_head_gap(ctx, grow, RELOAD(q->dns_off) + RELOAD(q->question_end)))
+			return XGSLB_C_dropped;
+		return GREW_AT_HEAD;
+	}
+	return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_GROW_REFUSED : GREW_AT_TAIL;
 }
 
 /* Our OPT (owner root, TYPE 41, CLASS = our payload size, TTL 0 but the DO flag, RDLENGTH the

@@ -25,8 +25,9 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan);
 	if (verdict)
 		return verdict;
+	/* Either way it grows, our OPT is written whole: nothing else of the client's is kept. */
 	verdict = grow_at_question_end(ctx, q, 2 + len);
-	if (verdict)
+	if (verdict != GREW_AT_HEAD && verdict != GREW_AT_TAIL)
 		return verdict;
 	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)

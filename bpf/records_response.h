@@ -54,9 +54,9 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan);
 	if (verdict)
 		return verdict;
-	verdict = grow_at_question_end(ctx, q, sel->len);
-	if (verdict)
-		return verdict;
+	int grew = grow_at_question_end(ctx, q, sel->len);
+	if (grew != GREW_AT_HEAD && grew != GREW_AT_TAIL)
+		return grew;
 	__u32 len = RELOAD(sel->len);
 	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
 	if (apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0))
@@ -100,10 +100,15 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	}
 	if (bad)
 		return XGSLB_C_dropped;
-	/* The client's ECS option is already after our OPT (grow_at_question_end left it in place,
-	 * behind the inserted octets): only our scope goes into it. */
+	/* The client's ECS option after our OPT, then our scope in it. Grown at the head, the
+	 * frame has it there already; at the tail, our records overwrote it: one helper call for a
+	 * length known only at run time (8 to 24 octets). */
 	if (has_opt && ecs_len) {
+		if (ecs_len > XGSLB_ECS_MAX_LEN)
+			return XGSLB_C_dropped;
 		__u32 ecs_at = bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
+		if (grew == GREW_AT_TAIL && bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
+			return XGSLB_C_dropped;
 		__u8 *scope = (void *)(long)ctx->data + bounded(ecs_at + 7, 0x7ff);
 		if ((void *)(scope + 1) > (void *)(long)ctx->data_end)
 			return XGSLB_C_dropped;
