@@ -107,24 +107,38 @@ static __always_inline int close_head_gap(struct xdp_md *ctx, __u32 gap, __u32 l
  * adds (a memset per query, ~10 ns measured), bpf_xdp_adjust_head does not, and the move is a
  * few independent loads and stores. At the tail (GREW_AT_TAIL) for large answers, long
  * prefixes and frames with padding after the query (the new length is set, not added to, so the
- * padding goes). Returns GREW_AT_HEAD or GREW_AT_TAIL; INLINE_GROW_REFUSED or pass_too_large
- * with the frame untouched; dropped when it was grown but could not be completed. */
-static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
+ * padding goes). `at_tail` (a constant) says which: the writers are inlined for the head and
+ * called out of line for the tail (records_response.h). Returns GREW_AT_HEAD or GREW_AT_TAIL;
+ * INLINE_GROW_REFUSED or pass_too_large with the frame untouched; dropped when it was grown but
+ * could not be completed. */
+static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct dns_query *q, __u32 grow,
+						const int at_tail)
 {
 	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
 	if (dns_len + grow > q->max_response)
 		return XGSLB_C_pass_too_large;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 prefix = q->dns_off + q->question_end;
 	int delta = (int)(q->dns_off + dns_len + grow) - (int)(data_end - data);
-	if (delta == (int)grow && grow <= HEAD_GROW_MAX && prefix <= HEAD_GAP_MOVE_MAX &&
-	    !bpf_xdp_adjust_head(ctx, -(int)grow)) {
-		if (close_head_gap(ctx, grow, RELOAD(q->dns_off) + RELOAD(q->question_end)))
-			return XGSLB_C_dropped;
-		return GREW_AT_HEAD;
-	}
-	return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_GROW_REFUSED : GREW_AT_TAIL;
+	if (at_tail)
+		return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_GROW_REFUSED : GREW_AT_TAIL;
+	if (bpf_xdp_adjust_head(ctx, -(int)grow))
+		return INLINE_GROW_REFUSED;
+	if (close_head_gap(ctx, grow, RELOAD(q->dns_off) + RELOAD(q->question_end)))
+		return XGSLB_C_dropped;
+	return GREW_AT_HEAD;
+}
+
+/* Whether grow_at_question_end may grow the frame at the head: no padding after the query, an
+ * answer and a prefix within the limits above. Asked before anything is computed, so that what
+ * the head refuses goes to the tail writer without doing the work twice. */
+static __always_inline int head_growth_fits(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
+{
+	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	return data + q->dns_off + dns_len == data_end && grow <= HEAD_GROW_MAX &&
+	       q->dns_off + q->question_end <= HEAD_GAP_MOVE_MAX;
 }
 
 /* Our OPT (owner root, TYPE 41, CLASS = our payload size, TTL 0 but the DO flag, RDLENGTH the

@@ -15,9 +15,11 @@
  * ECS option, 0 < the SOA's length <= XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
 static __always_inline int write_negative_response(struct xdp_md *ctx, const struct dns_query *q,
 						   const struct xgslb_settings *settings,
-						   const struct xgslb_zone *zone, __u16 rcode)
+						   const struct xgslb_zone *zone, __u16 rcode, const int at_tail)
 {
 	__u32 len = zone->soa_wire_len;
+	if (!at_tail && !head_growth_fits(ctx, q, 2 + len))
+		return INLINE_GROW_REFUSED;
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
 	__u64 plan;
@@ -26,7 +28,7 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 	if (verdict)
 		return verdict;
 	/* Either way it grows, our OPT is written whole: nothing else of the client's is kept. */
-	verdict = grow_at_question_end(ctx, q, 2 + len);
+	verdict = grow_at_question_end(ctx, q, 2 + len, at_tail);
 	if (verdict != GREW_AT_HEAD && verdict != GREW_AT_TAIL)
 		return verdict;
 	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
@@ -53,4 +55,17 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 		put_opt(o, settings, dnssec_ok, 0);
 	}
 	return 0;
+}
+
+/* At the tail, out of line: see write_rrset_response_at_tail (records_response.h). */
+static __noinline int write_negative_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
+						      const struct xgslb_settings *settings,
+						      const struct xgslb_zone *zone, __u16 rcode)
+{
+	if (!ctx || !q || !settings || !zone)
+		return INLINE_GROW_REFUSED;
+	__u32 len = zone->soa_wire_len;
+	if (len == 0 || len > XGSLB_SOA_WIRE_MAX || zone->apex_len > q->name_len)
+		return INLINE_GROW_REFUSED;
+	return write_negative_response(ctx, q, settings, zone, rcode, 1);
 }

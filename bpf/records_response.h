@@ -47,14 +47,16 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
 						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
-						  const struct selected_records *sel)
+						  const struct selected_records *sel, const int at_tail)
 {
+	if (!at_tail && !head_growth_fits(ctx, q, sel->len))
+		return INLINE_GROW_REFUSED;
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
 	__u64 plan;
 	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan);
 	if (verdict)
 		return verdict;
-	int grew = grow_at_question_end(ctx, q, sel->len);
+	int grew = grow_at_question_end(ctx, q, sel->len, at_tail);
 	if (grew != GREW_AT_HEAD && grew != GREW_AT_TAIL)
 		return grew;
 	__u32 len = RELOAD(sel->len);
@@ -107,7 +109,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 		if (ecs_len > XGSLB_ECS_MAX_LEN)
 			return XGSLB_C_dropped;
 		__u32 ecs_at = bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
-		if (grew == GREW_AT_TAIL && bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
+		if (at_tail && bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
 			return XGSLB_C_dropped;
 		__u8 *scope = (void *)(long)ctx->data + bounded(ecs_at + 7, 0x7ff);
 		if ((void *)(scope + 1) > (void *)(long)ctx->data_end)
@@ -115,4 +117,27 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 		*scope = RELOAD(sel->ecs_scope);
 	}
 	return 0;
+}
+
+/* The same response with the frame grown at the tail (grow_at_question_end), for what the head
+ * refused: large answers, long prefixes, padded frames. Out of line, so that the program's main
+ * function has one continuation after the growth: with both inlined its registers are allocated
+ * differently and the name hash's loop spills (46 instead of 43 instructions an iteration,
+ * ~10 ns for a 255-octet name). A call costs a few ns, paid by those answers only. */
+static __noinline int write_rrset_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
+						   const struct xgslb_settings *settings, const struct xgslb_rrset *rrset,
+						   const struct selected_records *sel)
+{
+	if (!ctx || !q || !settings || !rrset || !sel)
+		return INLINE_GROW_REFUSED;
+	return write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX, XGSLB_RRSET_WIRE_MAX, sel, 1);
+}
+
+static __noinline int write_express_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
+						     const struct xgslb_settings *settings, const __u8 *records,
+						     const struct selected_records *sel)
+{
+	if (!ctx || !q || !settings || !records || !sel)
+		return INLINE_GROW_REFUSED;
+	return write_records_response(ctx, q, settings, records, 0, XGSLB_EXPRESS_WIRE_MAX, sel, 1);
 }

@@ -38,7 +38,9 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_pass_not_in_zone;
 	if (!q->ecs_len) {
-		int verdict = write_negative_response(ctx, q, settings, zone, rcode);
+		int verdict = write_negative_response(ctx, q, settings, zone, rcode, 0);
+		if (verdict == INLINE_GROW_REFUSED)
+			verdict = write_negative_response_at_tail(ctx, q, settings, zone, rcode);
 		if (verdict != INLINE_GROW_REFUSED)
 			return verdict ? verdict : kind;
 	}
@@ -79,7 +81,9 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	 * writer cannot grow take the general writer. */
 	if (!sel.positive_end) {
 		int verdict = write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX,
-						     XGSLB_RRSET_WIRE_MAX, &sel);
+						     XGSLB_RRSET_WIRE_MAX, &sel, 0);
+		if (verdict == INLINE_GROW_REFUSED)
+			verdict = write_rrset_response_at_tail(ctx, q, settings, rrset, &sel);
 		if (verdict != INLINE_GROW_REFUSED)
 			return verdict ? verdict : answered;
 	}
@@ -117,7 +121,9 @@ static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, con
 	enum xgslb_counter answered =
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
 		VERDICT_STRATEGY(ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
-	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel);
+	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel, 0);
+	if (verdict == INLINE_GROW_REFUSED)
+		verdict = write_express_response_at_tail(ctx, q, settings, (const __u8 *)ex->records, &sel);
 	if (verdict != INLINE_GROW_REFUSED)
 		return verdict ? verdict : answered;
 	struct dns_answer a = {
