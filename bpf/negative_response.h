@@ -11,8 +11,9 @@
 #include "bpf/inline_response.h"
 
 /* Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with the frame
- * untouched; dropped when it was resized but could not be completed. The caller has checked: no
- * ECS option, 0 < the SOA's length <= XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
+ * untouched; dropped when it was resized but could not be completed. `at_tail` as for
+ * write_records_response. The caller has checked: no ECS option, 0 < the SOA's length <=
+ * XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
 static __always_inline int write_negative_response(struct xdp_md *ctx, const struct dns_query *q,
 						   const struct xgslb_settings *settings,
 						   const struct xgslb_zone *zone, __u16 rcode, const int at_tail)

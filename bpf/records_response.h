@@ -42,7 +42,9 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
  * `wire`, a map value holding at least off_max + len_max octets: an xgslb_rrset's doubled wire,
  * or the express table's copy (express_table.h), already rotated, so off_max 0), `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
  * option). Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with
- * the frame untouched; dropped when it was resized but could not be completed. The caller has
+ * the frame untouched; dropped when it was resized but could not be completed. `at_tail` (a
+ * constant): grow the frame at the tail (the out-of-line variants below), else at the head,
+ * refusing before any work what the head cannot take (head_growth_fits). The caller has
  * checked: 0 < sel->len <= the wire max. */
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
