@@ -18,8 +18,9 @@ static __always_inline __u16 csum_fold(__u64 sum)
 }
 
 /* A sum known to be below 2^32 needs only two steps: the first leaves at most 0x1fffe, the
- * second at most 0xffff. */
-static __always_inline __u16 csum_fold32(__u32 sum)
+ * second at most 0xffff. In 64-bit arithmetic: a 32-bit shift of an unknown register needs its
+ * upper half cleared first (a mask that is a 64-bit immediate), a 64-bit one does not. */
+static __always_inline __u16 csum_fold32(__u64 sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);

@@ -5,7 +5,8 @@
  * rewritten; the UDP checksum is updated incrementally from precomputed section sums, so no
  * byte of the message is summed per packet. write_response is the general writer, for what the
  * inline ones (inline_response.h) leave: the RRL slip, negative answers with ECS, Weighted sets
- * with weight-0 groups, and frames that must grow at the head (no tailroom, e.g. veth). */
+ * with weight-0 groups, and frames the inline writers leave (padding after the query, no
+ * headroom). */
 #pragma once
 
 #include <linux/bpf.h>
@@ -41,7 +42,6 @@ struct dns_answer {
 	__u16 ancount;
 	__u16 nscount;
 	__u16 ecs_scope;    /* echoed in the query's ECS option: 0 unless a Geo set matched */
-	__u16 tail_refused; /* bpf_xdp_adjust_tail already failed on this frame: grow at the head */
 };
 
 /* Sum of our OPT record (owner root, TYPE 41, CLASS = payload size, TTL = 0 | 0 | DO flag,
@@ -161,7 +161,7 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
-	if (a->tail_refused || bpf_xdp_adjust_tail(ctx, delta)) {
+	if (bpf_xdp_adjust_tail(ctx, delta)) {
 		if (delta <= 0 || bpf_xdp_adjust_head(ctx, -delta))
 			return XGSLB_C_pass_no_room;
 		if (move_prefix_to_front(ctx, delta, q->dns_off + q->question_end))

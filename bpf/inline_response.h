@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The common responses written inline in one straight pass: a query in a frame that can grow at
- * the tail (records_response.h for A/AAAA sets, negative_response.h for
- * NODATA/NXDOMAIN). write_response (dns_response.h) handles every answer, but its generality
- * (slip, ECS, growth at the head, every header field recomputed) is paid per query; this path
- * is about half its instructions. Anything it does not cover is left to write_response with the
- * frame untouched.
+/* The common responses written inline in one straight pass (records_response.h for A/AAAA
+ * sets, negative_response.h for NODATA/NXDOMAIN). write_response (dns_response.h) handles every
+ * answer, but its generality (slip, ECS copy, growth at either end, every header field
+ * recomputed) is paid per query; this path is about half its instructions. Anything it does not
+ * cover is left to write_response with the frame untouched.
  *
  * Why the shape: the response is the query with octets inserted (owner pointer and section)
- * between the question and the OPT, and our OPT is as long as the client's when neither has
- * options, so the frame grows by exactly the inserted octets, every length field grows by the
- * same amount, and the checksum updates need no load of the old lengths. IPv4 has IHL 5 and IPv6
- * no extension headers (packet_headers.h), so one bounds check covers IP, UDP and DNS headers at
- * constant offsets from the IP header. */
+ * between the question and the OPT, and our OPT is as long as the client's, so the frame grows
+ * by exactly the inserted octets, every length field grows by the same amount, and the checksum
+ * updates need no load of the old lengths. The frame grows at the head and headers and question
+ * move back (grow_at_question_end), so the client's OPT and ECS option stay where they are.
+ * Every header value that changes is computed before the frame grows (plan_headers) and stored
+ * after (apply_headers). IPv4 has IHL 5 and IPv6 no extension headers (packet_headers.h), so
+ * one bounds check covers IP, UDP and DNS headers at constant offsets from the IP header. */
 #pragma once
 
 #include <linux/bpf.h>
@@ -26,21 +27,118 @@
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
 
-/* bpf_xdp_adjust_tail refused: the frame is as it was; write_response grows it at the head. */
-#define INLINE_TAIL_REFUSED (-1)
+/* The frame could not be grown here (no tailroom either): it is as it was, and write_response,
+ * which can also grow it at the head for any size, takes over. */
+#define INLINE_GROW_REFUSED (-1)
 
-/* Grows the frame at the tail to hold `grow` more octets of DNS message. Returns 0 when it did;
- * INLINE_TAIL_REFUSED or pass_too_large with the frame untouched. */
-static __always_inline int grow_at_tail(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
+/* Head growth is used up to these sizes: drivers leave XDP_PACKET_HEADROOM (256) octets, less
+ * the xdp_frame and any metadata, so more may be refused (and a refused call is a wasted helper
+ * call); and the move grows with the prefix (headers and question) while the memset it saves
+ * does not (measured: a 255-octet name's 341-octet prefix moves slower than adjust_tail
+ * clears). */
+#define HEAD_GROW_MAX 128
+#define HEAD_GAP_MOVE_MAX 160
+
+/* Every query's headers and question are at least this long: Ethernet, IPv4, UDP, DNS header,
+ * the root name, QTYPE and QCLASS (59 octets), rounded down to words. */
+#define HEAD_GAP_PREFIX_MIN 56
+
+/* Copies the 8-octet words [at, at + 8 * words) from `gap` octets on to where they belong, after
+ * one bounds check for the source and one for the destination (verifier: two pointers). */
+#define MOVE_WORDS(data, data_end, src, at, words)                                                 \
+	do {                                                                                       \
+		if ((void *)((src) + (at) + 8 * (words)) > (data_end) ||                           \
+		    (void *)((data) + (at) + 8 * (words)) > (data_end))                            \
+			return -1;                                                                 \
+		_Pragma("unroll") for (__u32 w = 0; w < (words); w++)                              \
+			*(__u64 *)((data) + (at) + 8 * w) = *(__u64 *)((src) + (at) + 8 * w);       \
+	} while (0)
+
+/* After bpf_xdp_adjust_head(-gap): moves the first `len` octets (headers and question) back from
+ * `gap` octets in to the frame's start, leaving the gap between the question and the OPT. Front
+ * to back (the destination is before the source): the words every query has, then blocks of
+ * four, then single words, then one word ending at `len`, which overlaps words already moved but
+ * reads no octet they overwrote as long as gap >= 8. Two bounds checks per block, not per word:
+ * per word they cost as much as the memset this saves. Nonzero when the frame is shorter than
+ * that (a broken invariant: nothing sensible can be sent). */
+static __always_inline int close_head_gap(struct xdp_md *ctx, __u32 gap, __u32 len)
 {
-	__u32 dns_len = q->question_end + grow + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
-	if (dns_len > q->max_response)
+	__u8 *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	gap = bounded(gap, 0x3ff);
+	len = bounded(len, 0x1ff);
+	if (gap < 8 || len < HEAD_GAP_PREFIX_MIN || len > HEAD_GAP_MOVE_MAX)
+		return -1;
+	__u8 *src = data + gap;
+	MOVE_WORDS(data, data_end, src, 0, HEAD_GAP_PREFIX_MIN / 8);
+	__u32 at = HEAD_GAP_PREFIX_MIN;
+#pragma unroll
+	for (__u32 i = 0; i < (HEAD_GAP_MOVE_MAX - HEAD_GAP_PREFIX_MIN) / 32; i++) {
+		if (HEAD_GAP_PREFIX_MIN + 32 * i + 32 > len)
+			break;
+		MOVE_WORDS(data, data_end, src, HEAD_GAP_PREFIX_MIN + 32 * i, 4);
+		at = HEAD_GAP_PREFIX_MIN + 32 * (i + 1);
+	}
+	/* Fewer than 32 octets left: up to three words, then the last (overlapping) one. */
+#pragma unroll
+	for (__u32 i = 0; i < 3; i++) {
+		if (at + 8 > len)
+			break;
+		__u32 off = bounded(at, 0x1ff);
+		MOVE_WORDS(data, data_end, src, off, 1);
+		at += 8;
+	}
+	if (at < len) {
+		__u32 last = bounded(len - 8, 0x1ff);
+		MOVE_WORDS(data, data_end, src, last, 1);
+	}
+	return 0;
+}
+
+/* How grow_at_question_end made room: the client's OPT (and ECS option) stayed in the frame, or
+ * the frame grew at the tail and the client's OPT is where the inserted octets go. */
+#define GREW_AT_HEAD 0
+#define GREW_AT_TAIL 1
+
+/* Makes room for `grow` octets of DNS message at the question's end. Usually at the head: the
+ * frame grows there and headers and question move back to its start, so the client's OPT and
+ * ECS option stay in the frame and end up `grow` octets further on, right after the inserted
+ * octets, where the response has them (GREW_AT_HEAD). bpf_xdp_adjust_tail clears the octets it
+ * adds (a memset per query, ~10 ns measured), bpf_xdp_adjust_head does not, and the move is a
+ * few independent loads and stores. At the tail (GREW_AT_TAIL) for large answers, long
+ * prefixes and frames with padding after the query (the new length is set, not added to, so the
+ * padding goes). `at_tail` (a constant) says which: the writers are inlined for the head and
+ * called out of line for the tail (records_response.h). Returns GREW_AT_HEAD or GREW_AT_TAIL;
+ * INLINE_GROW_REFUSED or pass_too_large with the frame untouched; dropped when it was grown but
+ * could not be completed. */
+static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct dns_query *q, __u32 grow,
+						const int at_tail)
+{
+	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
+	if (dns_len + grow > q->max_response)
 		return XGSLB_C_pass_too_large;
-	/* The frame may carry padding past the UDP payload: the new length is set, not added to. */
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
-	return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_TAIL_REFUSED : 0;
+	int delta = (int)(q->dns_off + dns_len + grow) - (int)(data_end - data);
+	if (at_tail)
+		return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_GROW_REFUSED : GREW_AT_TAIL;
+	if (bpf_xdp_adjust_head(ctx, -(int)grow))
+		return INLINE_GROW_REFUSED;
+	if (close_head_gap(ctx, grow, RELOAD(q->dns_off) + RELOAD(q->question_end)))
+		return XGSLB_C_dropped;
+	return GREW_AT_HEAD;
+}
+
+/* Whether grow_at_question_end may grow the frame at the head: no padding after the query, an
+ * answer and a prefix within the limits above. Asked before anything is computed, so that what
+ * the head refuses goes to the tail writer without doing the work twice. */
+static __always_inline int head_growth_fits(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
+{
+	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	return data + q->dns_off + dns_len == data_end && grow <= HEAD_GROW_MAX &&
+	       q->dns_off + q->question_end <= HEAD_GAP_MOVE_MAX;
 }
 
 /* Our OPT (owner root, TYPE 41, CLASS = our payload size, TTL 0 but the DO flag, RDLENGTH the
@@ -71,40 +169,107 @@ static __always_inline __u32 swap_halves32(__u32 w)
 	return (w >> 16) | (w << 16);
 }
 
-/* After grow_at_tail(grow): every header of the response, and the UDP checksum as it will be
- * once `grow` octets summing to `inserted_sum` (at an even offset) are at section_start(), then
- * our OPT, then the query's ECS option (if any) with `ecs_scope`. `flags` are the response's DNS
- * flags. With an ECS option `grow` must be even (the option then sums as it did but for the
- * scope). The client's DO flag octet goes to *dnssec_ok. Returns 0, or dropped (the frame is
- * resized: nothing else is possible). */
-static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_query *q,
-					   const struct xgslb_settings *settings, __u32 grow, __u16 flags,
-					   __u16 ancount, __u16 nscount, __u32 inserted_sum, __u8 ecs_scope,
-					   __u32 *dnssec_ok)
+/* Every header value that changes and is not known without the query frame: the two checksums
+ * as they will be stored, the UDP length, the client's DO flag octet (0x80 or 0), in one 64-bit
+ * value. plan_headers computes it from the frame before it grows; apply_headers stores it after.
+ * Why: the helper that grows the frame clobbers the argument registers and makes the verifier
+ * forget every packet bound; computed before it, the sums use registers free at that point, and
+ * one value crosses the call instead of the dozen the computation needs. */
+#define PLAN_IP_CSUM(plan) ((__u16)(plan))         /* IPv4 header checksum, in stored byte order */
+#define PLAN_UDP_CSUM(plan) ((__u16)((plan) >> 16)) /* in stored byte order */
+#define PLAN_UDP_LEN(plan) ((__u16)((plan) >> 32))  /* host order */
+#define PLAN_DNSSEC_OK(plan) ((__u32)((plan) >> 48))
+
+/* The plan of a response that is the query with `grow` octets summing to `inserted_sum` (at an
+ * even offset) inserted at the question's end (section_start()), then our OPT, then the query's
+ * ECS option (if any) with `ecs_scope`; `flags`, `ancount` and `nscount` are the response's.
+ * With an ECS option `grow` must be even (the option then sums as it did but for the scope).
+ * Returns 0, or pass_malformed when the frame is not what parsing said (nothing is written).
+ *
+ * Sums are 64-bit values known to stay below 2^32: a 32-bit value's shift needs its upper half
+ * cleared first, and in BPF that mask is a 64-bit immediate. */
+static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_query *q,
+					const struct xgslb_settings *settings, __u32 grow, __u16 flags, __u16 ancount,
+					__u16 nscount, __u32 inserted_sum, __u8 ecs_scope, __u64 *plan)
 {
-	__u32 question_end = RELOAD(q->question_end), ecs_len = RELOAD(q->ecs_len);
-	__u32 section_at = sizeof(struct udphdr) + question_end;
+	__u64 question_end = q->question_end, ecs_len = q->ecs_len, has_opt = q->has_opt;
+	__u64 section_at = sizeof(struct udphdr) + question_end;
+	__u64 udp_len = section_at + grow + (has_opt ? XGSLB_OPT_RR_LEN + ecs_len : 0);
 	/* RFC 1624 from the query's UDP sum: both length words grow by `grow`, the flags and
 	 * counts change (from QR=0 and zero counts: the query had no answers), the inserted octets
 	 * come in at the section's offset, our scope goes into octet 7 of the ECS option (the low
 	 * octet of its fourth word; the client's was 0: read_ecs), and the OPT moves `grow` octets
-	 * on and changes (below). Summed first, so that few values stay live through the rest.
-	 * 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every term is below 2^27, so
-	 * the sum stays below 2^32. */
-	__u32 change = 2 * grow + flags + (__u16)~RELOAD(q->flags) + ancount + nscount;
+	 * on and changes (below). 4 x 0xffff (0 modulo 0xffff) keeps subtractions positive; every
+	 * term is below 2^27, so the sum stays below 2^32. */
+	__u64 change = 2 * (__u64)grow + flags + (__u16)~q->flags + ancount + nscount;
 	change += csum_at_offset(inserted_sum + 4 * 0xffff, section_at);
-	if (ecs_len) /* a Geo set's scope is set whether or not the query has an ECS option */
+	if (ecs_len) { /* a Geo set's scope is set whether or not the query has an ECS option */
+		if (grow & 1)
+			return XGSLB_C_pass_malformed;
 		change += csum_at_offset(ecs_scope, section_at + grow + XGSLB_OPT_RR_LEN);
+	}
 
-	/* Fields of `q` are read where they are used (RELOAD), not held in registers: that keeps
-	 * this function's spills, which are xgslb_xdp's stack, down. */
-	__u32 udp_len = section_at + grow + (RELOAD(q->has_opt) ? XGSLB_OPT_RR_LEN + ecs_len : 0);
-	__u32 l3_off = RELOAD(q->l3_off);
-	/* What parsing guarantees, restated: the headers sit at constant offsets from the IP one. */
-	if (RELOAD(q->dns_off) != l3_off + sizeof(struct udphdr) +
-				      (RELOAD(q->family) == XGSLB_FAMILY_IPV4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) ||
-	    l3_off > 22 || (ecs_len && (grow & 1)))
-		return XGSLB_C_dropped;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 dns_off = q->dns_off;
+	/* The client's OPT: its DO flag is echoed, the other fields are ours (put_opt). The two
+	 * differ in CLASS, the extended RCODE and the flags; read as little-endian words, the
+	 * client's CLASS and flags are byte-swapped, which is how they sum at those (odd) offsets
+	 * of the record. The words both share sum to TYPE's octet, 41 << 8: it stays in both sums,
+	 * as the OPT may move by an odd number of octets. */
+	__u64 dnssec_ok = 0;
+	if (has_opt) {
+		__u8 *old = data + bounded(dns_off + question_end, 0x3ff);
+		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
+			return XGSLB_C_pass_malformed;
+		__u64 client_flags = *(__u16 *)(old + 7);
+		dnssec_ok = client_flags & (EDNS_FLAG_DO >> 8);
+		__u64 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
+		__u64 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec_ok;
+		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
+		change += csum_at_offset(new_opt_sum, section_at + grow);
+	}
+
+	/* The headers from the DNS header's offset back: parsing guarantees IPv4 without options
+	 * and IPv6 without extension headers (packet_headers.h), so each sits at a constant offset
+	 * from it, and apply_headers finds them the same way. */
+	__u64 ip_csum = 0;
+	struct udphdr *udp;
+	if (q->family == XGSLB_FAMILY_IPV4) {
+		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
+		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) > data_end)
+			return XGSLB_C_pass_malformed;
+		/* RFC 1624 on the header sum as stored (little-endian loads: every word byte-swapped,
+		 * which ones'-complement sums do not mind, and a swap is a multiplication by 256
+		 * modulo 0xffff): the length grows by `grow`, the TTL (the low octet of its swapped
+		 * word) becomes ours; the addresses only swap places. Below 2^19: two fold steps. */
+		__u64 sum = (__u16)~*(__u16 *)&ip->check;
+		sum += ((__u64)grow << 8) + 0xffff + RESPONSE_IP_TTL - ip->ttl;
+		ip_csum = (__u16)~csum_fold32(sum);
+		udp = (void *)(ip + 1);
+	} else {
+		struct ipv6hdr *ip6 = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
+		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) > data_end)
+			return XGSLB_C_pass_malformed;
+		udp = (void *)(ip6 + 1);
+	}
+	/* IPv4's "no checksum" (0) stays. */
+	__u64 udp_csum = 0;
+	__u16 old_csum = bpf_ntohs(udp->check);
+	if (old_csum || q->family != XGSLB_FAMILY_IPV4) {
+		__u16 c = ~csum_fold32((__u16)~old_csum + change);
+		udp_csum = bpf_htons(c ? c : 0xffff);
+	}
+	*plan = ip_csum | udp_csum << 16 | udp_len << 32 | dnssec_ok << 48;
+	return 0;
+}
+
+/* After grow_at_question_end: every header of the response from the plan (plan_headers) and the
+ * response's `flags`, `ancount` and `nscount`. Returns 0, or dropped (the frame is resized:
+ * nothing else is possible). */
+static __always_inline int apply_headers(struct xdp_md *ctx, const struct dns_query *q, __u64 plan, __u16 flags,
+					 __u16 ancount, __u16 nscount)
+{
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	if (data + sizeof(struct ethhdr) > data_end)
@@ -117,23 +282,20 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	*(__u32 *)(data + 6) = d_hi;
 	*(__u16 *)(data + 10) = d_lo;
 
-	void *l3 = data + bounded(l3_off, 0x1f);
+	__u64 dns_off = RELOAD(q->dns_off);
+	__u32 udp_len = PLAN_UDP_LEN(plan);
 	struct udphdr *udp;
 	if (RELOAD(q->family) == XGSLB_FAMILY_IPV4) {
-		struct iphdr *ip = l3;
+		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
 		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
-		/* RFC 1624: the header sum changes by the length's growth and the TTL's change (the
-		 * addresses only swap places), so no word of it is summed again. Below 2^18. */
-		__u32 sum = (__u16)~bpf_ntohs(ip->check);
-		sum += grow + 0xffff + (RESPONSE_IP_TTL << 8) - ((__u32)ip->ttl << 8);
 		ip->ttl = RESPONSE_IP_TTL;
 		ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
-		ip->check = bpf_htons((__u16)~csum_fold32(sum));
+		*(__u16 *)&ip->check = PLAN_IP_CSUM(plan);
 		*(__u64 *)&ip->saddr = swap_halves64(*(__u64 *)&ip->saddr);
 		udp = (void *)(ip + 1);
 	} else {
-		struct ipv6hdr *ip6 = l3;
+		struct ipv6hdr *ip6 = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
 		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
 		swap_ipv6_addresses(ip6);
@@ -144,33 +306,10 @@ static __always_inline int rewrite_headers(struct xdp_md *ctx, const struct dns_
 	struct dns_header *dns = (void *)(udp + 1);
 	*(__u32 *)udp = swap_halves32(*(__u32 *)udp);
 	udp->len = bpf_htons(udp_len);
+	*(__u16 *)&udp->check = PLAN_UDP_CSUM(plan);
 	dns->flags = bpf_htons(flags);
 	/* ARCOUNT stays the query's: its OPT, answered by ours. */
 	dns->ancount = bpf_htons(ancount);
 	dns->nscount = bpf_htons(nscount);
-
-	/* The client's OPT, read before the inserted octets overwrite it (it starts where they
-	 * will): its DO flag is echoed, the other fields are ours (put_opt). The two differ in
-	 * CLASS, the extended RCODE and the flags; read as little-endian words, the client's CLASS
-	 * and flags are byte-swapped, which is how they sum at those (odd) offsets of the record.
-	 * The words both share sum to TYPE's octet, 41 << 8: it stays in both sums, as the OPT may
-	 * move by an odd number of octets. */
-	*dnssec_ok = 0;
-	if (RELOAD(q->has_opt)) {
-		__u8 *old = data + bounded(RELOAD(q->dns_off) + question_end, 0x3ff);
-		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
-			return XGSLB_C_dropped;
-		__u32 client_flags = *(__u16 *)(old + 7), dnssec = client_flags & (EDNS_FLAG_DO >> 8);
-		__u32 old_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + *(__u16 *)(old + 3) + old[5] + client_flags;
-		__u32 new_opt_sum = (XGSLB_DNS_TYPE_OPT << 8) + bpf_htons(settings->udp_payload_size) + dnssec;
-		change += csum_at_offset(4 * 0xffff - old_opt_sum, section_at);
-		change += csum_at_offset(new_opt_sum, section_at + grow);
-		*dnssec_ok = dnssec;
-	}
-	__u16 old_csum = bpf_ntohs(udp->check);
-	if (old_csum || RELOAD(q->family) != XGSLB_FAMILY_IPV4) {
-		__u16 c = ~csum_fold32((__u16)~old_csum + change);
-		udp->check = bpf_htons(c ? c : 0xffff);
-	}
 	return 0;
 }

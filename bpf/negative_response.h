@@ -10,26 +10,36 @@
 
 #include "bpf/inline_response.h"
 
-/* Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with the frame
- * untouched; dropped when it was resized but could not be completed. The caller has checked: no
- * ECS option, 0 < the SOA's length <= XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
+/* Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with the frame
+ * untouched; dropped when it was resized but could not be completed. `at_tail` as for
+ * write_records_response. The caller has checked: no ECS option, 0 < the SOA's length <=
+ * XGSLB_SOA_WIRE_MAX, the apex within QNAME. */
 static __always_inline int write_negative_response(struct xdp_md *ctx, const struct dns_query *q,
 						   const struct xgslb_settings *settings,
-						   const struct xgslb_zone *zone, __u16 rcode)
+						   const struct xgslb_zone *zone, __u16 rcode, const int at_tail)
 {
-	int verdict = grow_at_tail(ctx, q, 2 + zone->soa_wire_len);
+	__u32 len = zone->soa_wire_len;
+	if (!at_tail && !head_growth_fits(ctx, q, 2 + len))
+		return INLINE_GROW_REFUSED;
+	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
+	__u64 plan;
+	int verdict = plan_headers(ctx, q, settings, 2 + len, flags, 0, 1,
+				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan);
 	if (verdict)
 		return verdict;
-	__u32 len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
+	/* Either way it grows, our OPT is written whole: nothing else of the client's is kept. */
+	verdict = grow_at_question_end(ctx, q, 2 + len, at_tail);
+	if (verdict != GREW_AT_HEAD && verdict != GREW_AT_TAIL)
+		return verdict;
+	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_dropped;
-	__u16 owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
-	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
-	__u32 dnssec_ok;
-	verdict = rewrite_headers(ctx, q, settings, 2 + len, flags, 0, 1,
-				  csum_fold((__u64)owner + RELOAD(zone->soa_wire_csum)), 0, &dnssec_ok);
-	if (verdict)
-		return verdict;
+	owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
+	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
+	if (apply_headers(ctx, q, plan, flags, 0, 1))
+		return XGSLB_C_dropped;
+	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 
 	__u8 *sec = section_start(ctx, q);
 	if ((void *)(sec + 2) > (void *)(long)ctx->data_end)
@@ -46,4 +56,17 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 		put_opt(o, settings, dnssec_ok, 0);
 	}
 	return 0;
+}
+
+/* At the tail, out of line: see write_rrset_response_at_tail (records_response.h). */
+static __noinline int write_negative_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
+						      const struct xgslb_settings *settings,
+						      const struct xgslb_zone *zone, __u16 rcode)
+{
+	if (!ctx || !q || !settings || !zone)
+		return INLINE_GROW_REFUSED;
+	__u32 len = zone->soa_wire_len;
+	if (len == 0 || len > XGSLB_SOA_WIRE_MAX || zone->apex_len > q->name_len)
+		return INLINE_GROW_REFUSED;
+	return write_negative_response(ctx, q, settings, zone, rcode, 1);
 }

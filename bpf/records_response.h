@@ -41,24 +41,31 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
 /* Writes the whole response: the selected records of a set (sel: `len` octets from `off` into
  * `wire`, a map value holding at least off_max + len_max octets: an xgslb_rrset's doubled wire,
  * or the express table's copy (express_table.h), already rotated, so off_max 0), `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
- * option). Returns 0 when the frame is the response; INLINE_TAIL_REFUSED or pass_too_large with
- * the frame untouched; dropped when it was resized but could not be completed. The caller has
+ * option). Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with
+ * the frame untouched; dropped when it was resized but could not be completed. `at_tail` (a
+ * constant): grow the frame at the tail (the out-of-line variants below), else at the head,
+ * refusing before any work what the head cannot take (head_growth_fits). The caller has
  * checked: 0 < sel->len <= the wire max. */
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
 						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
-						  const struct selected_records *sel)
+						  const struct selected_records *sel, const int at_tail)
 {
-	int verdict = grow_at_tail(ctx, q, sel->len);
+	if (!at_tail && !head_growth_fits(ctx, q, sel->len))
+		return INLINE_GROW_REFUSED;
+	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+	__u64 plan;
+	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan);
 	if (verdict)
 		return verdict;
+	int grew = grow_at_question_end(ctx, q, sel->len, at_tail);
+	if (grew != GREW_AT_HEAD && grew != GREW_AT_TAIL)
+		return grew;
 	__u32 len = RELOAD(sel->len);
-	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
-	__u32 dnssec_ok;
-	verdict = rewrite_headers(ctx, q, settings, len, flags, RELOAD(sel->count), 0, RELOAD(sel->csum),
-				  RELOAD(sel->ecs_scope), &dnssec_ok);
-	if (verdict)
-		return verdict;
+	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
+	if (apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0))
+		return XGSLB_C_dropped;
+	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 	PROFILE_STAGE(7);
 
 	__u32 off = bounded(RELOAD(sel->off), 0x3ff); /* checked after the barrier: the register the copy uses */
@@ -97,13 +104,14 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	}
 	if (bad)
 		return XGSLB_C_dropped;
-	/* The client's ECS option after our OPT, then our scope in it: one helper call for a
+	/* The client's ECS option after our OPT, then our scope in it. Grown at the head, the
+	 * frame has it there already; at the tail, our records overwrote it: one helper call for a
 	 * length known only at run time (8 to 24 octets). */
 	if (has_opt && ecs_len) {
 		if (ecs_len > XGSLB_ECS_MAX_LEN)
 			return XGSLB_C_dropped;
 		__u32 ecs_at = bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
-		if (bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
+		if (at_tail && bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
 			return XGSLB_C_dropped;
 		__u8 *scope = (void *)(long)ctx->data + bounded(ecs_at + 7, 0x7ff);
 		if ((void *)(scope + 1) > (void *)(long)ctx->data_end)
@@ -111,4 +119,27 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 		*scope = RELOAD(sel->ecs_scope);
 	}
 	return 0;
+}
+
+/* The same response with the frame grown at the tail (grow_at_question_end), for what the head
+ * refused: large answers, long prefixes, padded frames. Out of line, so that the program's main
+ * function has one continuation after the growth: with both inlined its registers are allocated
+ * differently and the name hash's loop spills (46 instead of 43 instructions an iteration,
+ * ~10 ns for a 255-octet name). A call costs a few ns, paid by those answers only. */
+static __noinline int write_rrset_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
+						   const struct xgslb_settings *settings, const struct xgslb_rrset *rrset,
+						   const struct selected_records *sel)
+{
+	if (!ctx || !q || !settings || !rrset || !sel)
+		return INLINE_GROW_REFUSED;
+	return write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX, XGSLB_RRSET_WIRE_MAX, sel, 1);
+}
+
+static __noinline int write_express_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
+						     const struct xgslb_settings *settings, const __u8 *records,
+						     const struct selected_records *sel)
+{
+	if (!ctx || !q || !settings || !records || !sel)
+		return INLINE_GROW_REFUSED;
+	return write_records_response(ctx, q, settings, records, 0, XGSLB_EXPRESS_WIRE_MAX, sel, 1);
 }

@@ -18,12 +18,13 @@
 #include "bpf/records_response.h"
 #include "bpf/strategy_select.h"
 #include "bpf/rrl.h"
+#include "bpf/verdict_action.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* A negative answer: rcode, no answers, the zone's SOA (owner = the apex inside the question)
  * in the authority section. Written inline (negative_response.h) unless the query has an ECS
- * option or the frame cannot grow at the tail. */
+ * option or the frame cannot grow there (inline_response.h: grow_at_question_end). */
 static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							  const struct dns_query *q, __u32 zone_id, __u16 rcode,
 							  enum xgslb_counter kind)
@@ -36,12 +37,12 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 	__u32 len = READ_SCRATCH(zone->soa_wire_len);
 	if (len == 0 || len > XGSLB_SOA_WIRE_MAX)
 		return XGSLB_C_pass_not_in_zone;
-	__u16 tail_refused = 0;
 	if (!q->ecs_len) {
-		int verdict = write_negative_response(ctx, q, settings, zone, rcode);
-		if (verdict != INLINE_TAIL_REFUSED)
+		int verdict = write_negative_response(ctx, q, settings, zone, rcode, 0);
+		if (verdict == INLINE_GROW_REFUSED)
+			verdict = write_negative_response_at_tail(ctx, q, settings, zone, rcode);
+		if (verdict != INLINE_GROW_REFUSED)
 			return verdict ? verdict : kind;
-		tail_refused = 1;
 	}
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	struct dns_answer a = {
@@ -51,7 +52,6 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		.soa_owner = owner,
 		.rcode = rcode,
 		.nscount = 1,
-		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -60,12 +60,6 @@ static __always_inline enum xgslb_counter answer_negative(struct xdp_md *ctx, co
 		return XGSLB_C_dropped;
 	return kind;
 }
-
-/* An A/AAAA answer's verdict also names the set's selection (XGSLB_SELECT_* + 1 in the bits
- * above the counter index), so the counters' tail counts the strategy in the stats value it
- * already holds instead of looking it up a second time. */
-#define VERDICT_STRATEGY_SHIFT 8
-#define VERDICT_INDEX_MASK 0xff
 
 /* The answer section of an A or AAAA set. */
 static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const struct xgslb_settings *settings,
@@ -82,17 +76,16 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 		return XGSLB_C_pass_name_flags;
 	enum xgslb_counter answered =
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
-		((__u32)((rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED) + 1)
-		 << VERDICT_STRATEGY_SHIFT);
-	/* The common case in one inline pass; Weighted's weight-0 groups and frames without
-	 * tailroom take the general writer. */
-	__u16 tail_refused = 0;
+		VERDICT_STRATEGY(rrset->selection <= XGSLB_SELECT_GEO ? rrset->selection : XGSLB_SELECT_FIXED);
+	/* The common case in one inline pass; Weighted's weight-0 groups and frames the inline
+	 * writer cannot grow take the general writer. */
 	if (!sel.positive_end) {
 		int verdict = write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX,
-						     XGSLB_RRSET_WIRE_MAX, &sel);
-		if (verdict != INLINE_TAIL_REFUSED)
+						     XGSLB_RRSET_WIRE_MAX, &sel, 0);
+		if (verdict == INLINE_GROW_REFUSED)
+			verdict = write_rrset_response_at_tail(ctx, q, settings, rrset, &sel);
+		if (verdict != INLINE_GROW_REFUSED)
 			return verdict ? verdict : answered;
-		tail_refused = 1;
 	}
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
@@ -100,7 +93,6 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 		.section_csum = sel.csum,
 		.ancount = sel.count,
 		.ecs_scope = sel.ecs_scope,
-		.tail_refused = tail_refused,
 	};
 	int verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -115,8 +107,8 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 
 /* The answer section of a set found in the express table: the same message answer_rrset
  * builds from the set's xgslb_rrsets entry, written by the same inline writer from the copy the
- * seqlock read made (already rotated: no offset into it); a frame without tailroom takes the
- * general writer, which grows it at the head. */
+ * seqlock read made (already rotated: no offset into it); a frame the inline writer cannot grow
+ * takes the general writer. */
 static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							 const struct dns_query *q, const struct express_answer *ex)
 {
@@ -128,17 +120,17 @@ static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, con
 	};
 	enum xgslb_counter answered =
 		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
-		((__u32)((ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED) + 1)
-		 << VERDICT_STRATEGY_SHIFT);
-	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel);
-	if (verdict != INLINE_TAIL_REFUSED)
+		VERDICT_STRATEGY(ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
+	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel, 0);
+	if (verdict == INLINE_GROW_REFUSED)
+		verdict = write_express_response_at_tail(ctx, q, settings, (const __u8 *)ex->records, &sel);
+	if (verdict != INLINE_GROW_REFUSED)
 		return verdict ? verdict : answered;
 	struct dns_answer a = {
 		.udp_payload_size = settings->udp_payload_size,
 		.section_len = ex->len,
 		.section_csum = ex->csum,
 		.ancount = ex->count,
-		.tail_refused = 1,
 	};
 	verdict = write_response(ctx, q, &a);
 	if (verdict)
@@ -280,26 +272,18 @@ int xgslb_xdp(struct xdp_md *ctx)
 	__u64 *counters = (__u64 *)stats;
 
 	stats->packets_seen++;
-	/* Verdicts from global functions are unknown to the verifier: bound the index here. */
-	__u32 index = verdict & VERDICT_INDEX_MASK;
-	__u32 strategy = (__u32)verdict >> VERDICT_STRATEGY_SHIFT;
-	asm volatile("" : "+r"(index));
-	if (index < XGSLB_COUNTER_COUNT)
-		counters[index]++;
-	if (strategy)
-		counters[XGSLB_C_strategy_fixed + ((strategy - 1) & 3)]++;
-	switch (index) {
-	case XGSLB_C_answered_a:
-	case XGSLB_C_answered_aaaa:
-	case XGSLB_C_answered_nodata:
-	case XGSLB_C_answered_nxdomain:
-	case XGSLB_C_answered_rrl_slip:
-		return XDP_TX;
-	case XGSLB_C_dropped:
-	case XGSLB_C_dropped_reflection:
-	case XGSLB_C_dropped_rrl:
-		return XDP_DROP;
-	default:
+	/* Verdicts from global functions are unknown to the verifier: the indices are bounded here,
+	 * as 64-bit values (no zero-extension after the barrier). */
+	__u64 index = (__u32)verdict;
+	/* Relative to the first strategy counter, so that one unsigned compare bounds it: 0 (no
+	 * strategy) wraps around to the top. */
+	__u64 strategy = (index >> VERDICT_STRATEGY_SHIFT) - XGSLB_C_strategy_fixed;
+	index &= VERDICT_INDEX_MASK;
+	asm volatile("" : "+r"(index), "+r"(strategy));
+	if (index >= XGSLB_COUNTER_COUNT)
 		return XDP_PASS;
-	}
+	counters[index]++;
+	if (strategy < XGSLB_COUNTER_COUNT - XGSLB_C_strategy_fixed)
+		counters[XGSLB_C_strategy_fixed + strategy]++;
+	return xgslb_verdict_action(index);
 }

@@ -339,6 +339,24 @@ TEST(StrategyCounters, EachAnswerCountsItsSetsSelectionOnce) {
 }
 
 // ECS the program does not answer goes to the slow path untouched.
+// The inline writer grows a frame at the head and leaves the client's ECS option in place, but
+// at the tail when the frame has padding after the query (the length is then set exactly), and
+// there it must copy the option back after our OPT: both ways give the same answer.
+TEST(StrategyEcs, EchoedTheSameWhetherTheFrameGrowsAtTheHeadOrTheTail) {
+    for (const auto& [client, scope] : std::vector<std::pair<std::string, uint8_t>>{
+             {"192.200.1.50", 24}, {"192.200.2.30", 24}, {"192.100.1.15", 32}}) {
+        SCOPED_TRACE("ECS " + client);
+        const FrameBuilder q = a_query("geo.cloud.example.com").edns(Edns().with_options(ecs_option(client, 32)));
+        const Answer head = via_xdp(q);
+        const Answer tail = via_xdp(FrameBuilder(q).ethernet_padding(6));
+        EXPECT_EQ(head.action, 3u);
+        EXPECT_EQ(tail.action, 3u);
+        EXPECT_EQ(as_set(tail.addresses), as_set(head.addresses));
+        EXPECT_EQ(head.ecs, echoed(client, 32, scope));
+        EXPECT_EQ(tail.ecs, echoed(client, 32, scope));
+    }
+}
+
 TEST(StrategyEcs, MalformedOrCombinedOptionsArePassed) {
     Bytes nonzero_scope = ecs_option("192.200.1.0", 24);
     nonzero_scope[7] = 8;
