@@ -20,16 +20,16 @@ trap 'rm -rf "$tmp"' EXIT
 stages=(0 1 2 3 41 42 43 4 5 6 7 full)
 names=("entry: stats, scratch and settings lookups"
        "parse_headers: Ethernet, VLAN, IP, UDP, listen set"
-       "walk_question_name: label walk, suffix offsets"
-       "read_question: QTYPE/QCLASS, OPT, name hash"
+       "walk_question_name: label walk"
+       "read_question: QTYPE/QCLASS, OPT"
        "limit_response: never-reflect rules (source port, own addresses)"
        "limit_response: RRL config, prefix, bucket slot"
        "limit_response: the clock (jiffies, bpf/rrl_clock.h)"
        "limit_response: the token bucket (GCRA)"
-       "rrset lookup (xgslb_rrsets)"
-       "select_records: the strategy"
-       "write_response: resize, headers, checksums, OPT"
-       "store_records: the answer section; XDP_TX")
+       "lookup: express table (name fold, exact compare, seqlock copy)"
+       "answer: the selection (express: its copy)"
+       "writer: header plan, frame grown, headers and checksums stored"
+       "the answer section, OPT, counters; XDP_TX")
 multiarch=$(gcc -print-multiarch)
 args=()
 for i in "${!stages[@]}"; do
