@@ -15,13 +15,16 @@ struct SendSpacing {
     uint64_t frames = 0;
     uint64_t slot_max = 0;         // most frames whose send times fall into one SLOT_NS-aligned slot
     double slot_p999 = 0;          // 99.9th percentile of frames per slot, over slots that hold any
+    uint64_t burst_limit = 0;      // a slot with more frames than this is a burst: max(4, 2 x the mean)
+    double burst_pct = 0;          // % of the frames that were sent in bursts
     uint64_t gap_p1_ns = 0, gap_p50_ns = 0, gap_p99_ns = 0;  // between consecutive frames
 };
 
 inline constexpr uint64_t kSpacingSlotNs = 10000;  // 10 µs: 4 frames at 400k q/s when evenly spread
 
-// `sent_ns`: send times in any order (sorted here); zeros (never used) are ignored.
-inline SendSpacing send_spacing(std::vector<uint64_t> sent_ns, uint64_t slot_ns = kSpacingSlotNs) {
+// `sent_ns`: send times in any order (sorted here); zeros (never used) are ignored. `rate`: the
+// offered frames per second, for the mean per slot (evenly spread, every slot would hold it).
+inline SendSpacing send_spacing(std::vector<uint64_t> sent_ns, uint64_t rate, uint64_t slot_ns = kSpacingSlotNs) {
     std::erase(sent_ns, 0u);
     std::sort(sent_ns.begin(), sent_ns.end());
     SendSpacing s;
@@ -38,6 +41,11 @@ inline SendSpacing send_spacing(std::vector<uint64_t> sent_ns, uint64_t slot_ns 
         ++in_slot;
     }
     per_slot.push_back(in_slot);
+    s.burst_limit = std::max<uint64_t>(4, 2 * rate * slot_ns / 1000000000ull);
+    uint64_t in_bursts = 0;
+    for (uint64_t n : per_slot)
+        if (n > s.burst_limit) in_bursts += n;
+    s.burst_pct = 100.0 * double(in_bursts) / double(s.frames);
     std::sort(per_slot.begin(), per_slot.end());
     s.slot_max = per_slot.back();
     s.slot_p999 = double(per_slot[std::min(per_slot.size() - 1, size_t(double(per_slot.size()) * 0.999))]);

@@ -347,11 +347,12 @@ void report(const Loadgen& gen, const Options& o, const std::vector<std::vector<
     std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
                 replies ? double(gen.counter(LOADGEN_REPLY_OCTETS)) / double(replies) : 0.0);
     if (o.time_replies) {  // the send times are recorded only then
-        const auto s = xgslb::loadgen::send_spacing(gen.send_times());
-        std::printf("spacing: %llu frames, per %llu us slot max %llu p99.9 %.0f, gap us p1 %.2f p50 %.2f p99 %.2f\n",
+        const auto s = xgslb::loadgen::send_spacing(gen.send_times(), o.rate);
+        std::printf("spacing: %llu frames, per %llu us slot max %llu p99.9 %.0f, gap us p1 %.2f p50 %.2f p99 %.2f, "
+                    "bursts (slots of more than %llu) %.1f %%\n",
                     (unsigned long long)s.frames, (unsigned long long)(xgslb::loadgen::kSpacingSlotNs / 1000),
                     (unsigned long long)s.slot_max, s.slot_p999, double(s.gap_p1_ns) / 1e3, double(s.gap_p50_ns) / 1e3,
-                    double(s.gap_p99_ns) / 1e3);
+                    double(s.gap_p99_ns) / 1e3, (unsigned long long)s.burst_limit, s.burst_pct);
     }
 }
 

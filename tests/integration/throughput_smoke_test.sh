@@ -11,7 +11,8 @@
 # not assumed. The first run keeps its CPUs from halting (IDLE_POLL, bench/lib/idle_poll.sh, on by
 # default): each row must show a spinner on CPU 0 and one on CPU 1, each having run where it was
 # pinned; the kxdpgun run turns it off (IDLE_POLL=0) and must show none. After each run no
-# spinner may be left. Timings are not checked: they are measurements, not pass/fail.
+# spinner may be left. Timings are not checked: they are measurements, not pass/fail; only how
+# evenly the generator spreads its frames at a modest paced rate (tools/send_spacing.h) is.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.."
@@ -99,6 +100,21 @@ check() {
 
 DURATION=1 OUT_DIR=$out/xdp bash bench/run_throughput.sh --smoke "$build" || fail "the harness (default generator) exited with $?"
 check "$out/xdp" throughput 1 "split shared" 1 xgslb-xdp xgslb-slow knot-xdp knot-udp nsd echo
+# The generator's pacing (PACING=frames, the default below flat out) spreads its frames: at 50k
+# q/s, one per 20 µs, at most 10 % of them may be sent in 10-µs slots of more than 4 (catch-ups
+# after other work took its CPU), and it must send >= 80 % of what was offered. The same run's
+# flat-out row (RATE, 100k q/s in 128-frame calls) must show bursts: the measure can fail.
+SERVERS=echo MODES=split RATE=100000 SWEEP=50000 DURATION=1 OUT_DIR=$out/paced bash bench/run_throughput.sh --smoke "$build" ||
+  fail "the harness (a paced sweep) exited with $?"
+check "$out/paced" throughput 1 split 1 echo
+item() { awk -F'\t' -v k="$1" -v i="$2" '$1 == k && $2 == "echo" && $5 == i {print $6}' "$out/paced/throughput.profile.tsv"; }
+paced=$(item sweep generator_burst_slots_pct) bursty=$(item max generator_burst_slots_pct)
+paced_sent=$(awk -F'\t' '$1 == "sweep" && $2 == "echo" {print $6}' "$out/paced/throughput.tsv")
+awk -v p="$paced" 'BEGIN {exit !(p != "" && p <= 10)}' || fail "paced at 50k q/s, $paced % of frames were sent in bursts"
+awk -v b="$bursty" 'BEGIN {exit !(b != "" && b >= 50)}' || fail "paced by calls, only '$bursty' % of frames were sent in bursts"
+((paced_sent >= 40000)) || fail "paced at 50k q/s, it sent only $paced_sent/s"
+echo "throughput_smoke_test: pacing ok (frames in bursts: $paced % paced at 50k q/s, $bursty % at 100k q/s in 128-frame calls; sent $paced_sent/s)"
+
 IDLE_POLL=0 GENERATOR=kxdpgun MODES=split SERVERS="xgslb-xdp knot-udp echo" DURATION=1 OUT_DIR=$out/kxdpgun bash bench/run_throughput.sh --smoke "$build" ||
   fail "the harness (GENERATOR=kxdpgun) exited with $?"
 check "$out/kxdpgun" throughput_kxdpgun 0 split 0 xgslb-xdp knot-udp echo
