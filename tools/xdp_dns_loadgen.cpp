@@ -341,7 +341,12 @@ void report(const Loadgen& gen, const Options& o, const std::vector<std::vector<
     // unless the veth ends run threaded NAPI (the harness's split mode), then it is the sending
     // alone. Meaningful when sending flat out: below that, pacing sleeps between slices.
     const double cpu_s = cpu_seconds() - cpu_at_start;
-    std::printf("generator cpu: %.0f ms, %.0f ns per query sent\n", cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    // Context switches: voluntary ones are waits (sleeps between calls, or blocking inside one);
+    // involuntary ones are other work (or the reply counter's NAPI kthread) taking its CPU.
+    std::printf("generator cpu: %.0f ms, %.0f ns per query sent, context switches %ld voluntary %ld involuntary\n",
+                cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0, usage.ru_nvcsw, usage.ru_nivcsw);
     size_t query_octets = 0;
     for (const auto& f : frames) query_octets += f.size();
     std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
