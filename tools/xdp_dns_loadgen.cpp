@@ -345,8 +345,13 @@ void report(const Loadgen& gen, const Options& o, const std::vector<std::vector<
     getrusage(RUSAGE_SELF, &usage);
     // Context switches: voluntary ones are waits (sleeps between calls, or blocking inside one);
     // involuntary ones are other work (or the reply counter's NAPI kthread) taking its CPU.
-    std::printf("generator cpu: %.0f ms, %.0f ns per query sent, context switches %ld voluntary %ld involuntary\n",
-                cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0, usage.ru_nvcsw, usage.ru_nivcsw);
+    // And how long it was runnable but waiting for its CPU (schedstat: ns on the CPU, ns waiting).
+    unsigned long long on_cpu_ns = 0, waited_ns = 0;
+    if (std::ifstream stat("/proc/thread-self/schedstat"); stat) stat >> on_cpu_ns >> waited_ns;
+    std::printf("generator cpu: %.0f ms, %.0f ns per query sent, context switches %ld voluntary %ld involuntary, "
+                "on cpu %.0f ms, waited %.0f ms\n",
+                cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0, usage.ru_nvcsw, usage.ru_nivcsw, double(on_cpu_ns) / 1e6,
+                double(waited_ns) / 1e6);
     size_t query_octets = 0;
     for (const auto& f : frames) query_octets += f.size();
     std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
