@@ -37,6 +37,8 @@
 #     ones skipped); at RATE (flat out) calls are as large as it can make them.
 #     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
 #     halting when idle, for every server alike: bench/lib/idle_poll.sh says why.
+#     GEN_SCHED=fifo (default; nice: nice -20): the paced generator's scheduling in split mode
+#     (bench/lib/cpu_split.sh).
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
 #     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
 #     busy and softirq share (/proc/stat): see bench/lib/run_profile.sh.
@@ -205,9 +207,10 @@ knee_try() {  # SERVER STEP RATE: measures; true when the median of the step's r
   done
   ((2 * pass > knee_runs))
 }
-# The sweep's rates for SERVER that passed once, below $2, highest first.
-knee_lower_passes() {
-  awk -F'\t' -v s="$1" -v t="$knee_pct" -v below="$2" 'NR > 1 && $1 == "sweep" && $2 == s && $9 >= t && $4 < below {print $4}' "$tsv" | sort -rn
+# The highest rate of SERVER's sweep below $2 that passed once; nothing when none did.
+knee_lower_pass() {
+  awk -F'\t' -v s="$1" -v t="$knee_pct" -v below="$2" 'NR > 1 && $1 == "sweep" && $2 == s && $9 >= t && $4 < below && $4 > best {best = $4}
+    END {if (best) print best}' "$tsv"
 }
 knee_search() {
   local s=$1 lo hi mid kstep=0 lower  # not "step": progress() counts that one
@@ -222,7 +225,7 @@ knee_search() {
     # The sweep's one run may have passed by luck: the lower bracket must pass as a step too.
     until knee_try "$s" $((++kstep)) "$lo"; do
       hi=$lo
-      lower=$(knee_lower_passes "$s" "$lo" | head -n 1)
+      lower=$(knee_lower_pass "$s" "$lo")
       lo=${lower:-$knee_low}
       ((kstep < knee_steps && lo < hi)) || return 0
     done
@@ -255,7 +258,7 @@ idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-BATCH=${BATCH:-64} KNEE_RUNS=$knee_runs PACING=${PACING:-frames} LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+GEN_SCHED=${GEN_SCHED:-fifo} BATCH=${BATCH:-64} KNEE_RUNS=$knee_runs PACING=${PACING:-frames} LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2
