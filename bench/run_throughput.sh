@@ -37,8 +37,8 @@
 #     ones skipped); at RATE (flat out) calls are as large as it can make them.
 #     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
 #     halting when idle, for every server alike: bench/lib/idle_poll.sh says why.
-#     GEN_SCHED=fifo (default; nice: nice -20): the paced generator's scheduling in split mode
-#     (bench/lib/cpu_split.sh).
+#     GEN_SCHED=nice (default: nice -20; fifo: SCHED_FIFO 10): the paced generator's scheduling
+#     in split mode (bench/lib/cpu_split.sh says why fifo is not the default).
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
 #     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
 #     busy and softirq share (/proc/stat): see bench/lib/run_profile.sh.
@@ -258,7 +258,7 @@ idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-GEN_SCHED=${GEN_SCHED:-fifo} BATCH=${BATCH:-64} KNEE_RUNS=$knee_runs PACING=${PACING:-frames} LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+GEN_SCHED=${GEN_SCHED:-nice} BATCH=${BATCH:-64} KNEE_RUNS=$knee_runs PACING=${PACING:-frames} LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

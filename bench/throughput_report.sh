@@ -260,7 +260,7 @@ fi
   echo "- Modes (\`bench/lib/cpu_split.sh\`): ${MODES:-shared}. **split**: two machines modelled on one, each side one CPU of its own:"
   echo "  the server end's NAPI as a kthread on CPU ${SPLIT_SERVER_CPU:-1} (the responder's XDP program and the kernel's receive"
   echo "  path run there) with the server's processes, the generator and the client end's NAPI kthread (the reply counter)"
-  echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO 50, the generator nice -20 flat out and $( [[ ${GEN_SCHED:-fifo} == fifo ]] && echo "SCHED_FIFO 10 paced (it stands for the network: other work must not delay its traffic)" || echo "paced"),"
+  echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO 50, the generator $( [[ ${GEN_SCHED:-nice} == fifo ]] && echo "nice -20 flat out and SCHED_FIFO 10 paced (GEN_SCHED=fifo)" || echo "nice -20"),"
   echo "  the servers' processes nice -20. **shared** (rows \"…, shared CPU\" when"
   echo "  both ran): one serial path in the generator's thread, so a row's rate is 1 / (generator + veth + responder + counter"
   echo "  cost per query) and \"÷ ceiling\" compares per-query costs, not whether a responder keeps up."
