@@ -30,17 +30,22 @@
 #     SENDERS=1 threads making its live-frames calls (more: smaller bursts at paced rates, but
 #     several CPUs sending at once; see tools/xdp_dns_loadgen.cpp);
 #     LATENCY=0 turns its reply timing off (to see what timing costs: ~100 ns per query here);
-#     PACE_FRAMES=128: below its maximum rate it sends a call of this many frames whenever they
-#     are due, and CATCH_UP=256 at most when it fell behind (older ones skipped); at RATE (flat
-#     out) calls are as large as it can make them (see tools/xdp_dns_loadgen.cpp).
+#     PACING=frames (default): below its maximum rate its program sends each frame when it is
+#     due, in long live-frames calls (see tools/xdp_dns_loadgen.cpp); PACING=calls: it sends a
+#     call of PACE_FRAMES=128 frames (rate / 1000 above 128k q/s) whenever they are due, at full
+#     speed, the older pacing; with either, CATCH_UP=256 frames at most when it fell behind (older
+#     ones skipped); at RATE (flat out) calls are as large as it can make them.
 #     IDLE_POLL=1 (default; 0: off): a SCHED_IDLE spinner on each CPU of the run keeps it from
 #     halting when idle, for every server alike: bench/lib/idle_poll.sh says why.
+#     GEN_SCHED=nice (default: nice -20; fifo: SCHED_FIFO 10): the paced generator's scheduling
+#     in split mode (bench/lib/cpu_split.sh says why fifo is not the default).
 #     PROFILE=1 also records, per run, the CPU time per packet of each XDP program (kernel
 #     bpf_stats, which itself costs ~20-40 ns per program run: off by default) and each CPU's
 #     busy and softirq share (/proc/stat): see bench/lib/run_profile.sh.
 #     Then, per server after its sweep, the highest offered rate it answers in full: KNEE_STEPS=5
-#     runs at most (0: none), bracketed by the sweep and bisected, >= KNEE_PCT=99.9 % answered
-#     counting as full, KNEE_LOW=10000 q/s the lowest rate tried (see knee_search).
+#     steps at most (0: none), bracketed by the sweep and bisected, >= KNEE_PCT=99.9 % answered
+#     counting as full, KNEE_LOW=10000 q/s the lowest rate tried (see knee_search); a step is
+#     KNEE_RUNS=3 runs at most, and passes when their median does (it stops once a majority agrees).
 #     SERVERS="xgslb-xdp ..." picks a subset; OUT_DIR=bench/results.
 #   --smoke: DURATION=2, RUNS=1, RATE=20000, no sweep, no knee, OUT_DIR a temp dir unless set; checks
 #     only that each server answered (tests/integration/throughput_smoke_test.sh).
@@ -59,7 +64,7 @@ done
 smoke=0
 if [[ ${1:-} == --smoke ]]; then smoke=1; shift; fi
 BUILD=${1:-build}
-knee_pct=${KNEE_PCT:-99.9} knee_low=${KNEE_LOW:-10000}
+knee_pct=${KNEE_PCT:-99.9} knee_low=${KNEE_LOW:-10000} knee_runs=${KNEE_RUNS:-3}
 if ((smoke)); then
   duration=${DURATION:-2} runs=${RUNS:-1} rate=${RATE:-20000} sweep=${SWEEP:-} knee_steps=${KNEE_STEPS:-0}
   out_dir=${OUT_DIR:-$(mktemp -d /tmp/xgslb-throughput-smoke.XXXXXX)}
@@ -72,8 +77,9 @@ else
   fi
   out_dir=${OUT_DIR:-bench/results}
 fi
-((duration > 0 && duration <= 30 && runs > 0 && runs <= 10 && rate > 0 && rate <= 10000000 && knee_steps >= 0 && knee_steps <= 10)) ||
-  { echo "run_throughput: DURATION 1-30, RUNS 1-10, RATE 1-10M, KNEE_STEPS 0-10" >&2; exit 1; }
+((duration > 0 && duration <= 30 && runs > 0 && runs <= 10 && rate > 0 && rate <= 10000000 && knee_steps >= 0 && knee_steps <= 10 &&
+  knee_runs % 2 == 1 && knee_runs <= 5)) ||
+  { echo "run_throughput: DURATION 1-30, RUNS 1-10, RATE 1-10M, KNEE_STEPS 0-10, KNEE_RUNS 1, 3 or 5" >&2; exit 1; }
 
 [[ $(id -u) == 0 ]] || { echo "run_throughput: needs root (namespaces, XDP)" >&2; exit 1; }
 name=throughput
@@ -132,7 +138,7 @@ server_export_zone
 idle_poll_on
 
 # ---- the runs ---------------------------------------------------------------------------------
-total=$(( ${#servers[@]} * (runs * ${#modes[@]} + ${#sweep_rates[@]} + knee_steps) ))  # knee: at most
+total=$(( ${#servers[@]} * (runs * ${#modes[@]} + ${#sweep_rates[@]} + knee_steps * knee_runs) ))  # knee: at most
 step=0
 started=$SECONDS
 progress() {
@@ -182,17 +188,32 @@ for run in $(seq 1 "$runs"); do
   done
 done
 # The highest offered rate SERVER answers in full (>= KNEE_PCT % of what was sent), in the first
-# mode, right after its sweep: bracketed by the sweep (the highest rate that passed, the lowest
-# above it that failed; none failed: the generator flat out at RATE, and if that passes the
-# generator is the limit), then bisected geometrically; at most KNEE_STEPS runs ("knee" rows).
-knee_try() {  # SERVER STEP RATE: measures; true when answered >= KNEE_PCT; KNEE_SENT its sent/s
-  progress "$1" "knee $3 q/s"
-  measure knee "$1" "$2" "$3" || { echo "run_throughput: $1 at $3 q/s: the generator failed" >&2; exit 1; }
-  KNEE_SENT=$(tail -n 1 "$tsv" | cut -f6)
-  awk -v p="$(tail -n 1 "$tsv" | cut -f9)" -v t="$knee_pct" 'BEGIN {exit !(p >= t)}'
+# mode, right after its sweep. One 5-s run is noisy here (a stall of the server's CPU by other
+# work on this shared machine fails a rate it answers otherwise), so a step is up to KNEE_RUNS
+# runs at one rate and passes when their median reaches KNEE_PCT: with 3, it stops after two
+# that agree. Bracketed by the sweep (the highest rate that passed once, the lowest above it
+# that failed; none failed: the generator flat out at RATE, and if that passes the generator is
+# the limit); the lower bracket is checked first (failing: the next lower rate of the sweep that
+# passed, or KNEE_LOW), then bisected geometrically; at most KNEE_STEPS steps ("knee" rows, run
+# STEP.N). Only steps that passed count as the result (bench/throughput_report.sh).
+knee_try() {  # SERVER STEP RATE: measures; true when the median of the step's runs >= KNEE_PCT; KNEE_SENT its last sent/s
+  local n pass=0 fail=0
+  for ((n = 1; n <= knee_runs; n++)); do
+    progress "$1" "knee $3 q/s ($n)"
+    measure knee "$1" "$2.$n" "$3" || { echo "run_throughput: $1 at $3 q/s: the generator failed" >&2; exit 1; }
+    KNEE_SENT=$(tail -n 1 "$tsv" | cut -f6)
+    if awk -v p="$(tail -n 1 "$tsv" | cut -f9)" -v t="$knee_pct" 'BEGIN {exit !(p >= t)}'; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    ((2 * pass > knee_runs || 2 * fail > knee_runs)) && break
+  done
+  ((2 * pass > knee_runs))
+}
+# The highest rate of SERVER's sweep below $2 that passed once; nothing when none did.
+knee_lower_pass() {
+  awk -F'\t' -v s="$1" -v t="$knee_pct" -v below="$2" 'NR > 1 && $1 == "sweep" && $2 == s && $9 >= t && $4 < below && $4 > best {best = $4}
+    END {if (best) print best}' "$tsv"
 }
 knee_search() {
-  local s=$1 lo hi mid kstep=0  # not "step": progress() counts that one
+  local s=$1 lo hi mid kstep=0 lower  # not "step": progress() counts that one
   read -r lo hi < <(awk -F'\t' -v s="$s" -v t="$knee_pct" 'NR > 1 && $1 == "sweep" && $2 == s {r[NR] = $4; ok[NR] = ($9 >= t)}
     END {lo = 0; for (i in r) if (ok[i] && r[i] > lo) lo = r[i]
          hi = 0; for (i in r) if (!ok[i] && r[i] > lo && (hi == 0 || r[i] < hi)) hi = r[i]
@@ -200,8 +221,17 @@ knee_search() {
   if ((lo == 0)); then
     lo=$knee_low
     if ((hi != 0 && hi <= lo)) || ! knee_try "$s" $((++kstep)) "$lo"; then return 0; fi  # not even the lowest
+  else
+    # The sweep's one run may have passed by luck: the lower bracket must pass as a step too.
+    until knee_try "$s" $((++kstep)) "$lo"; do
+      hi=$lo
+      lower=$(knee_lower_pass "$s" "$lo")
+      lo=${lower:-$knee_low}
+      ((kstep < knee_steps && lo < hi)) || return 0
+    done
   fi
   if ((hi == 0)); then
+    ((kstep < knee_steps)) || return 0
     knee_try "$s" $((++kstep)) "$rate" && return 0  # the generator flat out, all answered
     hi=$(( KNEE_SENT > lo ? KNEE_SENT : lo ))
   fi
@@ -228,7 +258,7 @@ idle_poll_off
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
-LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
+GEN_SCHED=${GEN_SCHED:-nice} BATCH=${BATCH:-64} KNEE_RUNS=$knee_runs PACING=${PACING:-frames} LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
   GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2

@@ -6,7 +6,7 @@
 # servers measured in the same run.
 #
 #   bench/throughput_report.sh TSV PREFIX   (env: LOAD_BEFORE LOAD_AFTER DURATION RUNS RATE COMMAND SMOKE GENERATOR MODES
-#                                          IDLE_POLL PACE_FRAMES KNEE_PCT KNEE_STEPS)
+#                                          IDLE_POLL GEN_SCHED PACING PACE_FRAMES CATCH_UP BATCH KNEE_PCT KNEE_STEPS KNEE_RUNS)
 # Rows named SERVER@MODE are SERVER measured in the run's second mode (bench/lib/cpu_split.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,21 +98,34 @@ limit() {
     else v = "**server** (dropped inside)"
     printf "%s; %s%s\n", v, where, cap}'
 }
-# full SERVER: "offered sent_per_s replies_per_s answered_% flat_out" of the run with the most
-# replies/s among SERVER's sweep and knee runs (run_throughput.sh's knee_search) with >= KNEE_PCT %
-# answered (by replies/s, not offered: a generator sharing its CPU may send less than offered),
-# flat_out 1 when that was the generator at its maximum (RATE offered); "nan" when none was.
+# knee_steps: one line per step of run_throughput.sh's knee_search (knee rows, run "STEP.N"):
+# "server step offered runs median_sent_per_s median_replies_per_s median_answered_% passed"
+# (passed 1 when the median of its runs reached KNEE_PCT), in the order they ran.
+knee_steps() {
+  awk -F'\t' -v t="${KNEE_PCT:-99.9}" -v sp="$c_sps" -v r="$c_rps" -v p="$c_pct" '
+    function med(list,   n, a, i, j, x) {n = split(list, a, " ")
+      for (i = 2; i <= n; i++) {x = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > x + 0; j--) a[j + 1] = a[j]; a[j + 1] = x}
+      return a[int((n + 1) / 2)]}
+    NR > 1 && $1 == "knee" {split($3, st, "."); key = $2 " " st[1]
+      if (!(key in off)) {order[++k] = key; off[key] = $4}
+      n[key]++; S[key] = S[key] " " $sp; R[key] = R[key] " " $r; P[key] = P[key] " " $p}
+    END {for (i = 1; i <= k; i++) {key = order[i]; m = med(P[key])
+      print key, off[key], n[key], med(S[key]), med(R[key]), m, (m + 0 >= t + 0)}}' "$tsv"
+}
+# full SERVER: "offered sent_per_s replies_per_s answered_% flat_out" of SERVER's step with the
+# highest replies/s (medians) among its knee steps that passed (single sweep runs do not count:
+# one run may pass by luck), flat_out 1 when that was the generator at its maximum (RATE offered);
+# "nan" when none passed.
 full() {
-  awk -F'\t' -v s="$1" -v t="${KNEE_PCT:-99.9}" -v sp="$c_sps" -v r="$c_rps" -v p="$c_pct" -v top="$RATE" '
-    NR > 1 && ($1 == "sweep" || $1 == "knee") && $2 == s && $p >= t && $r + 0 > best + 0 {best = $r; line = $4 " " $sp " " $r " " $p " " ($4 == top)}
-    END {print (line == "" ? "nan" : line)}' "$tsv"
+  knee_steps | awk -v s="$1" -v top="$RATE" '$1 == s && $8 == 1 && $6 + 0 > best + 0 {best = $6; line = $3 " " $5 " " $6 " " $7 " " ($3 == top)}
+    END {print (line == "" ? "nan" : line)}'
 }
 # full_cell SERVER: the table's cell for full.
 full_cell() {
   local o sp r p top
   read -r o sp r p top < <(full "$1")
   if [[ $o == nan ]]; then
-    awk -F'\t' -v s="$1" 'NR > 1 && ($1 == "sweep" || $1 == "knee") && $2 == s {n++; if (low == "" || $4 < low) low = $4}
+    awk -F'\t' -v s="$1" 'NR > 1 && $1 == "knee" && $2 == s {n++; if (low == "" || $4 < low) low = $4}
       END {if (n) printf "none (tried down to %.0fk)", low / 1000; else print "–"}' "$tsv"
   elif ((top)); then echo "**$(k "$r")** (generator flat out)"
   else echo "**$(k "$r")** (offered $(k "$o"))"; fi
@@ -247,7 +260,8 @@ fi
   echo "- Modes (\`bench/lib/cpu_split.sh\`): ${MODES:-shared}. **split**: two machines modelled on one, each side one CPU of its own:"
   echo "  the server end's NAPI as a kthread on CPU ${SPLIT_SERVER_CPU:-1} (the responder's XDP program and the kernel's receive"
   echo "  path run there) with the server's processes, the generator and the client end's NAPI kthread (the reply counter)"
-  echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO, processes nice -20. **shared** (rows \"…, shared CPU\" when"
+  echo "  on CPU ${SPLIT_CLIENT_CPU:-0}; NAPI kthreads SCHED_FIFO 50, the generator $( [[ ${GEN_SCHED:-nice} == fifo ]] && echo "nice -20 flat out and SCHED_FIFO 10 paced (GEN_SCHED=fifo)" || echo "nice -20"),"
+  echo "  the servers' processes nice -20. **shared** (rows \"…, shared CPU\" when"
   echo "  both ran): one serial path in the generator's thread, so a row's rate is 1 / (generator + veth + responder + counter"
   echo "  cost per query) and \"÷ ceiling\" compares per-query costs, not whether a responder keeps up."
   if ((${IDLE_POLL:-0})); then
@@ -261,10 +275,19 @@ fi
     echo "- Idle CPUs halt (IDLE_POLL=0): a woken NAPI kthread may wait for its vCPU to wake (\`bench/lib/idle_poll.sh\`)."
   fi
   if [[ $GENERATOR == xdp ]]; then
-    echo "- Pacing: below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-128} frames whenever they are due"
-    echo "  (PACE_FRAMES), or of rate / 1000 frames above 128k q/s (each call holds a kernel memory-model ID for a while: more"
-    echo "  calls a second ran out of them); fallen behind (other work on its CPU), at most max(${CATCH_UP:-256}, two calls) at once"
-    echo "  (CATCH_UP), skipping older ones. Flat out (offered $RATE) calls are as large as it can make."
+    if [[ ${PACING:-frames} == frames ]]; then
+      echo "- Pacing (PACING=frames): below its maximum the generator's program sends each frame when it is due, inside"
+      echo "  live-frames calls of ~20 ms run back to back: a repetition with no frame due drops its page (recycled, nothing"
+      echo "  sent), so frames leave one by one at the offered rate (the kernel flushes them at the end of each batch of"
+      echo "  ${BATCH:-64} repetitions, a few µs), not in bursts of rate / 1000 at the generator's full speed. Fallen behind"
+      echo "  (other work on its CPU), it sends at most ${CATCH_UP:-256} overdue frames at once (CATCH_UP) and skips older ones."
+      echo "  Flat out (offered $RATE) calls are as large as it can make. Its CPU is busy for the whole run at any rate."
+    else
+      echo "- Pacing (PACING=calls): below its maximum the generator sends a live-frames call of ${PACE_FRAMES:-128} frames whenever they are due"
+      echo "  (PACE_FRAMES), or of rate / 1000 frames above 128k q/s (each call holds a kernel memory-model ID for a while: more"
+      echo "  calls a second ran out of them); fallen behind (other work on its CPU), at most max(${CATCH_UP:-256}, two calls) at once"
+      echo "  (CATCH_UP), skipping older ones. Flat out (offered $RATE) calls are as large as it can make."
+    fi
     echo "  \`$(basename "$prefix").generator.log\`: the generator's output per run (calls, the largest, refused calls)."
   fi
   echo
@@ -362,17 +385,19 @@ fi
     echo "## The highest rate answered in full"
     echo
     echo "Per server, in ${MODES%% *} mode, after its sweep: the highest offered rate with ≥ ${KNEE_PCT:-99.9} % of the queries sent"
-    echo "answered. Bracketed by the sweep (the highest rate that passed, the lowest above it that failed; if none"
-    echo "failed, the generator flat out at $RATE offered: if that passes, the generator is the limit), then bisected"
-    echo "geometrically, one ${DURATION} s run per step, at most ${KNEE_STEPS:-5} steps. One run per rate: a"
-    echo "single stall of the server's CPU (other work on this shared machine) can fail a rate it answers otherwise,"
-    echo "so the figure is a lower bound. Every step tried:"
+    echo "answered. **Rule:** a step is up to ${KNEE_RUNS:-1} runs of ${DURATION} s at one rate and passes when the median of its"
+    echo "runs' answered % reaches ${KNEE_PCT:-99.9} (it stops once a majority agrees: two of three), so one run stalled by"
+    echo "other work on this shared machine does not decide it; only steps that passed count. Bracketed by the sweep (one"
+    echo "run per rate: the highest rate that passed, the lowest above it that failed; if none failed, the generator flat"
+    echo "out at $RATE offered: if that passes, the generator is the limit), the lower bracket checked first as a step"
+    echo "(failing: the next lower rate of the sweep that passed), then bisected geometrically; at most ${KNEE_STEPS:-5} steps."
+    echo "Every step (medians of its runs; the runs are under \"Every run\"):"
     echo
-    echo "| server | step | offered q/s | sent/s | replies/s | answered % | p50 µs | p99 µs |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-    awk -F'\t' -v p="$c_pct" -v r="$c_rps" -v sp="$c_sps" -v a="$c_p50" -v b="$c_p99" \
-      'NR > 1 && $1 == "knee" {print $2 "\t" $3 "\t" $4 "\t" $sp "\t" $r "\t" $p "\t" $a "\t" $b}' "$tsv" |
-      while IFS=$'\t' read -r s st o sp r p a b; do echo "| $(label "$s") | $st | $o | $sp | $r | $p | $a | $b |"; done
+    echo "| server | step | offered q/s | runs | sent/s | replies/s | answered % | passed |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    knee_steps | while read -r s st o n sp r p ok; do
+      echo "| $(label "$s") | $st | $o | $n | $sp | $r | $p | $( ((ok)) && echo yes || echo no) |"
+    done
   fi
   echo
   echo "## Every run"
@@ -380,7 +405,7 @@ fi
   echo "| kind | server | run | offered | sent | replies | replies/s | answered % | p50 / p99 / p99.9 µs | untimed replies |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' -v s="$c_sent" -v r="$c_rep" -v rps="$c_rps" -v p="$c_pct" -v a="$c_p50" -v b="$c_p99" -v c="$c_p999" -v u="$(col untimed)" \
-    'NR > 1 && $1 == "max" {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " | " $a " / " $b " / " $c " | " (u ? $u : "-") " |"}' "$tsv"
+    'NR > 1 && ($1 == "max" || $1 == "knee") {print "| " $1 " | " $2 " | " $3 " | " $4 " | " $s " | " $r " | " $rps " | " $p " | " $a " / " $b " / " $c " | " (u ? $u : "-") " |"}' "$tsv"
   echo
   echo "Untimed replies: not matched to a send time (later than the sequence number's wrap, 2^19 queries"
   echo "of one CPU, or duplicates); they are counted as replies but are not in the percentiles."

@@ -25,6 +25,10 @@ const volatile __u8 time_replies = 1;
 /* The interface live frames are sent from. The program may also be attached to an idle
  * interface (--park-on): whatever arrives there is passed untouched. */
 const volatile __u32 send_ifindex = 0;
+/* On: send a frame only when the schedule in loadgen_pace says one is due (see
+ * xdp_dns_loadgen.h); off (flat out, or paced by the tool's call sizes): every repetition sends,
+ * and the verifier removes the schedule's code, so that program is unchanged. */
+const volatile __u8 paced = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -54,6 +58,13 @@ struct {
 	__type(value, __u64);
 } loadgen_latency SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct loadgen_pace);
+} loadgen_pace SEC(".maps");
+
 static __always_inline __u64 *counter(__u32 index)
 {
 	return bpf_map_lookup_elem(&loadgen_stats, &index);
@@ -68,11 +79,39 @@ static __always_inline __u16 csum_add_word(__u16 check, __u16 word)
 	return folded ? folded : 0xffff;
 }
 
+/* True when the schedule has a frame due now; claims it. Too far behind (the tool's thread was
+ * descheduled, or between two calls), it skips all but max_late of the overdue frames, so a
+ * late generator sends at most that many back to back, as the tool's own pacing does. */
+static __always_inline int pace_frame_due(void)
+{
+	__u32 zero = 0;
+	struct loadgen_pace *p = bpf_map_lookup_elem(&loadgen_pace, &zero);
+	if (!p || p->rate == 0)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	if (now < p->next_due_ns || now >= p->end_ns)
+		return 0;
+	/* The slot due now; (now - start) * rate stays below 2^64 for runs of up to 60 s at 20M/s. */
+	__u64 slot_now = (now - p->start_ns) * p->rate / 1000000000ull;
+	if (slot_now > p->next_slot + p->max_late) {
+		p->skipped += slot_now - p->max_late - p->next_slot;
+		p->next_slot = slot_now - p->max_late;
+	}
+	if (slot_now > p->next_slot)
+		p->caught_up += 1;
+	p->next_slot += 1;
+	p->next_due_ns = p->start_ns + p->next_slot * 1000000000ull / p->rate;
+	return 1;
+}
+
 SEC("xdp")
 int dns_loadgen(struct xdp_md *ctx)
 {
 	if (ctx->ingress_ifindex != send_ifindex)
 		return XDP_PASS;
+	/* Not due: drop, which in live-frames mode only returns the page to the call's pool. */
+	if (paced && !pace_frame_due())
+		return XDP_DROP;
 	__u64 *sent = counter(LOADGEN_SENT);
 	if (!sent || frame_count == 0)
 		return XDP_ABORTED;

@@ -69,6 +69,23 @@ static inline __u32 loadgen_latency_bucket(__u64 ns)
 	return b < LOADGEN_LAT_BUCKETS ? b : LOADGEN_LAT_BUCKETS - 1;
 }
 
+/* The in-kernel pacing schedule (--pacing frames): one entry, written by the tool before the
+ * run, updated by dns_loadgen on every frame it sends. Frame k of the schedule is due at
+ * start_ns + k * 10^9 / rate (bpf_ktime_get_ns is CLOCK_MONOTONIC, so the tool sets start_ns
+ * from clock_gettime). A repetition of the live-frames call that finds no frame due drops its
+ * page (recycled: nothing leaves the interface), so one long call sends each frame when it is
+ * due, not a millisecond's worth at once. One sending CPU only: the fields are not atomic. */
+struct loadgen_pace {
+	__u64 start_ns;
+	__u64 end_ns;      /* nothing is sent from here on */
+	__u64 rate;        /* frames per second */
+	__u64 max_late;    /* behind by more frames than this: skip the older ones (catch-up bound) */
+	__u64 next_slot;   /* k of the next frame: sent + skipped so far */
+	__u64 next_due_ns; /* start_ns + next_slot * 10^9 / rate */
+	__u64 skipped;     /* frames skipped because they were too late to send */
+	__u64 caught_up;   /* frames sent later than one interval after they were due */
+};
+
 /* Per-CPU counters: index LOADGEN_SENT, LOADGEN_REPLIES, then LOADGEN_RCODE + rcode (0-15),
  * then replies timed, replies with no matching send time (late by more than a wrap, or
  * duplicated), and the replies' frame octets (their mean size: answers grow, the echo's not). */

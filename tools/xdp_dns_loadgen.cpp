@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
@@ -50,6 +51,7 @@
 #include "userspace/error.h"
 #include "userspace/inet_checksum.h"
 #include "tools/latency_histogram.h"
+#include "tools/send_spacing.h"
 #include "xdp_dns_loadgen.skel.h"
 
 namespace {
@@ -72,6 +74,8 @@ struct Options {
     uint32_t pace_frames = 128;
     uint32_t catch_up = 256;
     uint32_t max_call_rate = 1000;
+    std::string pacing = "frames";  // frames: in the kernel, per frame; calls: by call sizes
+    double call_ms = 20;            // --pacing frames: the length of one live-frames call
 };
 
 std::array<uint8_t, 6> parse_mac(const std::string& text) {
@@ -181,6 +185,7 @@ public:
         skel_->rodata->server_port = htons(o.port);
         skel_->rodata->time_replies = o.time_replies;
         skel_->rodata->send_ifindex = ifindex_;
+        skel_->rodata->paced = o.pacing == "frames";
         if (xdp_dns_loadgen_bpf__load(skel_)) throw xgslb::Error("loading the loadgen BPF object failed");
         if (bpf_xdp_attach(static_cast<int>(ifindex_), bpf_program__fd(skel_->progs.dns_replies), XDP_FLAGS_DRV_MODE, nullptr))
             throw xgslb::Error("attaching dns_replies to " + o.interface + " failed (is another XDP program there?)");
@@ -214,19 +219,56 @@ public:
 
     // `count` repetitions of dns_loadgen in live-frames mode: each one frame sent.
     // False when the kernel had no room for another call's page pool (ENOSPC; nothing sent).
-    bool send(uint32_t count, uint32_t batch, const std::vector<uint8_t>& seed_frame) {
+    // `ns_per_repetition`, when given: the kernel's mean time per repetition of this call.
+    bool send(uint32_t count, uint32_t batch, const std::vector<uint8_t>& seed_frame, uint32_t* ns_per_repetition = nullptr) {
         xdp_md ctx{};
         ctx.ingress_ifindex = ifindex_;
         ctx.data_end = static_cast<uint32_t>(seed_frame.size());  // the kernel insists it equals the input size
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = seed_frame.data(), .data_size_in = uint32_t(seed_frame.size()),
                     .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(count),
                     .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
-        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.dns_loadgen), &opts) == 0) return true;
+        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.dns_loadgen), &opts) == 0) {
+            if (ns_per_repetition) *ns_per_repetition = opts.duration;
+            return true;
+        }
         // ENOSPC: every call registers a page pool under a memory-model ID, freed only once its
         // pages are back (frames a kernel-stack server still holds in a socket queue keep it
         // alive ~1 s or more); many short calls can use up the 65534 IDs. Wait, then retry.
         if (errno == ENOSPC) return false;
         throw xgslb::Error("BPF_PROG_TEST_RUN (live frames) failed: " + std::string(std::strerror(errno)));
+    }
+
+    void set_pace(const loadgen_pace& pace) {
+        const uint32_t zero = 0;
+        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.loadgen_pace), &zero, &pace, BPF_ANY))
+            throw xgslb::Error("writing loadgen_pace failed");
+    }
+    loadgen_pace pace() const {
+        const uint32_t zero = 0;
+        loadgen_pace p{};
+        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.loadgen_pace), &zero, &p)) throw xgslb::Error("reading loadgen_pace failed");
+        return p;
+    }
+
+    // Every send time still in loadgen_send_times (the last 2^19 frames of each sending CPU).
+    std::vector<uint64_t> send_times() const {
+        const int fd = bpf_map__fd(skel_->maps.loadgen_send_times);
+        std::vector<uint64_t> times;
+        std::vector<uint32_t> keys(65536);
+        std::vector<loadgen_send_time> values(65536);
+        uint32_t in = 0, out = 0;
+        for (bool first = true;; first = false) {
+            uint32_t count = uint32_t(keys.size());
+            const int err = bpf_map_lookup_batch(fd, first ? nullptr : &in, &out, keys.data(), values.data(), &count, nullptr);
+            for (uint32_t i = 0; i < count; ++i)
+                if (values[i].sent_ns) times.push_back(values[i].sent_ns);
+            if (err) {
+                if (errno == ENOENT) break;  // the whole map read
+                throw xgslb::Error("reading loadgen_send_times failed: " + std::string(std::strerror(errno)));
+            }
+            in = out;
+        }
+        return times;
     }
 
     uint64_t counter(uint32_t index) const { return sum_counter(bpf_map__fd(skel_->maps.loadgen_stats), index); }
@@ -282,6 +324,96 @@ void print_latency(const std::vector<uint64_t>& counts, uint64_t timed, uint64_t
         if (counts[b]) out << xgslb::loadgen::bucket_lowest(b) << '\t' << xgslb::loadgen::bucket_highest(b) << '\t' << counts[b] << '\n';
 }
 
+// What both pacings print: kxdpgun's summary lines, latency, CPU, frame sizes, spacing.
+void report(const Loadgen& gen, const Options& o, const std::vector<std::vector<uint8_t>>& frames, double elapsed,
+            double cpu_at_start) {
+    const uint64_t sent = gen.counter(LOADGEN_SENT), replies = gen.counter(LOADGEN_REPLIES);
+    std::printf("using interface %s, BPF_PROG_TEST_RUN live frames, UDP, %zu frames\n", o.interface.c_str(), frames.size());
+    std::printf("total queries:     %llu (%.0f pps)\n", (unsigned long long)sent, sent / elapsed);
+    std::printf("total replies:     %llu (%.0f pps) (%.2f%%)\n", (unsigned long long)replies, replies / elapsed,
+                sent ? 100.0 * double(replies) / double(sent) : 0.0);
+    for (unsigned rc = 0; rc < 16; ++rc)
+        if (uint64_t n = gen.counter(LOADGEN_RCODE + rc)) std::printf("responded %s: %llu\n", rcode_name(rc), (unsigned long long)n);
+    if (o.time_replies)
+        print_latency(gen.latency_histogram(), gen.counter(LOADGEN_TIMED), gen.counter(LOADGEN_UNMATCHED), o.histogram);
+    // On veth the responder's XDP program and the reply counter run in this thread's softirq
+    // (each live-frames batch ends with local_bh_enable()), so this is the whole path's cost;
+    // unless the veth ends run threaded NAPI (the harness's split mode), then it is the sending
+    // alone. Meaningful when sending flat out: below that, pacing sleeps between slices.
+    const double cpu_s = cpu_seconds() - cpu_at_start;
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    // Context switches: voluntary ones are waits (sleeps between calls, or blocking inside one);
+    // involuntary ones are other work (or the reply counter's NAPI kthread) taking its CPU.
+    // And how long it was runnable but waiting for its CPU (schedstat: ns on the CPU, ns waiting).
+    unsigned long long on_cpu_ns = 0, waited_ns = 0;
+    if (std::ifstream stat("/proc/thread-self/schedstat"); stat) stat >> on_cpu_ns >> waited_ns;
+    std::printf("generator cpu: %.0f ms, %.0f ns per query sent, context switches %ld voluntary %ld involuntary, "
+                "on cpu %.0f ms, waited %.0f ms\n",
+                cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0, usage.ru_nvcsw, usage.ru_nivcsw, double(on_cpu_ns) / 1e6,
+                double(waited_ns) / 1e6);
+    size_t query_octets = 0;
+    for (const auto& f : frames) query_octets += f.size();
+    std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
+                replies ? double(gen.counter(LOADGEN_REPLY_OCTETS)) / double(replies) : 0.0);
+    if (o.time_replies) {  // the send times are recorded only then
+        const auto s = xgslb::loadgen::send_spacing(gen.send_times(), o.rate);
+        std::printf("spacing: %llu frames, per %llu us slot max %llu p99.9 %.0f, gap us p1 %.2f p50 %.2f p99 %.2f, "
+                    "bursts (slots of more than %llu) %.1f %%\n",
+                    (unsigned long long)s.frames, (unsigned long long)(xgslb::loadgen::kSpacingSlotNs / 1000),
+                    (unsigned long long)s.slot_max, s.slot_p999, double(s.gap_p1_ns) / 1e3, double(s.gap_p50_ns) / 1e3,
+                    double(s.gap_p99_ns) / 1e3, (unsigned long long)s.burst_limit, s.burst_pct);
+    }
+}
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // bpf_ktime_get_ns()'s clock
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+// --pacing frames: the program sends each frame when the schedule in loadgen_pace says it is due
+// (bpf/xdp_dns_loadgen.h), and this thread only keeps live-frames calls running back to back,
+// each --call-ms long (its repetition count from the kernel's own time per repetition of the
+// previous call). Why: paced by call sizes (--pacing calls), above 128k q/s a call is rate /
+// 1000 frames sent at the generator's full speed (~2M/s), e.g. 400 frames in ~0.2 ms at 400k
+// q/s, into a responder's 256-frame veth ring; a NIC's traffic at that rate arrives spread out.
+// Here a repetition with no frame due drops its page (recycled into the call's pool, nothing
+// sent), so frames leave one by one at the offered rate, and the thread makes ~50 calls a second
+// instead of up to 1000 (each holds one of the kernel's memory-model IDs for a while).
+// The kernel (net/bpf/test_run.c) runs a call in batches of --batch repetitions with bottom
+// halves off and flushes the frames sent at the end of each batch, so a frame leaves at most
+// one batch (64 repetitions: a few µs here) after it was due; between batches it reschedules
+// when asked, so the client end's NAPI kthread (the reply counter, SCHED_FIFO on this CPU)
+// still runs. The thread keeps its CPU busy for the whole run, at any rate.
+// Returns the repetitions it ran; `end_ns` is when the schedule stopped.
+uint64_t pace_in_kernel(Loadgen& gen, const Options& o, const std::vector<uint8_t>& seed_frame, uint64_t& calls,
+                        unsigned& refusals, uint64_t& end_ns) {
+    loadgen_pace pace{};
+    pace.start_ns = monotonic_ns();
+    pace.end_ns = end_ns = pace.start_ns + uint64_t(o.seconds * 1e9);
+    pace.rate = o.rate;
+    pace.max_late = o.catch_up;
+    pace.next_due_ns = pace.start_ns;
+    gen.set_pace(pace);
+    uint32_t ns_per_repetition = 100;  // a first guess; every call measures it
+    uint64_t repetitions = 0;
+    while (!stop_requested) {
+        const uint64_t now = monotonic_ns();
+        if (now >= pace.end_ns) break;
+        const uint64_t want_ns = std::min<uint64_t>(uint64_t(o.call_ms * 1e6), pace.end_ns - now);
+        const uint64_t count = std::clamp<uint64_t>(want_ns / std::max<uint32_t>(ns_per_repetition, 1), 64, 1u << 24);
+        if (!gen.send(static_cast<uint32_t>(count), o.batch, seed_frame, &ns_per_repetition)) {
+            if (++refusals > 200) throw xgslb::Error("BPF_PROG_TEST_RUN refused 200 times (ENOSPC)");
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            continue;
+        }
+        ++calls;
+        repetitions += count;
+    }
+    return repetitions;
+}
+
 int run(const Options& o) {
     const auto frames = build_frames(o);
     Loadgen gen(o, frames.size());
@@ -327,6 +459,25 @@ int run(const Options& o) {
     prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us, not 50: a sleep until the next call is ~0.1-2.6 ms
     const double cpu_at_start = cpu_seconds();
     const auto start = Clock::now();
+    if (o.pacing == "frames") {
+        uint64_t calls = 0, end_ns = 0;
+        unsigned refusals = 0;
+        const uint64_t start_ns = monotonic_ns();
+        const uint64_t repetitions = pace_in_kernel(gen, o, frames[0], calls, refusals, end_ns);
+        // Sending stopped at the schedule's end, even when the last call ran on past it.
+        const double elapsed = double(std::min(monotonic_ns(), end_ns) - start_ns) / 1e9;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // replies still in flight
+        const loadgen_pace pace = gen.pace();
+        report(gen, o, frames, elapsed, cpu_at_start);
+        std::printf("pacing: in kernel, %llu calls, %llu repetitions, %llu frames skipped (late by more than %u), "
+                    "%llu sent late\n",
+                    (unsigned long long)calls, (unsigned long long)repetitions, (unsigned long long)pace.skipped,
+                    o.catch_up, (unsigned long long)pace.caught_up);
+        if (refusals) std::printf("send calls refused (ENOSPC, frames not sent): %u\n", refusals);
+        gen.print_program_costs();
+        std::printf("duration: %.1f s\n", elapsed);
+        return 0;
+    }
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
     const auto due_at = [&](uint64_t frame) {
         return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(double(frame) / double(o.rate)));
@@ -381,26 +532,7 @@ int run(const Options& o) {
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // replies still in flight
-
-    const uint64_t sent = gen.counter(LOADGEN_SENT), replies = gen.counter(LOADGEN_REPLIES);
-    std::printf("using interface %s, BPF_PROG_TEST_RUN live frames, UDP, %zu frames\n", o.interface.c_str(), frames.size());
-    std::printf("total queries:     %llu (%.0f pps)\n", (unsigned long long)sent, sent / elapsed);
-    std::printf("total replies:     %llu (%.0f pps) (%.2f%%)\n", (unsigned long long)replies, replies / elapsed,
-                sent ? 100.0 * double(replies) / double(sent) : 0.0);
-    for (unsigned rc = 0; rc < 16; ++rc)
-        if (uint64_t n = gen.counter(LOADGEN_RCODE + rc)) std::printf("responded %s: %llu\n", rcode_name(rc), (unsigned long long)n);
-    if (o.time_replies)
-        print_latency(gen.latency_histogram(), gen.counter(LOADGEN_TIMED), gen.counter(LOADGEN_UNMATCHED), o.histogram);
-    // On veth the responder's XDP program and the reply counter run in this thread's softirq
-    // (each live-frames batch ends with local_bh_enable()), so this is the whole path's cost;
-    // unless the veth ends run threaded NAPI (the harness's split mode), then it is the sending
-    // alone. Meaningful when sending flat out: below that, pacing sleeps between slices.
-    const double cpu_s = cpu_seconds() - cpu_at_start;
-    std::printf("generator cpu: %.0f ms, %.0f ns per query sent\n", cpu_s * 1e3, sent ? cpu_s * 1e9 / double(sent) : 0.0);
-    size_t query_octets = 0;
-    for (const auto& f : frames) query_octets += f.size();
-    std::printf("frame octets: query mean %.1f reply mean %.1f\n", double(query_octets) / double(frames.size()),
-                replies ? double(gen.counter(LOADGEN_REPLY_OCTETS)) / double(replies) : 0.0);
+    report(gen, o, frames, elapsed, cpu_at_start);
     std::printf("pacing: %llu calls, largest %llu frames, %llu frames in calls of more than %u\n",
                 (unsigned long long)calls.load(), (unsigned long long)largest_call.load(),
                 (unsigned long long)burst_frames.load(), kRingFrames);
@@ -409,6 +541,7 @@ int run(const Options& o) {
     std::printf("duration: %.1f s\n", elapsed);
     return 0;
 }
+
 
 }  // namespace
 
@@ -436,10 +569,19 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 65536u));
     app.add_option("--max-call-rate", o.max_call_rate, "while pacing, at most this many live-frames calls a second")
         ->check(CLI::Range(1u, 1000000u));
+    app.add_option("--pacing", o.pacing,
+                   "frames: the program sends each frame when due, in long calls (default); calls: calls of the "
+                   "frames due (--pace-frames, --max-call-rate), sent at full speed")
+        ->check(CLI::IsMember({"frames", "calls"}));
+    app.add_option("--call-ms", o.call_ms, "--pacing frames: milliseconds per live-frames call")->check(CLI::Range(1.0, 1000.0));
     app.add_option("--park-on", o.park_on,
                    "also attach the sending program (generic XDP) to this idle interface, e.g. lo: see below");
     app.add_flag("!--no-latency", o.time_replies, "do not time replies (what timing costs: compare)");
     CLI11_PARSE(app, argc, argv);
+    if (o.pacing == "frames" && o.senders != 1) {
+        std::fprintf(stderr, "xdp_dns_loadgen: --pacing frames keeps one schedule, for one sender: use --senders 1\n");
+        return 1;
+    }
     // The sequence number tells at most LOADGEN_SEQ_CPUS sending CPUs apart (more would shorten
     // the wrap, and with it the longest latency that can be timed): send from those, within the
     // CPUs we were given (the harness's split mode pins the generator to the client's CPU).

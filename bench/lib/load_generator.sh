@@ -25,24 +25,27 @@ gun_client_xdp_pass() {
 }
 
 gun_run() {
-  local rate=$1 seconds=$2 out=$3 cmd catch_up=${CATCH_UP:-256}
+  local rate=$1 seconds=$2 out=$3 cmd catch_up=${CATCH_UP:-256} pacing=${PACING:-frames} wrap=("${SPLIT_CLIENT_PACED_WRAP[@]}")
   # Flat out (GUN_FLAT_OUT: the harness's RATE, more than it can send) xdp_dns_loadgen sends in
   # calls as large as it can: calls of 256 frames cost it ~30 % of its rate here (per-call
   # overhead), and the maximum-rate rows measure what it can offer. Paced, a late generator
   # sends at most CATCH_UP frames at once (see tools/xdp_dns_loadgen.cpp).
-  if ((rate >= ${GUN_FLAT_OUT:-10000000})); then catch_up=65536; fi
+  # Paced (PACING=frames, the default), its program sends each frame when it is due, within long
+  # calls; PACING=calls is the older pacing by call sizes, bursts of up to rate / 1000 frames.
+  if ((rate >= ${GUN_FLAT_OUT:-10000000})); then catch_up=65536 pacing=calls wrap=("${SPLIT_CLIENT_WRAP[@]}"); fi
   case $GENERATOR in
     kxdpgun) cmd=(kxdpgun -t "$seconds" -Q "$rate" -i "$QUERIES" -I "$IF_CLIENT" -l "$CLIENT_V4"
                   -L "$CLIENT_MAC" -R "$SERVER_MAC" "$SERVER_V4") ;;
     xdp) cmd=("$BUILD/tools/xdp_dns_loadgen" -t "$seconds" -Q "$rate" -i "$QUERIES" -I "$IF_CLIENT"
               --src "$CLIENT_V4" --dst "$SERVER_V4" --src-mac "$CLIENT_MAC" --dst-mac "$SERVER_MAC"
-              --histogram "$out.hist" --batch "${BATCH:-64}" --pace-frames "${PACE_FRAMES:-128}" --catch-up "$catch_up" --senders "${SENDERS:-1}" --park-on lo $( ((${LATENCY:-1})) || echo --no-latency)) ;;
+              --histogram "$out.hist" --batch "${BATCH:-64}" --pace-frames "${PACE_FRAMES:-128}" --catch-up "$catch_up" --pacing "$pacing" --senders "${SENDERS:-1}" --park-on lo $( ((${LATENCY:-1})) || echo --no-latency)) ;;
     *) echo "GENERATOR is kxdpgun or xdp" >&2; return 1 ;;
   esac
   ip -n "$NS_CLIENT" link set dev "$IF_CLIENT" xdp off
   # timeout: both wait for replies a little after -t; a hang must not stall the harness.
-  # SPLIT_CLIENT_WRAP (bench/lib/cpu_split.sh): pinned to the client's CPU in split mode.
-  if ! in_client "${SPLIT_CLIENT_WRAP[@]}" timeout $((seconds + 15)) "${cmd[@]}" >"$out" 2>&1; then
+  # SPLIT_CLIENT_WRAP (bench/lib/cpu_split.sh): pinned to the client's CPU in split mode (paced:
+  # SPLIT_CLIENT_PACED_WRAP, SCHED_FIFO).
+  if ! in_client "${wrap[@]}" timeout $((seconds + 15)) "${cmd[@]}" >"$out" 2>&1; then
     echo "$GENERATOR failed:" >&2; cat "$out" >&2
     gun_client_xdp_pass
     return 1

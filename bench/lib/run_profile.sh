@@ -30,7 +30,16 @@
 #                            server_napi_frames_per_run (frames it took in per run)
 #                            generator_largest_call and generator_burst_pct (its most frames in
 #                            one live-frames call, and the % of frames it sent in calls of more
-#                            than the server's 256-frame ring: it fell behind and caught up)
+#                            than the server's 256-frame ring: it fell behind and caught up;
+#                            PACING=calls), generator_skipped_pct and generator_late_pct (of
+#                            the frames due, skipped as too late; of those sent, sent more than
+#                            one interval late; PACING=frames), generator_slot_max and
+#                            generator_gap_p50_us (the most frames it sent in one 10 µs slot, and
+#                            the median gap between frames, from its own send times) and
+#                            generator_waited_pct (of the run, how long the generator was
+#                            runnable but waiting for its CPU: other work, or the reply counter),
+#                            generator_burst_slots_pct (% of frames sent in 10 µs slots holding
+#                            more than max(4, 2 x the mean): bursts, tools/send_spacing.h)
 #                            With IDLE_POLL (bench/lib/idle_poll.sh): idle_poll_cpuN_pct (the
 #                            share of the run CPU N's spinner took: idle time, not in
 #                            cpuN_busy_pct) and idle_poll_cpuN_ran_on (the CPU it last ran on)
@@ -90,10 +99,16 @@ profile_end() {
   done
   profile_sides "$key" "$raw" "$seconds" >>"$out"
   awk -v k="$key" '$1 == "frame" && $2 == "octets:" {printf "%s\tquery_octets\t%s\n%s\treply_octets\t%s\n", k, $5, k, $8}
-                   $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5}
+                   $1 == "generator" && $2 == "cpu:" {printf "%s\tgenerator_cpu_ns_per_query\t%s\n", k, $5; if ($(NF - 2) == "waited") waited = $(NF - 1)}
+                   $1 == "duration:" {secs = $2}
                    $1 == "total" && $2 == "queries:" {sent = $3}
-                   $1 == "pacing:" {largest = $5; burst = $7}
-                   END {if (largest != "") printf "%s\tgenerator_largest_call\t%s\n%s\tgenerator_burst_pct\t%.1f\n", k, largest, k, (sent ? 100 * burst / sent : 0)}' "$raw" >>"$out"
+                   $1 == "pacing:" && $2 == "in" {skipped = $8; late = $16}
+                   $1 == "pacing:" && $2 != "in" {largest = $5; burst = $7}
+                   $1 == "spacing:" {slot_max = $9; gap_p50 = $17; burst_frames_pct = $(NF - 1)}
+                   END {if (waited != "" && secs > 0) printf "%s\tgenerator_waited_pct\t%.0f\n", k, waited / (secs * 10)
+                        if (largest != "") printf "%s\tgenerator_largest_call\t%s\n%s\tgenerator_burst_pct\t%.1f\n", k, largest, k, (sent ? 100 * burst / sent : 0)
+                        if (skipped != "") printf "%s\tgenerator_skipped_pct\t%.2f\n%s\tgenerator_late_pct\t%.1f\n", k, (sent ? 100 * skipped / (sent + skipped) : 0), k, (sent ? 100 * late / sent : 0)
+                        if (slot_max != "") printf "%s\tgenerator_slot_max\t%s\n%s\tgenerator_gap_p50_us\t%s\n%s\tgenerator_burst_slots_pct\t%s\n", k, slot_max, k, gap_p50, k, burst_frames_pct}' "$raw" >>"$out"
   if ((PROFILE)); then
     local after
     after=$(profile_prog_snapshot)
