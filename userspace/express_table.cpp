@@ -1,5 +1,6 @@
 #include "userspace/express_table.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <string>
@@ -28,14 +29,12 @@ bool holds(const xgslb_express_slot& slot, const xgslb_rrset_key& key) {
 
 // The owner as the program compares it: lowercased words, a mask per octet (0xdf a letter,
 // 0xff any other octet, 0 past the name; maps/express_slot_index.h proves the compare exact).
-void put_name(xgslb_express_slot& s, std::span<const uint8_t> wire) {
+void put_name(xgslb_express_slot& s, const WireName& wire) {
     uint8_t name[XGSLB_EXPRESS_NAME_MAX] = {};
     uint8_t mask[XGSLB_EXPRESS_NAME_MAX] = {};
-    for (size_t i = 0; i < wire.size(); ++i) {
-        const uint8_t o = wire[i];
-        name[i] = o >= 'A' && o <= 'Z' ? static_cast<uint8_t>(o + 32) : o;
-        mask[i] = xgslb_express_mask_octet(o);
-    }
+    const WireName lower = lowercase(wire);
+    std::copy(lower.begin(), lower.end(), name);
+    for (size_t i = 0; i < wire.size(); ++i) mask[i] = xgslb_express_mask_octet(wire[i]);
     for (size_t w = 0; w < XGSLB_EXPRESS_NAME_WORDS; ++w) {
         uint64_t n = 0, m = 0;
         std::memcpy(&n, name + 8 * w, 8);
