@@ -225,6 +225,27 @@ __noinline int hash_name_at(struct xdp_md *ctx, __u32 off, __u32 len, struct xgs
 	return hash_wire_name(data + bounded(off, 0x3ff), data_end, len, h);
 }
 
+/* What the answer needs of a checked OPT record, from its two loads (octets 0-7 as `head`,
+ * 7-10 as `tail`, little-endian): the response size limit, DO, and the record as it was. Shared
+ * by read_question and the express lane (bpf/express_lane.h), so both fill `q` alike. */
+static __always_inline void take_opt(struct dns_query *q, const struct xgslb_settings *settings, __u64 head,
+				     __u32 tail)
+{
+	__u32 client = bpf_ntohs((__u16)(head >> 24));
+	__u32 ours = settings->udp_payload_size;
+	if (client < XGSLB_MIN_UDP_PAYLOAD)
+		client = XGSLB_MIN_UDP_PAYLOAD;
+	if (ours < XGSLB_MIN_UDP_PAYLOAD)
+		ours = XGSLB_MIN_UDP_PAYLOAD;
+	q->max_response = client < ours ? client : ours;
+	q->has_opt = 1;
+	q->dnssec_ok = head >> 63; /* DO: the top bit of octet 7 */
+	__u32 *old = (__u32 *)q->old_opt;
+	old[0] = (__u32)head;
+	old[1] = head >> 32;
+	old[2] = tail >> 8; /* octets 8-10 and a zero */
+}
+
 /* The question's type and class, and the OPT record. Offsets are re-read from
  * the scratch map, so this is verified once for every parse path that led here. */
 static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, struct xgslb_scratch *scratch,
@@ -282,19 +303,7 @@ static __always_inline enum xgslb_counter read_question(struct xdp_md *ctx, stru
 			if (read_ecs(ctx, q->dns_off + q->question_end + XGSLB_OPT_RR_LEN, rdlen, q))
 				return XGSLB_C_pass_edns;
 		}
-		__u32 client = bpf_ntohs((__u16)(head >> 24));
-		__u32 ours = settings->udp_payload_size;
-		if (client < XGSLB_MIN_UDP_PAYLOAD)
-			client = XGSLB_MIN_UDP_PAYLOAD;
-		if (ours < XGSLB_MIN_UDP_PAYLOAD)
-			ours = XGSLB_MIN_UDP_PAYLOAD;
-		q->max_response = client < ours ? client : ours;
-		q->has_opt = 1;
-		q->dnssec_ok = head >> 63; /* DO: the top bit of octet 7 */
-		__u32 *old = (__u32 *)q->old_opt;
-		old[0] = (__u32)head;
-		old[1] = head >> 32;
-		old[2] = tail >> 8; /* octets 8-10 and a zero */
+		take_opt(q, settings, head, tail);
 	}
 
 	if ((type_class >> 16) != bpf_htons(XGSLB_DNS_CLASS_IN))

@@ -112,11 +112,11 @@ static __always_inline int express_same_name(const __u8 *qname, void *data_end, 
 	return diff == 0;
 }
 
-/* Slot `index`, and its sequence as read before anything else of it, when it holds the query's
- * name and type (a mismatch read mid-write is only a miss, which is always safe; a match read
- * mid-write is caught by the second sequence read, which comes after this compare); NULL
- * otherwise. `*empty` says whether the slot holds no set at all. */
-static __always_inline struct xgslb_express_slot *express_match(__u32 index, const struct dns_query *q,
+/* Slot `index`, and its sequence as read before anything else of it, when it holds the name
+ * `qname` (`name_len` octets) and type `qtype` (a mismatch read mid-write is only a miss, which
+ * is always safe; a match read mid-write is caught by a later sequence read, which comes after
+ * this compare); NULL otherwise. `*empty` says whether the slot holds no set at all. */
+static __always_inline struct xgslb_express_slot *express_match(__u32 index, __u16 qtype, __u32 name_len,
 								 const __u8 *qname, void *data_end,
 								 __u32 *sequence, int *empty)
 {
@@ -124,12 +124,33 @@ static __always_inline struct xgslb_express_slot *express_match(__u32 index, con
 	if (!slot)
 		return 0;
 	*sequence = *(volatile __u32 *)&slot->sequence;
-	__u16 qtype = slot->qtype;
-	*empty = qtype == 0;
-	if (qtype != q->qtype || slot->name_len != q->name_len)
+	__u16 have = slot->qtype;
+	*empty = have == 0;
+	if (have != qtype || slot->name_len != name_len)
 		return 0;
-	if (!express_same_name(qname, data_end, q->name_len, slot))
+	if (!express_same_name(qname, data_end, name_len, slot))
 		return 0;
+	return slot;
+}
+
+/* The slot holding the set of the name at `qname` (`name_len` octets, at most
+ * XGSLB_EXPRESS_NAME_MAX) and type `qtype`, and its sequence as read before the compare; NULL on
+ * a miss. Its home slot first, then the next one, unless home is empty (the writer keeps a set
+ * home whenever that is free, so a miss on an empty slot costs one probe). A set is in one slot
+ * only: a torn read of it is a miss, not a reason to look further. Shared by express_lookup and
+ * the express lane (bpf/express_lane.h), so both probe exactly the same slots. */
+static __always_inline struct xgslb_express_slot *express_find(const __u8 *qname, void *data_end, __u32 name_len,
+								__u16 qtype, const struct xgslb_settings *settings,
+								__u32 *sequence)
+{
+	__u32 mask = xgslb_express_slots - 1;
+	__u32 index;
+	if (express_home_slot(qname, data_end, name_len, qtype, xgslb_express_seed(settings->hash_seed), mask, &index))
+		return 0;
+	int empty = 1;
+	struct xgslb_express_slot *slot = express_match(index, qtype, name_len, qname, data_end, sequence, &empty);
+	if (!slot && !empty)
+		slot = express_match((index + 1) & mask, qtype, name_len, qname, data_end, sequence, &empty);
 	return slot;
 }
 
@@ -194,10 +215,8 @@ static __always_inline const struct express_answer *express_copy_slot(const stru
 }
 
 /* The question's set from the table, copied to this CPU's buffer; NULL on a miss (the caller
- * then hashes the name and asks xgslb_rrsets). Its home slot first, then the next one, unless
- * home is empty (the writer keeps a set home whenever that is free, so a miss on an empty slot
- * costs one probe). A set is in one slot only: a torn read of it is a miss, not a reason to look
- * further. Names longer than the slots hold are never in the table. */
+ * then hashes the name and asks xgslb_rrsets). Names longer than the slots hold are never in
+ * the table. */
 static __always_inline const struct express_answer *express_lookup(struct xdp_md *ctx,
 								    const struct xgslb_settings *settings,
 								    const struct dns_query *q)
@@ -209,21 +228,10 @@ static __always_inline const struct express_answer *express_lookup(struct xdp_md
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	const __u8 *qname = data + bounded(q->dns_off, DNS_OFF_MASK) + sizeof(struct dns_header);
-	__u32 mask = xgslb_express_slots - 1;
-	__u32 index;
-	if (express_home_slot(qname, data_end, q->name_len, q->qtype, xgslb_express_seed(settings->hash_seed), mask,
-			      &index))
-		return 0;
 	__u32 sequence = 0;
-	int empty = 1;
-	struct xgslb_express_slot *slot = express_match(index, q, qname, data_end, &sequence, &empty);
-	if (!slot) {
-		if (empty)
-			return 0;
-		slot = express_match((index + 1) & mask, q, qname, data_end, &sequence, &empty);
-		if (!slot)
-			return 0;
-	}
+	struct xgslb_express_slot *slot = express_find(qname, data_end, q->name_len, q->qtype, settings, &sequence);
+	if (!slot)
+		return 0;
 	return express_copy_slot(slot, sequence);
 }
 

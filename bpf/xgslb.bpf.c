@@ -11,6 +11,7 @@
 #include "bpf/bpf_maps.h"
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
+#include "bpf/express_lane.h"
 #include "bpf/express_table.h"
 #include "bpf/packet_headers.h"
 #include "bpf/profile_stage.h"
@@ -217,18 +218,30 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 
 	PROFILE_STAGE(0);
 	struct dns_query q;
-	enum xgslb_counter verdict = parse_headers(ctx, listen_set, scratch, &q.source);
-	if (verdict != XGSLB_COUNTER_COUNT)
-		return verdict;
-	PROFILE_STAGE(1);
-	verdict = walk_question_name(ctx, scratch, &q);
-	if (verdict != XGSLB_COUNTER_COUNT)
-		return verdict;
-	PROFILE_STAGE(2);
-	verdict = read_question(ctx, scratch, settings, &q);
-	if (verdict != XGSLB_COUNTER_COUNT)
-		return verdict;
-	PROFILE_STAGE(3);
+	enum xgslb_counter verdict;
+	/* The common query's way (bpf/express_lane.h); any other query, or any doubt, takes the
+	 * general path below from the start, as if the lane were not there. */
+	__u32 sequence = 0;
+	const struct xgslb_express_slot *lane = express_lane(ctx, settings, listen_set, &q, &sequence);
+	if (lane) {
+		/* The profile's stages 1-3 are the lane as a whole here. */
+		PROFILE_STAGE(1);
+		PROFILE_STAGE(2);
+		PROFILE_STAGE(3);
+	} else {
+		verdict = parse_headers(ctx, listen_set, scratch, &q.source);
+		if (verdict != XGSLB_COUNTER_COUNT)
+			return verdict;
+		PROFILE_STAGE(1);
+		verdict = walk_question_name(ctx, scratch, &q);
+		if (verdict != XGSLB_COUNTER_COUNT)
+			return verdict;
+		PROFILE_STAGE(2);
+		verdict = read_question(ctx, scratch, settings, &q);
+		if (verdict != XGSLB_COUNTER_COUNT)
+			return verdict;
+		PROFILE_STAGE(3);
+	}
 	verdict = limit_response(ctx, settings, &q, listen_set);
 	if (verdict != RRL_GO_ON)
 		return verdict;
@@ -236,7 +249,11 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 
 	int address = q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA;
 	if (address) {
-		const struct express_answer *express = express_lookup(ctx, settings, &q);
+		/* The lane's slot was matched before the rate limit and is copied only now, under the
+		 * sequence read before its compare; a torn copy is a miss, as in express_lookup (the
+		 * lane's `q` stays valid: its compare was checked whole). */
+		const struct express_answer *express =
+			lane ? express_copy_slot(lane, sequence) : express_lookup(ctx, settings, &q);
 		if (express) {
 			PROFILE_STAGE(5);
 			return answer_express(ctx, settings, &q, express);
