@@ -210,9 +210,8 @@ static __always_inline int hash_question(struct xdp_md *ctx, const struct xgslb_
 static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
 	struct xgslb_settings *settings = bpf_map_lookup_elem(&xgslb_settings, &zero);
-	if (!scratch || !settings)
+	if (!settings)
 		return XGSLB_C_pass_not_ip;
 	const struct xgslb_listen_set *listen_set = published_listen_set();
 
@@ -229,6 +228,10 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 		PROFILE_STAGE(2);
 		PROFILE_STAGE(3);
 	} else {
+		/* Only the general path keeps its offsets in the scratch map. */
+		struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
+		if (!scratch)
+			return XGSLB_C_pass_not_ip;
 		verdict = parse_headers(ctx, listen_set, scratch, &q.source);
 		if (verdict != XGSLB_COUNTER_COUNT)
 			return verdict;
