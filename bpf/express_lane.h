@@ -22,8 +22,14 @@
  * ARCOUNT 1 without an OPT, octets after the question, a compression pointer, a name of another
  * length) either fails a check here or puts at the name's place octets that are no held name
  * of that length, and falls through. The match is only a proof if the compare read the slot
- * whole: the slot's sequence is read again after the compare, and a changed or odd one is a
- * miss.
+ * whole: the slot is copied (express_copy_slot) right after the compare, and the sequence read
+ * after the copy, unchanged and even, proves the compare and the copy read the same whole slot;
+ * otherwise it is a miss.
+ *
+ * The copy is made before the rate limit (limit_response), not after it as on the general path:
+ * it saves keeping the slot and its sequence across that call, and the only difference it makes
+ * is that a Rotate set's turn is taken also by a query the rate limit then drops or slips (the
+ * order a strategy rotates records in is the one thing the slow path may differ in anyway).
  */
 #pragma once
 
@@ -46,10 +52,10 @@
  * caller checked against the IP length): header, question, OPT, then the express table. The
  * bounds check of the question's end is also the check that the whole datagram is in the frame.
  * Fills every field of `q` but the source, family and l3_off (the caller's). */
-static __always_inline struct xgslb_express_slot *lane_question(struct xdp_md *ctx,
+static __always_inline const struct express_answer *lane_question(struct xdp_md *ctx,
 								 const struct xgslb_settings *settings,
 								 const __u32 dns_off, __u32 dns_len,
-								 struct dns_query *q, __u32 *sequence)
+								 struct dns_query *q)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -92,13 +98,14 @@ static __always_inline struct xgslb_express_slot *lane_question(struct xdp_md *c
 			return 0;
 		take_opt(q, settings, head, tail);
 	}
-	struct xgslb_express_slot *slot = express_find(qname, data_end, name_len, qtype, settings, sequence);
+	__u32 sequence = 0;
+	struct xgslb_express_slot *slot = express_find(qname, data_end, name_len, qtype, settings, &sequence);
 	if (!slot)
 		return 0;
-	/* The compare read the slot whole only if no write began or ended around it (x86 keeps
-	 * loads in order; see express_copy_slot for other architectures). */
-	asm volatile("" ::: "memory");
-	if ((*sequence & 1) || *(volatile __u32 *)&slot->sequence != *sequence)
+	/* Copied now, not after the rate limit: the copy's second sequence read also proves the
+	 * compare read the slot whole. */
+	const struct express_answer *copy = express_copy_slot(slot, sequence);
+	if (!copy)
 		return 0;
 	q->dns_off = dns_off;
 	q->name_len = name_len;
@@ -107,16 +114,16 @@ static __always_inline struct xgslb_express_slot *lane_question(struct xdp_md *c
 	q->qtype = qtype;
 	q->arcount = arcount;
 	q->ecs_len = 0;
-	return slot;
+	return copy;
 }
 
-/* The slot of the query's set, with `q` filled as the general path would fill it, and the
- * slot's sequence (for express_copy_slot, after the rate limit); NULL: run the general path.
- * `set`: the published listen set, as parse_headers takes it. */
-static __always_inline struct xgslb_express_slot *express_lane(struct xdp_md *ctx,
+/* The query's set, copied out of its slot (express_copy_slot), with `q` filled as the general
+ * path would fill it; NULL: run the general path. `set`: the published listen set, as
+ * parse_headers takes it. */
+static __always_inline const struct express_answer *express_lane(struct xdp_md *ctx,
 								const struct xgslb_settings *settings,
 								const struct xgslb_listen_set *set,
-								struct dns_query *q, __u32 *sequence)
+								struct dns_query *q)
 {
 	if (!xgslb_express_slots)
 		return 0;
@@ -147,7 +154,7 @@ static __always_inline struct xgslb_express_slot *express_lane(struct xdp_md *ct
 		q->source.port = bpf_ntohs((__u16)u);
 		q->family = XGSLB_FAMILY_IPV4;
 		q->l3_off = ETH_HLEN;
-		return lane_question(ctx, settings, LANE_IPV4_DNS_OFF, udp_len - 8, q, sequence);
+		return lane_question(ctx, settings, LANE_IPV4_DNS_OFF, udp_len - 8, q);
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		if (data + LANE_IPV6_DNS_OFF > data_end)
@@ -169,7 +176,7 @@ static __always_inline struct xgslb_express_slot *express_lane(struct xdp_md *ct
 		q->source.port = bpf_ntohs((__u16)u);
 		q->family = XGSLB_FAMILY_IPV6;
 		q->l3_off = ETH_HLEN;
-		return lane_question(ctx, settings, LANE_IPV6_DNS_OFF, udp_len - 8, q, sequence);
+		return lane_question(ctx, settings, LANE_IPV6_DNS_OFF, udp_len - 8, q);
 	}
 	return 0;
 }

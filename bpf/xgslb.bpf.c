@@ -220,10 +220,9 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	enum xgslb_counter verdict;
 	/* The common query's way (bpf/express_lane.h); any other query, or any doubt, takes the
 	 * general path below from the start, as if the lane were not there. */
-	__u32 sequence = 0;
-	const struct xgslb_express_slot *lane = express_lane(ctx, settings, listen_set, &q, &sequence);
+	const struct express_answer *lane = express_lane(ctx, settings, listen_set, &q);
 	if (lane) {
-		/* The profile's stages 1-3 are the lane as a whole here. */
+		/* The profile's stages 1-3 are the lane as a whole here, its copy of the set included. */
 		PROFILE_STAGE(1);
 		PROFILE_STAGE(2);
 		PROFILE_STAGE(3);
@@ -252,11 +251,9 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 
 	int address = q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA;
 	if (address) {
-		/* The lane's slot was matched before the rate limit and is copied only now, under the
-		 * sequence read before its compare; a torn copy is a miss, as in express_lookup (the
-		 * lane's `q` stays valid: its compare was checked whole). */
+		/* The lane's set was copied before the rate limit (bpf/express_lane.h says why). */
 		const struct express_answer *express =
-			lane ? express_copy_slot(lane, sequence) : express_lookup(ctx, settings, &q);
+			lane ? lane : express_lookup(ctx, settings, &q);
 		if (express) {
 			PROFILE_STAGE(5);
 			return answer_express(ctx, settings, &q, express);
