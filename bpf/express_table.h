@@ -63,7 +63,7 @@ static __always_inline int express_tail_word(const __u8 *p, void *data_end, __u6
  * packet; -1 when the packet is shorter than the name (never, after read_question). Whole words
  * in the loop, the partial last one after it, as hash_wire_name does. */
 static __always_inline int express_home_slot(const __u8 *qname, void *data_end, __u32 len, __u16 qtype,
-					     __u64 seed, __u32 mask, __u32 *index)
+					     __u64 seed, __u32 mask, __u32 *index, const __u32 proven)
 {
 	__u64 h = xgslb_express_fold_start(seed, qtype);
 	__u32 whole = len / 8;
@@ -71,7 +71,7 @@ static __always_inline int express_home_slot(const __u8 *qname, void *data_end, 
 	for (__u32 i = 0; i < XGSLB_EXPRESS_NAME_WORDS; i++) {
 		if (i >= whole)
 			break;
-		if ((void *)(qname + i * 8 + 8) > data_end)
+		if (i * 8 + 8 > proven && (void *)(qname + i * 8 + 8) > data_end)
 			return -1;
 		h = xgslb_express_fold_word(h, *(const __u64 *)(qname + i * 8), ~0ULL);
 	}
@@ -88,11 +88,19 @@ static __always_inline int express_home_slot(const __u8 *qname, void *data_end, 
 
 /* Whether the question's name is the slot's, ignoring ASCII case: the masked word compare of
  * maps/express_slot_index.h (exact; the lengths are already equal). The slot's mask is zero
- * past its name, so the query's octets there (QTYPE, ...) need no masking of their own. */
+ * past its name, so the query's octets there (QTYPE, ...) need no masking of their own: when
+ * the packet is known to hold `proven` octets from the name's start (EXPRESS_PROVEN, or 0) and
+ * the name is no longer, all those words are compared, without a branch. */
 static __always_inline int express_same_name(const __u8 *qname, void *data_end, __u32 len,
-					     const struct xgslb_express_slot *slot)
+					     const struct xgslb_express_slot *slot, const __u32 proven)
 {
 	__u64 diff = 0;
+	if (proven) {
+#pragma unroll
+		for (__u32 i = 0; i < proven / 8; i++)
+			diff |= (*(const __u64 *)(qname + i * 8) ^ slot->name[i]) & slot->name_mask[i];
+		return diff == 0;
+	}
 	__u32 whole = len / 8;
 #pragma unroll
 	for (__u32 i = 0; i < XGSLB_EXPRESS_NAME_WORDS; i++) {
@@ -118,7 +126,7 @@ static __always_inline int express_same_name(const __u8 *qname, void *data_end, 
  * this compare); NULL otherwise. `*empty` says whether the slot holds no set at all. */
 static __always_inline struct xgslb_express_slot *express_match(__u32 index, __u16 qtype, __u32 name_len,
 								 const __u8 *qname, void *data_end,
-								 __u32 *sequence, int *empty)
+								 __u32 *sequence, int *empty, const __u32 proven)
 {
 	struct xgslb_express_slot *slot = bpf_map_lookup_elem(&xgslb_express, &index);
 	if (!slot)
@@ -128,7 +136,7 @@ static __always_inline struct xgslb_express_slot *express_match(__u32 index, __u
 	*empty = have == 0;
 	if (have != qtype || slot->name_len != name_len)
 		return 0;
-	if (!express_same_name(qname, data_end, name_len, slot))
+	if (!express_same_name(qname, data_end, name_len, slot, proven))
 		return 0;
 	return slot;
 }
@@ -139,19 +147,35 @@ static __always_inline struct xgslb_express_slot *express_match(__u32 index, __u
  * home whenever that is free, so a miss on an empty slot costs one probe). A set is in one slot
  * only: a torn read of it is a miss, not a reason to look further. Shared by express_lookup and
  * the express lane (bpf/express_lane.h), so both probe exactly the same slots. */
+static __always_inline struct xgslb_express_slot *express_probe(const __u8 *qname, void *data_end, __u32 name_len,
+								 __u16 qtype, const struct xgslb_settings *settings,
+								 __u32 *sequence, const __u32 proven)
+{
+	__u32 mask = xgslb_express_slots - 1;
+	__u32 index;
+	if (express_home_slot(qname, data_end, name_len, qtype, xgslb_express_seed(settings->hash_seed), mask, &index,
+			      proven))
+		return 0;
+	int empty = 1;
+	struct xgslb_express_slot *slot =
+		express_match(index, qtype, name_len, qname, data_end, sequence, &empty, proven);
+	if (!slot && !empty)
+		slot = express_match((index + 1) & mask, qtype, name_len, qname, data_end, sequence, &empty, proven);
+	return slot;
+}
+
+/* Names up to this many octets, in a packet holding as many from the name's start (most
+ * queries: a 17-octet name and an OPT or a 28-octet name without one fill them), are read with
+ * one bounds check instead of one per word. */
+#define EXPRESS_PROVEN 32
+
 static __always_inline struct xgslb_express_slot *express_find(const __u8 *qname, void *data_end, __u32 name_len,
 								__u16 qtype, const struct xgslb_settings *settings,
 								__u32 *sequence)
 {
-	__u32 mask = xgslb_express_slots - 1;
-	__u32 index;
-	if (express_home_slot(qname, data_end, name_len, qtype, xgslb_express_seed(settings->hash_seed), mask, &index))
-		return 0;
-	int empty = 1;
-	struct xgslb_express_slot *slot = express_match(index, qtype, name_len, qname, data_end, sequence, &empty);
-	if (!slot && !empty)
-		slot = express_match((index + 1) & mask, qtype, name_len, qname, data_end, sequence, &empty);
-	return slot;
+	if (name_len <= EXPRESS_PROVEN && (void *)(qname + EXPRESS_PROVEN) <= data_end)
+		return express_probe(qname, data_end, name_len, qtype, settings, sequence, EXPRESS_PROVEN);
+	return express_probe(qname, data_end, name_len, qtype, settings, sequence, 0);
 }
 
 /* The rest of a seqlock read of a matching slot: this CPU's copy buffer filled, or NULL when the
