@@ -24,15 +24,26 @@ namespace {
 
 constexpr uint32_t kTx = 3, kPass = 2;
 
-// One program with tests/fixtures/packet_tests.yaml published, RRL off (the tests send more
-// than a client prefix's burst).
+// Names of 40 and 64 wire octets (the table's longest), which the fixture lacks: they are read
+// with a bounds check per word, past the 32 octets read with one (bpf/express_table.h).
+const std::string kForty = std::string(20, 'm') + ".cloud.example.com";
+const std::string kSixtyFour = std::string(44, 'l') + ".cloud.example.com";
+
+// One program with tests/fixtures/packet_tests.yaml and the two names above published, RRL off
+// (the tests send more than a client prefix's burst).
 struct LaneProgram {
     std::unique_ptr<XdpProgram> program;
     std::unique_ptr<BpfMapWriter> writer;
     MapContents contents;
 
     LaneProgram(const std::string& name, uint32_t slots) {
-        const Config config = load_config(kFixture);
+        Config config = load_config(kFixture);
+        for (const std::string& name : {kForty, kSixtyFour}) {
+            RecordConfig r;
+            r.name = name;
+            r.a = {{10, 1, 2, 3}, {10, 1, 2, 4}, {10, 1, 2, 5}};
+            config.records.push_back(r);
+        }
         auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
         XdpProgram::Options options;
         options.instance = name + "-" + std::to_string(getpid());
@@ -113,6 +124,11 @@ TEST(XdpExpressLane, CommonShapesAnswerAsTheGeneralPath) {
     EXPECT_EQ(w.same(query6("v6four.cloud.example.com", qtype::AAAA).build(), "IPv6 AAAA, no EDNS"), kTx);
     EXPECT_EQ(w.same(query4("single.cloud.example.com", qtype::A).cd().ad().build(), "AD and CD set"), kTx);
     EXPECT_EQ(w.same(query4(kFour, qtype::A).edns(Edns{}).ethernet_padding(16).build(), "Ethernet padding"), kTx);
+    for (const std::string& name : {kForty, kSixtyFour}) {
+        EXPECT_EQ(w.same(query4(name, qtype::A).edns(Edns{}).build(), name + ", EDNS"), kTx);
+        EXPECT_EQ(w.same(query4(mixed_case(name), qtype::A).build(), name + ", mixed case"), kTx);
+        EXPECT_EQ(w.same(query6(name, qtype::A).edns(Edns{}.dnssec_ok()).build(), name + ", IPv6"), kTx);
+    }
     // The shapes the lane leaves to the general path, which answers them.
     EXPECT_EQ(w.same(query4(kFour, qtype::A).vlan(7).edns(Edns{}).build(), "VLAN"), kTx);
     EXPECT_EQ(w.same(query4(kFour, qtype::A).vlan(7).vlan(8, 0x88a8).build(), "two VLAN tags"), kTx);
@@ -128,16 +144,21 @@ TEST(XdpExpressLane, AnswersFromTheTableAlone) {
     LaneProgram off("lane-alone-off", 0);
     const xgslb_settings s = lane.program->settings();
     const uint64_t seed[2] = {s.hash_seed[0], s.hash_seed[1]};
-    xgslb_rrset_key key{};
-    key.name_hash = hash_wire_name(name_to_wire(kFour), seed).hash;
-    key.qtype = qtype::A;
-    lane.writer->erase_rrset(key);
-    for (const Bytes& q : {query4(kFour, qtype::A).edns(Edns{}).build(), query4(mixed_case(kFour), qtype::A).build(),
-                           query6(kFour, qtype::A).edns(Edns{}.dnssec_ok()).build()}) {
-        const auto a = lane.run(q);
-        const auto b = off.run(q);
-        EXPECT_EQ(a.run.action, kTx);
-        EXPECT_EQ(hex(a.run.output), hex(b.run.output));
+    // A short name (one bounds check), one without EDNS in a frame too short for that, and the
+    // two longer names (a check per word).
+    for (const std::string& name : {kFour, std::string("single.cloud.example.com"), kForty, kSixtyFour}) {
+        SCOPED_TRACE(name);
+        xgslb_rrset_key key{};
+        key.name_hash = hash_wire_name(name_to_wire(name), seed).hash;
+        key.qtype = qtype::A;
+        lane.writer->erase_rrset(key);
+        for (const Bytes& q : {query4(name, qtype::A).edns(Edns{}).build(), query4(mixed_case(name), qtype::A).build(),
+                               query6(name, qtype::A).edns(Edns{}.dnssec_ok()).build()}) {
+            const auto a = lane.run(q);
+            const auto b = off.run(q);
+            EXPECT_EQ(a.run.action, kTx);
+            EXPECT_EQ(hex(a.run.output), hex(b.run.output));
+        }
     }
 }
 
