@@ -48,14 +48,25 @@
 #define LANE_IPV6_DNS_OFF (ETH_HLEN + 40 + 8)
 #define LANE_NAME_BOUND 0x7f /* a mask covering XGSLB_EXPRESS_NAME_MAX, for the verifier */
 
+/* What a lane that did not answer leaves the general path, so a miss does not pay twice. */
+struct lane_miss {
+	/* Nonzero: the Ethernet, IP and UDP headers passed every check parse_headers makes, and
+	 * q->source, family, l3_off and dns_off hold what it would store; this is the DNS length. */
+	__u32 dns_len;
+	/* Nonzero: the express table was probed for this name length and type (LANE_PROBED) and
+	 * held nothing; if the walk finds that length, express_lookup would probe the same slots. */
+	__u32 probed;
+};
+#define LANE_PROBED(name_len, qtype) ((__u32)(qtype) << 16 | (name_len))
+
 /* The DNS message at the constant `dns_off` (`dns_len` octets, from the UDP length, which the
  * caller checked against the IP length): header, question, OPT, then the express table. The
  * bounds check of the question's end is also the check that the whole datagram is in the frame.
- * Fills every field of `q` but the source, family and l3_off (the caller's). */
+ * Fills every field of `q` but the source, family, l3_off and dns_off (the caller's). */
 static __always_inline const struct express_answer *lane_question(struct xdp_md *ctx,
 								 const struct xgslb_settings *settings,
 								 const __u32 dns_off, __u32 dns_len,
-								 struct dns_query *q)
+								 struct dns_query *q, struct lane_miss *miss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -100,14 +111,15 @@ static __always_inline const struct express_answer *lane_question(struct xdp_md 
 	}
 	__u32 sequence = 0;
 	struct xgslb_express_slot *slot = express_find(qname, data_end, name_len, qtype, settings, &sequence);
-	if (!slot)
+	if (!slot) {
+		miss->probed = LANE_PROBED(name_len, qtype);
 		return 0;
+	}
 	/* Copied now, not after the rate limit: the copy's second sequence read also proves the
 	 * compare read the slot whole. */
 	const struct express_answer *copy = express_copy_slot(slot, sequence);
 	if (!copy)
 		return 0;
-	q->dns_off = dns_off;
 	q->name_len = name_len;
 	q->question_end = sizeof(struct dns_header) + name_len + QUESTION_FIXED_LEN;
 	q->flags = bpf_ntohs(dns->flags);
@@ -118,12 +130,12 @@ static __always_inline const struct express_answer *lane_question(struct xdp_md 
 }
 
 /* The query's set, copied out of its slot (express_copy_slot), with `q` filled as the general
- * path would fill it; NULL: run the general path. `set`: the published listen set, as
- * parse_headers takes it. */
+ * path would fill it; NULL: run the general path, from where `miss` says. `set`: the published
+ * listen set, as parse_headers takes it. */
 static __always_inline const struct express_answer *express_lane(struct xdp_md *ctx,
 								const struct xgslb_settings *settings,
 								const struct xgslb_listen_set *set,
-								struct dns_query *q)
+								struct dns_query *q, struct lane_miss *miss)
 {
 	if (!xgslb_express_slots)
 		return 0;
@@ -145,7 +157,7 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 			return 0;
 		__u32 tot_len = bpf_ntohs((__u16)(w0 >> 16));
 		__u32 udp_len = bpf_ntohs((__u16)(u >> 32));
-		if (udp_len < 8 + DNS_HEADER_LEN || tot_len != 20 + udp_len)
+		if (udp_len < 8 + DNS_HEADER_LEN || tot_len != 20 + udp_len || data + ETH_HLEN + tot_len > data_end)
 			return 0;
 		q->source.addr[0] = w1 >> 32;
 		q->source.addr[1] = 0;
@@ -154,7 +166,9 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 		q->source.port = bpf_ntohs((__u16)u);
 		q->family = XGSLB_FAMILY_IPV4;
 		q->l3_off = ETH_HLEN;
-		return lane_question(ctx, settings, LANE_IPV4_DNS_OFF, udp_len - 8, q);
+		q->dns_off = LANE_IPV4_DNS_OFF;
+		miss->dns_len = udp_len - 8;
+		return lane_question(ctx, settings, LANE_IPV4_DNS_OFF, udp_len - 8, q, miss);
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		if (data + LANE_IPV6_DNS_OFF > data_end)
@@ -170,13 +184,16 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 		__u32 payload_len = bpf_ntohs(ip6->payload_len);
 		__u32 udp_len = bpf_ntohs((__u16)(u >> 32));
 		/* A zero UDP checksum is invalid over IPv6: the general path passes it. */
-		if (udp_len < 8 + DNS_HEADER_LEN || payload_len != udp_len || (u >> 48) == 0)
+		if (udp_len < 8 + DNS_HEADER_LEN || payload_len != udp_len || (u >> 48) == 0 ||
+		    data + ETH_HLEN + 40 + payload_len > data_end)
 			return 0;
 		__builtin_memcpy(q->source.addr, &ip6->saddr, 16);
 		q->source.port = bpf_ntohs((__u16)u);
 		q->family = XGSLB_FAMILY_IPV6;
 		q->l3_off = ETH_HLEN;
-		return lane_question(ctx, settings, LANE_IPV6_DNS_OFF, udp_len - 8, q);
+		q->dns_off = LANE_IPV6_DNS_OFF;
+		miss->dns_len = udp_len - 8;
+		return lane_question(ctx, settings, LANE_IPV6_DNS_OFF, udp_len - 8, q, miss);
 	}
 	return 0;
 }

@@ -220,7 +220,8 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	enum xgslb_counter verdict;
 	/* The common query's way (bpf/express_lane.h); any other query, or any doubt, takes the
 	 * general path below from the start, as if the lane were not there. */
-	const struct express_answer *lane = express_lane(ctx, settings, listen_set, &q);
+	struct lane_miss miss = {};
+	const struct express_answer *lane = express_lane(ctx, settings, listen_set, &q, &miss);
 	if (lane) {
 		/* The profile's stages 1-3 are the lane as a whole here, its copy of the set included. */
 		PROFILE_STAGE(1);
@@ -231,9 +232,17 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 		struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
 		if (!scratch)
 			return XGSLB_C_pass_not_ip;
-		verdict = parse_headers(ctx, listen_set, scratch, &q.source);
-		if (verdict != XGSLB_COUNTER_COUNT)
-			return verdict;
+		if (miss.dns_len) {
+			/* The lane checked the headers as parse_headers does: what it would store. */
+			scratch->l3_off = q.l3_off;
+			scratch->dns_off = q.dns_off;
+			scratch->dns_len = miss.dns_len;
+			scratch->family = q.family;
+		} else {
+			verdict = parse_headers(ctx, listen_set, scratch, &q.source);
+			if (verdict != XGSLB_COUNTER_COUNT)
+				return verdict;
+		}
 		PROFILE_STAGE(1);
 		verdict = walk_question_name(ctx, scratch, &q);
 		if (verdict != XGSLB_COUNTER_COUNT)
@@ -252,8 +261,10 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	int address = q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA;
 	if (address) {
 		/* The lane's set was copied before the rate limit (bpf/express_lane.h says why). */
+		/* A lane probe of this very name length and type missed: the same probe again would. */
 		const struct express_answer *express =
-			lane ? lane : express_lookup(ctx, settings, &q);
+			lane ? lane
+			     : (miss.probed == LANE_PROBED(q.name_len, q.qtype) ? 0 : express_lookup(ctx, settings, &q));
 		if (express) {
 			PROFILE_STAGE(5);
 			return answer_express(ctx, settings, &q, express);

@@ -152,8 +152,13 @@ TEST(XdpExpressLane, AnswersFromTheTableAlone) {
         key.name_hash = hash_wire_name(name_to_wire(name), seed).hash;
         key.qtype = qtype::A;
         lane.writer->erase_rrset(key);
+        // The last query has an ECS option (IPv6, /128) whose last 15 address octets look like
+        // QTYPE A, QCLASS IN and an OPT without options: the lane probes the table with a name
+        // 24 octets too long and misses, and the general path must still look the real name up.
+        const Bytes ecs = {0, 8, 0, 20, 0, 2, 128, 0, 0x20, 0, 1, 0, 1, 0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 0};
         for (const Bytes& q : {query4(name, qtype::A).edns(Edns{}).build(), query4(mixed_case(name), qtype::A).build(),
-                               query6(name, qtype::A).edns(Edns{}.dnssec_ok()).build()}) {
+                               query6(name, qtype::A).edns(Edns{}.dnssec_ok()).build(),
+                               query4(name, qtype::A).edns(Edns{}.with_options(ecs)).build()}) {
             const auto a = lane.run(q);
             const auto b = off.run(q);
             EXPECT_EQ(a.run.action, kTx);
