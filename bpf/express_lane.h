@@ -129,6 +129,21 @@ static __always_inline const struct express_answer *lane_question(struct xdp_md 
 	return copy;
 }
 
+/* The UDP header `u` (one load: ports, length, checksum) checked: what parse_headers would store,
+ * kept for the general path, then the DNS message. */
+static __always_inline const struct express_answer *lane_udp(struct xdp_md *ctx, const struct xgslb_settings *settings,
+							      __u8 family, const __u32 dns_off, __u64 u,
+							      struct dns_query *q, struct lane_miss *miss)
+{
+	__u32 dns_len = bpf_ntohs((__u16)(u >> 32)) - 8;
+	q->source.port = bpf_ntohs((__u16)u);
+	q->family = family;
+	q->l3_off = ETH_HLEN;
+	q->dns_off = dns_off;
+	miss->dns_len = dns_len;
+	return lane_question(ctx, settings, dns_off, dns_len, q, miss);
+}
+
 /* The query's set, copied out of its slot (express_copy_slot), with `q` filled as the general
  * path would fill it; NULL: run the general path, from where `miss` says. `set`: the published
  * listen set, as parse_headers takes it. */
@@ -163,12 +178,7 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 		q->source.addr[1] = 0;
 		q->source.addr[2] = 0;
 		q->source.addr[3] = 0;
-		q->source.port = bpf_ntohs((__u16)u);
-		q->family = XGSLB_FAMILY_IPV4;
-		q->l3_off = ETH_HLEN;
-		q->dns_off = LANE_IPV4_DNS_OFF;
-		miss->dns_len = udp_len - 8;
-		return lane_question(ctx, settings, LANE_IPV4_DNS_OFF, udp_len - 8, q, miss);
+		return lane_udp(ctx, settings, XGSLB_FAMILY_IPV4, LANE_IPV4_DNS_OFF, u, q, miss);
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		if (data + LANE_IPV6_DNS_OFF > data_end)
@@ -188,12 +198,7 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 		    data + ETH_HLEN + 40 + payload_len > data_end)
 			return 0;
 		__builtin_memcpy(q->source.addr, &ip6->saddr, 16);
-		q->source.port = bpf_ntohs((__u16)u);
-		q->family = XGSLB_FAMILY_IPV6;
-		q->l3_off = ETH_HLEN;
-		q->dns_off = LANE_IPV6_DNS_OFF;
-		miss->dns_len = udp_len - 8;
-		return lane_question(ctx, settings, LANE_IPV6_DNS_OFF, udp_len - 8, q, miss);
+		return lane_udp(ctx, settings, XGSLB_FAMILY_IPV6, LANE_IPV6_DNS_OFF, u, q, miss);
 	}
 	return 0;
 }

@@ -36,6 +36,16 @@
  * differs only in bit 5. With equal name lengths (compared separately) and the octets past the
  * name masked out, the word compare is the name compare. tests/unit/express_name_match_test
  * checks every (q, o) pair of octets against lowercase equality.
+ *
+ * The express lane (bpf/express_lane.h) leans on this further: it does not walk the query's
+ * labels but guesses the name's length from the UDP length, and lets a match prove the guess.
+ * The stored name is a valid wire name (userspace writes it from name_to_wire), and its
+ * label-length octets are 0..63, never a letter, so their mask is 0xff: a matching query has the
+ * very same length octets at the very same places. The label walk reads nothing but those
+ * octets, so on the query it follows the stored name's labels and ends at the same root octet,
+ * at name_len - 1: the walked length is the guessed one. A query whose name is shorter (a zero
+ * octet inside, a compression pointer) or laid out otherwise differs from every stored name of
+ * the guessed length in some octet the mask keeps, and misses.
  */
 XGSLB_HASH_FN __u8 xgslb_express_mask_octet(__u8 owner_octet)
 {
