@@ -229,20 +229,23 @@ TEST(XdpExpressLane, LookalikesTakeTheGeneralPath) {
 // length: never answered from a wrong length, always as the general path does it.
 TEST(XdpExpressLane, CutOrMisstatedQueriesTakeTheGeneralPath) {
     const LaneWorlds& w = worlds();
-    for (bool edns : {false, true}) {
-        FrameBuilder q = query4(kFour, qtype::A);
+    for (int shape = 0; shape < 4; ++shape) {
+        const bool edns = shape & 1, ipv6 = shape & 2;
+        FrameBuilder q = ipv6 ? query6(kFour, qtype::A) : query4(kFour, qtype::A);
         if (edns) q.edns(Edns{});
         const size_t full = q.dns_message().size();
         for (size_t n = 0; n < full; ++n) {
             FrameBuilder cut = q;
-            const uint32_t action = w.same(cut.truncate_dns(n).build(), "cut to " + std::to_string(n));
+            const uint32_t action =
+                w.same(cut.truncate_dns(n).build(), "shape " + std::to_string(shape) + ", cut to " + std::to_string(n));
             EXPECT_NE(action, kTx) << n;
         }
         // UDP length one short or long of the message: the frame holds the octets either way.
         for (int delta : {-1, 1}) {
             FrameBuilder misstated = q;
             misstated.udp_length(static_cast<uint16_t>(8 + full + delta)).ethernet_padding(4);
-            EXPECT_NE(w.same(misstated.build(), "UDP length " + std::to_string(delta)), kTx);
+            EXPECT_NE(w.same(misstated.build(), "shape " + std::to_string(shape) + ", UDP length " + std::to_string(delta)),
+                      kTx);
         }
     }
 }
