@@ -19,17 +19,17 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 						   const struct xgslb_zone *zone, __u16 rcode, const int at_tail)
 {
 	__u32 len = zone->soa_wire_len;
-	if (!at_tail && !head_growth_fits(ctx, q, 2 + len))
+	if (!at_tail && !head_growth_fits(ctx, q, 2 + len, ANY_DNS_OFF))
 		return INLINE_GROW_REFUSED;
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
 	__u64 plan;
 	int verdict = plan_headers(ctx, q, settings, 2 + len, flags, 0, 1,
-				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan);
+				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan, ANY_DNS_OFF);
 	if (verdict)
 		return verdict;
 	/* Either way it grows, our OPT is written whole: nothing else of the client's is kept. */
-	verdict = grow_at_question_end(ctx, q, 2 + len, at_tail);
+	verdict = grow_at_question_end(ctx, q, 2 + len, at_tail, ANY_DNS_OFF);
 	if (verdict != GREW_AT_HEAD && verdict != GREW_AT_TAIL)
 		return verdict;
 	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
@@ -37,11 +37,11 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 		return XGSLB_C_dropped;
 	owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
 	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
-	if (apply_headers(ctx, q, plan, flags, 0, 1))
+	if (apply_headers(ctx, q, plan, flags, 0, 1, ANY_DNS_OFF))
 		return XGSLB_C_dropped;
 	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 
-	__u8 *sec = section_start(ctx, q);
+	__u8 *sec = section_start(ctx, q, ANY_DNS_OFF);
 	if ((void *)(sec + 2) > (void *)(long)ctx->data_end)
 		return XGSLB_C_dropped;
 	*(__be16 *)sec = bpf_htons(owner);

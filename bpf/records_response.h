@@ -46,24 +46,26 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
  * constant): grow the frame at the tail (the out-of-line variants below), else at the head,
  * refusing before any work what the head cannot take (head_growth_fits). The caller has
  * checked: 0 < sel->len <= the wire max. */
-static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
+static __always_inline int write_records_laid_out(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
 						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
-						  const struct selected_records *sel, const int at_tail)
+						  const struct selected_records *sel, const int at_tail,
+						  const __u32 fixed_dns_off)
 {
-	if (!at_tail && !head_growth_fits(ctx, q, sel->len))
+	if (!at_tail && !head_growth_fits(ctx, q, sel->len, fixed_dns_off))
 		return INLINE_GROW_REFUSED;
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
 	__u64 plan;
-	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan);
+	int verdict = plan_headers(ctx, q, settings, sel->len, flags, sel->count, 0, sel->csum, sel->ecs_scope, &plan,
+				   fixed_dns_off);
 	if (verdict)
 		return verdict;
-	int grew = grow_at_question_end(ctx, q, sel->len, at_tail);
+	int grew = grow_at_question_end(ctx, q, sel->len, at_tail, fixed_dns_off);
 	if (grew != GREW_AT_HEAD && grew != GREW_AT_TAIL)
 		return grew;
 	__u32 len = RELOAD(sel->len);
 	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD));
-	if (apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0))
+	if (apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0, fixed_dns_off))
 		return XGSLB_C_dropped;
 	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 	PROFILE_STAGE(7);
@@ -71,7 +73,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	__u32 off = bounded(RELOAD(sel->off), 0x3ff); /* checked after the barrier: the register the copy uses */
 	if (off > off_max)
 		return XGSLB_C_dropped;
-	__u8 *sec = section_start(ctx, q);
+	__u8 *sec = section_start(ctx, q, fixed_dns_off);
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 has_opt = RELOAD(q->has_opt);
 	__u32 ecs_len = RELOAD(q->ecs_len);
@@ -91,11 +93,11 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	default: {
 		__u32 n = bounded(len, 0x3ff);
 		if (n == 0 || n > len_max ||
-		    bpf_xdp_store_bytes(ctx, bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff), (void *)src, n))
+		    bpf_xdp_store_bytes(ctx, question_end_offset(q, fixed_dns_off), (void *)src, n))
 			return XGSLB_C_dropped;
 		bad = 0;
 		if (has_opt) {
-			__u8 *o = (void *)(long)ctx->data + bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + n, 0x7ff);
+			__u8 *o = (void *)(long)ctx->data + bounded(dns_offset(q, fixed_dns_off) + RELOAD(q->question_end) + n, 0x7ff);
 			if ((void *)(o + XGSLB_OPT_RR_LEN) > (void *)(long)ctx->data_end)
 				return XGSLB_C_dropped;
 			put_opt(o, settings, dnssec_ok, ecs_len);
@@ -110,7 +112,7 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 	if (has_opt && ecs_len) {
 		if (ecs_len > XGSLB_ECS_MAX_LEN)
 			return XGSLB_C_dropped;
-		__u32 ecs_at = bounded(RELOAD(q->dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
+		__u32 ecs_at = bounded(dns_offset(q, fixed_dns_off) + RELOAD(q->question_end) + len + XGSLB_OPT_RR_LEN, 0x7ff);
 		if (at_tail && bpf_xdp_store_bytes(ctx, ecs_at, (void *)q->ecs, ecs_len))
 			return XGSLB_C_dropped;
 		__u8 *scope = (void *)(long)ctx->data + bounded(ecs_at + 7, 0x7ff);
@@ -119,6 +121,26 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 		*scope = RELOAD(sel->ecs_scope);
 	}
 	return 0;
+}
+
+/* The two common layouts (FIXED_DNS_OFF_*, inline_response.h) get the writer specialised for
+ * their constant offsets; every other layout, and growth at the tail, the general one. The same
+ * code either way: only where the headers are differs, so the answer is byte for byte the same. */
+static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
+						  const struct xgslb_settings *settings,
+						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
+						  const struct selected_records *sel, const int at_tail)
+{
+	if (!at_tail) {
+		__u32 dns_off = q->dns_off;
+		if (dns_off == FIXED_DNS_OFF_IPV4)
+			return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, 0,
+						      FIXED_DNS_OFF_IPV4);
+		if (dns_off == FIXED_DNS_OFF_IPV6)
+			return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, 0,
+						      FIXED_DNS_OFF_IPV6);
+	}
+	return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, at_tail, ANY_DNS_OFF);
 }
 
 /* The same response with the frame grown at the tail (grow_at_question_end), for what the head
