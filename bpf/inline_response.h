@@ -149,19 +149,19 @@ static __always_inline int close_head_gap(struct xdp_md *ctx, __u32 gap, __u32 l
  * INLINE_GROW_REFUSED or pass_too_large with the frame untouched; dropped when it was grown but
  * could not be completed. */
 static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct dns_query *q, __u32 grow,
-						const int at_tail, const __u32 fixed_dns_off)
+						const int at_tail)
 {
 	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
 	if (dns_len + grow > q->max_response)
 		return XGSLB_C_pass_too_large;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	int delta = (int)(dns_offset(q, fixed_dns_off) + dns_len + grow) - (int)(data_end - data);
+	int delta = (int)(q->dns_off + dns_len + grow) - (int)(data_end - data);
 	if (at_tail)
 		return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_GROW_REFUSED : GREW_AT_TAIL;
 	if (bpf_xdp_adjust_head(ctx, -(int)grow))
 		return INLINE_GROW_REFUSED;
-	if (close_head_gap(ctx, grow, dns_offset(q, fixed_dns_off) + RELOAD(q->question_end)))
+	if (close_head_gap(ctx, grow, RELOAD(q->dns_off) + RELOAD(q->question_end)))
 		return XGSLB_C_dropped;
 	return GREW_AT_HEAD;
 }
@@ -169,15 +169,13 @@ static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct
 /* Whether grow_at_question_end may grow the frame at the head: no padding after the query, an
  * answer and a prefix within the limits above. Asked before anything is computed, so that what
  * the head refuses goes to the tail writer without doing the work twice. */
-static __always_inline int head_growth_fits(struct xdp_md *ctx, const struct dns_query *q, __u32 grow,
-					    const __u32 fixed_dns_off)
+static __always_inline int head_growth_fits(struct xdp_md *ctx, const struct dns_query *q, __u32 grow)
 {
-	__u32 dns_off = fixed_dns_off ? fixed_dns_off : q->dns_off;
 	__u32 dns_len = q->question_end + (q->has_opt ? XGSLB_OPT_RR_LEN + q->ecs_len : 0);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	return data + dns_off + dns_len == data_end && grow <= HEAD_GROW_MAX &&
-	       dns_off + q->question_end <= HEAD_GAP_MOVE_MAX;
+	return data + q->dns_off + dns_len == data_end && grow <= HEAD_GROW_MAX &&
+	       q->dns_off + q->question_end <= HEAD_GAP_MOVE_MAX;
 }
 
 /* Our OPT (owner root, TYPE 41, CLASS = our payload size, TTL 0 but the DO flag, RDLENGTH the

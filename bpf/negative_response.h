@@ -19,7 +19,7 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 						   const struct xgslb_zone *zone, __u16 rcode, const int at_tail)
 {
 	__u32 len = zone->soa_wire_len;
-	if (!at_tail && !head_growth_fits(ctx, q, 2 + len, ANY_DNS_OFF))
+	if (!at_tail && !head_growth_fits(ctx, q, 2 + len))
 		return INLINE_GROW_REFUSED;
 	__u16 owner = 0xc000 | (sizeof(struct dns_header) + q->name_len - zone->apex_len);
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
@@ -29,7 +29,7 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 	if (verdict)
 		return verdict;
 	/* Either way it grows, our OPT is written whole: nothing else of the client's is kept. */
-	verdict = grow_at_question_end(ctx, q, 2 + len, at_tail, ANY_DNS_OFF);
+	verdict = grow_at_question_end(ctx, q, 2 + len, at_tail);
 	if (verdict != GREW_AT_HEAD && verdict != GREW_AT_TAIL)
 		return verdict;
 	len = bounded(RELOAD(zone->soa_wire_len), 0x3ff); /* checked after the barrier: the helper's length */
