@@ -132,14 +132,15 @@ static __always_inline int write_records_laid_out(struct xdp_md *ctx, const stru
  * headline query. Returns as write_records_response. */
 static __always_inline int write_records_lean(struct xdp_md *ctx, const struct dns_query *q,
 					      const struct xgslb_settings *settings, const __u8 *records,
-					      const struct selected_records *sel, const __u32 dns_off, const __u32 grow)
+					      const struct selected_records *sel, const __u32 dns_off, const __u32 grow,
+					      const int has_opt)
 {
-	__u32 question_end = q->question_end;
+	__u32 dns_len = q->question_end + (has_opt ? XGSLB_OPT_RR_LEN : 0);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	if (data + dns_off + question_end + XGSLB_OPT_RR_LEN != data_end || dns_off + question_end > HEAD_GAP_MOVE_MAX)
+	if (data + dns_off + dns_len != data_end || dns_off + q->question_end > HEAD_GAP_MOVE_MAX)
 		return INLINE_GROW_REFUSED;
-	if (question_end + XGSLB_OPT_RR_LEN + grow > q->max_response)
+	if (dns_len + grow > q->max_response)
 		return XGSLB_C_pass_too_large;
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
 	__u64 plan;
@@ -152,24 +153,24 @@ static __always_inline int write_records_lean(struct xdp_md *ctx, const struct d
 	    apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0, dns_off))
 		return XGSLB_C_dropped;
 	__u8 *sec = section_start(ctx, q, dns_off);
-	if (put_records(sec, (void *)(long)ctx->data_end, records, grow, 1, settings, PLAN_DNSSEC_OK(plan), 0))
+	if (put_records(sec, (void *)(long)ctx->data_end, records, grow, has_opt, settings, PLAN_DNSSEC_OK(plan), 0))
 		return XGSLB_C_dropped;
 	return 0;
 }
 
-#define LEAN_AT(dns_off, n)                                                                         \
+#define LEAN_AT(dns_off, n, has_opt)                                                                \
 	case n:                                                                                    \
-		return write_records_lean(ctx, q, settings, wire + off, sel, dns_off, n)
-#define LEAN_EVERY_LENGTH(dns_off)                                                                 \
+		return write_records_lean(ctx, q, settings, wire + off, sel, dns_off, n, has_opt)
+#define LEAN_EVERY_LENGTH(dns_off, has_opt)                                                        \
 	switch (sel->len) {                                                                        \
-		LEAN_AT(dns_off, 1 * XGSLB_RR_A_LEN);                                              \
-		LEAN_AT(dns_off, 2 * XGSLB_RR_A_LEN);                                              \
-		LEAN_AT(dns_off, 3 * XGSLB_RR_A_LEN);                                              \
-		LEAN_AT(dns_off, 4 * XGSLB_RR_A_LEN);                                              \
-		LEAN_AT(dns_off, 1 * XGSLB_RR_AAAA_LEN);                                           \
-		LEAN_AT(dns_off, 2 * XGSLB_RR_AAAA_LEN);                                           \
-		LEAN_AT(dns_off, 3 * XGSLB_RR_AAAA_LEN);                                           \
-		LEAN_AT(dns_off, 4 * XGSLB_RR_AAAA_LEN);                                           \
+		LEAN_AT(dns_off, 1 * XGSLB_RR_A_LEN, has_opt);                                     \
+		LEAN_AT(dns_off, 2 * XGSLB_RR_A_LEN, has_opt);                                     \
+		LEAN_AT(dns_off, 3 * XGSLB_RR_A_LEN, has_opt);                                     \
+		LEAN_AT(dns_off, 4 * XGSLB_RR_A_LEN, has_opt);                                     \
+		LEAN_AT(dns_off, 1 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
+		LEAN_AT(dns_off, 2 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
+		LEAN_AT(dns_off, 3 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
+		LEAN_AT(dns_off, 4 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
 	}
 
 /* The headline answers take the lean writer: express table copies (off_max 0: already rotated;
@@ -182,12 +183,16 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 						  const struct selected_records *sel, const int at_tail)
 {
 	__u32 off = bounded(sel->off, 0x3ff);
-	if (!at_tail && off_max == 0 && q->has_opt && !q->ecs_len && off == 0) {
+	if (!at_tail && off_max == 0 && !q->ecs_len && off == 0) {
 		__u32 dns_off = q->dns_off;
-		if (dns_off == FIXED_DNS_OFF_IPV4)
-			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4)
+		if (dns_off == FIXED_DNS_OFF_IPV4 && q->has_opt)
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 1)
+		else if (dns_off == FIXED_DNS_OFF_IPV4)
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 0)
+		else if (dns_off == FIXED_DNS_OFF_IPV6 && q->has_opt)
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 1)
 		else if (dns_off == FIXED_DNS_OFF_IPV6)
-			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6)
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 0)
 	}
 	return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, at_tail);
 }

@@ -158,9 +158,9 @@ std::vector<PacketCase> answer_cases() {
         {"ipv6_ethernet_padding", query6("single.cloud.example.com", qtype::A).ethernet_padding(6),
          or_pass(answered("answered_a", {single}), {"pass_malformed"})},
 
-        // The lean writer (bpf/records_response.h: Ethernet + IPv4 or IPv6 without VLAN, EDNS
-        // without options, 1-4 A or AAAA records from the express table): every length it has an
-        // instance for, both layouts, and what it must refuse (padding) or keep (a zero
+        // The lean writer (bpf/records_response.h: Ethernet + IPv4 or IPv6 without VLAN, no
+        // EDNS or EDNS without options, 1-4 A or AAAA records from the express table): lengths
+        // and layouts it has instances for, and what it must refuse (padding) or keep (a zero
         // checksum, RD clear with CD set, DO).
         {"lean_ipv4_three_a_do", query4("three.cloud.example.com", qtype::A).edns(Edns().dnssec_ok()),
          answered("answered_a", three_a(), opt(true))},
@@ -172,6 +172,10 @@ std::vector<PacketCase> answer_cases() {
          answered("answered_a", four_a(), opt(true))},
         {"lean_ipv6_four_aaaa", query6("v6four.cloud.example.com", qtype::AAAA).edns(Edns()),
          answered("answered_aaaa", v6_set("v6four.cloud.example.com", 43, {0x61, 0x62, 0x63, 0x64}), opt(false))},
+        {"lean_ipv4_three_a_no_edns", query4("three.cloud.example.com", qtype::A).rd(false),
+         answered("answered_a", three_a())},
+        {"lean_ipv6_four_aaaa_no_edns_cd", query6("V6FOUR.cloud.example.com", qtype::AAAA).cd(),
+         answered("answered_aaaa", v6_set("v6four.cloud.example.com", 43, {0x61, 0x62, 0x63, 0x64}))},
         {"lean_ipv4_udp_checksum_zero", query4("four.cloud.example.com", qtype::A).udp_checksum_zero().edns(Edns()),
          answered("answered_a", four_a(), opt(false))},
         {"lean_ipv4_ethernet_padding", query4("four.cloud.example.com", qtype::A).edns(Edns()).ethernet_padding(6),
