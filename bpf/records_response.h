@@ -185,14 +185,16 @@ static __always_inline int write_records_response(struct xdp_md *ctx, const stru
 {
 	__u32 off = bounded(sel->off, 0x3ff);
 	if (!at_tail && off_max == 0 && !q->ecs_len && off == 0) {
-		__u32 dns_off = q->dns_off;
-		if (dns_off == FIXED_DNS_OFF_IPV4 && q->has_opt)
+		/* The family too, not only the offset: should parsing ever accept IPv4 options, an
+		 * IPv4 header of 40 octets would put its DNS header at 62 as well. */
+		__u32 dns_off = q->dns_off, ipv4 = q->family == XGSLB_FAMILY_IPV4;
+		if (dns_off == FIXED_DNS_OFF_IPV4 && ipv4 && q->has_opt)
 			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 1)
-		else if (dns_off == FIXED_DNS_OFF_IPV4)
+		else if (dns_off == FIXED_DNS_OFF_IPV4 && ipv4)
 			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 0)
-		else if (dns_off == FIXED_DNS_OFF_IPV6 && q->has_opt)
+		else if (dns_off == FIXED_DNS_OFF_IPV6 && !ipv4 && q->has_opt)
 			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 1)
-		else if (dns_off == FIXED_DNS_OFF_IPV6)
+		else if (dns_off == FIXED_DNS_OFF_IPV6 && !ipv4)
 			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 0)
 	}
 	return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, at_tail);
