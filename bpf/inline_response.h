@@ -43,6 +43,43 @@
  * the root name, QTYPE and QCLASS (59 octets), rounded down to words. */
 #define HEAD_GAP_PREFIX_MIN 56
 
+/* The DNS header's offset in the two common layouts: Ethernet without VLAN tags, then IPv4
+ * without options (42) or IPv6 without extension headers (62); parsing allows no other layout
+ * with these offsets. A writer given one of them as a constant (`fixed_dns_off`) finds every
+ * header at a constant offset from the frame's start: one bounds check of a constant length
+ * covers them all and no offset is loaded, masked and re-proven after the growth helper (that
+ * re-proving is most of what the general writer executes). ANY_DNS_OFF: the layout from `q`. */
+#define FIXED_DNS_OFF_IPV4 (ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr))
+#define FIXED_DNS_OFF_IPV6 (ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct udphdr))
+#define ANY_DNS_OFF 0
+
+static __always_inline __u32 dns_offset(const struct dns_query *q, const __u32 fixed_dns_off)
+{
+	return fixed_dns_off ? fixed_dns_off : RELOAD(q->dns_off);
+}
+
+static __always_inline int is_ipv4(const struct dns_query *q, const __u32 fixed_dns_off)
+{
+	return fixed_dns_off ? fixed_dns_off == FIXED_DNS_OFF_IPV4 : RELOAD(q->family) == XGSLB_FAMILY_IPV4;
+}
+
+/* A packet offset the verifier must see bounded: a compile-time constant is bounded already (and
+ * folds into the address), anything else is masked after a barrier (bounded()). */
+static __always_inline __u32 frame_offset(__u32 value, __u32 mask)
+{
+	if (__builtin_constant_p(value))
+		return value;
+	return bounded(value, mask);
+}
+
+/* The frame offset of the question's end: where the inserted octets go. */
+static __always_inline __u32 question_end_offset(const struct dns_query *q, const __u32 fixed_dns_off)
+{
+	if (fixed_dns_off)
+		return fixed_dns_off + bounded(RELOAD(q->question_end), 0x1ff);
+	return bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff);
+}
+
 /* Copies the 8-octet words [at, at + 8 * words) from `gap` octets on to where they belong, after
  * one bounds check for the source and one for the destination (verifier: two pointers). */
 #define MOVE_WORDS(data, data_end, src, at, words)                                                 \
@@ -153,9 +190,9 @@ static __always_inline void put_opt(__u8 *dst, const struct xgslb_settings *sett
 
 /* Where the caller writes after the headers: the inserted octets at the question's end
  * (data + dns_off + question_end), then our OPT when the query had one. */
-static __always_inline __u8 *section_start(struct xdp_md *ctx, const struct dns_query *q)
+static __always_inline __u8 *section_start(struct xdp_md *ctx, const struct dns_query *q, const __u32 fixed_dns_off)
 {
-	return (void *)(long)ctx->data + bounded(RELOAD(q->dns_off) + RELOAD(q->question_end), 0x3ff);
+	return (void *)(long)ctx->data + question_end_offset(q, fixed_dns_off);
 }
 
 /* Addresses (or ports) side by side in one word swap places by a rotation. */
@@ -190,7 +227,8 @@ static __always_inline __u32 swap_halves32(__u32 w)
  * cleared first, and in BPF that mask is a 64-bit immediate. */
 static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_query *q,
 					const struct xgslb_settings *settings, __u32 grow, __u16 flags, __u16 ancount,
-					__u16 nscount, __u32 inserted_sum, __u8 ecs_scope, __u64 *plan)
+					__u16 nscount, __u32 inserted_sum, __u8 ecs_scope, __u64 *plan,
+					const __u32 fixed_dns_off)
 {
 	__u64 question_end = q->question_end, ecs_len = q->ecs_len, has_opt = q->has_opt;
 	__u64 section_at = sizeof(struct udphdr) + question_end;
@@ -211,7 +249,7 @@ static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_que
 
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 dns_off = q->dns_off;
+	__u64 dns_off = fixed_dns_off ? fixed_dns_off : q->dns_off;
 	/* The client's OPT: its DO flag is echoed, the other fields are ours (put_opt). The two
 	 * differ in CLASS, the extended RCODE and the flags; read as little-endian words, the
 	 * client's CLASS and flags are byte-swapped, which is how they sum at those (odd) offsets
@@ -219,7 +257,7 @@ static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_que
 	 * as the OPT may move by an odd number of octets. */
 	__u64 dnssec_ok = 0;
 	if (has_opt) {
-		__u8 *old = data + bounded(dns_off + question_end, 0x3ff);
+		__u8 *old = data + question_end_offset(q, fixed_dns_off);
 		if ((void *)(old + XGSLB_OPT_RR_LEN) > data_end)
 			return XGSLB_C_pass_malformed;
 		__u64 client_flags = *(__u16 *)(old + 7);
@@ -235,8 +273,9 @@ static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_que
 	 * from it, and apply_headers finds them the same way. */
 	__u64 ip_csum = 0;
 	struct udphdr *udp;
-	if (q->family == XGSLB_FAMILY_IPV4) {
-		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
+	int ipv4 = fixed_dns_off ? fixed_dns_off == FIXED_DNS_OFF_IPV4 : q->family == XGSLB_FAMILY_IPV4;
+	if (ipv4) {
+		struct iphdr *ip = data + frame_offset(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
 		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) > data_end)
 			return XGSLB_C_pass_malformed;
 		/* RFC 1624 on the header sum as stored (little-endian loads: every word byte-swapped,
@@ -248,7 +287,7 @@ static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_que
 		ip_csum = (__u16)~csum_fold32(sum);
 		udp = (void *)(ip + 1);
 	} else {
-		struct ipv6hdr *ip6 = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
+		struct ipv6hdr *ip6 = data + frame_offset(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
 		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) > data_end)
 			return XGSLB_C_pass_malformed;
 		udp = (void *)(ip6 + 1);
@@ -256,7 +295,7 @@ static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_que
 	/* IPv4's "no checksum" (0) stays. */
 	__u64 udp_csum = 0;
 	__u16 old_csum = bpf_ntohs(udp->check);
-	if (old_csum || q->family != XGSLB_FAMILY_IPV4) {
+	if (old_csum || !ipv4) {
 		__u16 c = ~csum_fold32((__u16)~old_csum + change);
 		udp_csum = bpf_htons(c ? c : 0xffff);
 	}
@@ -268,7 +307,7 @@ static __always_inline int plan_headers(struct xdp_md *ctx, const struct dns_que
  * response's `flags`, `ancount` and `nscount`. Returns 0, or dropped (the frame is resized:
  * nothing else is possible). */
 static __always_inline int apply_headers(struct xdp_md *ctx, const struct dns_query *q, __u64 plan, __u16 flags,
-					 __u16 ancount, __u16 nscount)
+					 __u16 ancount, __u16 nscount, const __u32 fixed_dns_off)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -282,11 +321,11 @@ static __always_inline int apply_headers(struct xdp_md *ctx, const struct dns_qu
 	*(__u32 *)(data + 6) = d_hi;
 	*(__u16 *)(data + 10) = d_lo;
 
-	__u64 dns_off = RELOAD(q->dns_off);
+	__u64 dns_off = dns_offset(q, fixed_dns_off);
 	__u32 udp_len = PLAN_UDP_LEN(plan);
 	struct udphdr *udp;
-	if (RELOAD(q->family) == XGSLB_FAMILY_IPV4) {
-		struct iphdr *ip = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
+	if (is_ipv4(q, fixed_dns_off)) {
+		struct iphdr *ip = data + frame_offset(dns_off - sizeof(struct udphdr) - sizeof(struct iphdr), 0x1f);
 		if ((void *)ip + sizeof(*ip) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
 		ip->ttl = RESPONSE_IP_TTL;
@@ -295,7 +334,7 @@ static __always_inline int apply_headers(struct xdp_md *ctx, const struct dns_qu
 		*(__u64 *)&ip->saddr = swap_halves64(*(__u64 *)&ip->saddr);
 		udp = (void *)(ip + 1);
 	} else {
-		struct ipv6hdr *ip6 = data + bounded(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
+		struct ipv6hdr *ip6 = data + frame_offset(dns_off - sizeof(struct udphdr) - sizeof(struct ipv6hdr), 0x1f);
 		if ((void *)ip6 + sizeof(*ip6) + sizeof(struct udphdr) + sizeof(struct dns_header) > data_end)
 			return XGSLB_C_dropped;
 		swap_ipv6_addresses(ip6);

@@ -25,7 +25,7 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 	__u16 flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
 	__u64 plan;
 	int verdict = plan_headers(ctx, q, settings, 2 + len, flags, 0, 1,
-				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan);
+				   csum_fold((__u64)owner + zone->soa_wire_csum), 0, &plan, ANY_DNS_OFF);
 	if (verdict)
 		return verdict;
 	/* Either way it grows, our OPT is written whole: nothing else of the client's is kept. */
@@ -37,11 +37,11 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 		return XGSLB_C_dropped;
 	owner = 0xc000 | (sizeof(struct dns_header) + RELOAD(q->name_len) - RELOAD(zone->apex_len));
 	flags = DNS_FLAG_QR | DNS_FLAG_AA | (RELOAD(q->flags) & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode;
-	if (apply_headers(ctx, q, plan, flags, 0, 1))
+	if (apply_headers(ctx, q, plan, flags, 0, 1, ANY_DNS_OFF))
 		return XGSLB_C_dropped;
 	__u32 dnssec_ok = PLAN_DNSSEC_OK(plan);
 
-	__u8 *sec = section_start(ctx, q);
+	__u8 *sec = section_start(ctx, q, ANY_DNS_OFF);
 	if ((void *)(sec + 2) > (void *)(long)ctx->data_end)
 		return XGSLB_C_dropped;
 	*(__be16 *)sec = bpf_htons(owner);

@@ -16,6 +16,23 @@ std::vector<std::string> four_a() {
     return out;
 }
 
+std::vector<std::string> three_a() {
+    std::vector<std::string> out;
+    for (int i = 40; i <= 42; ++i) out.push_back(rr_a("three.cloud.example.com", 40, "172.18.0." + std::to_string(i)));
+    return out;
+}
+
+// 2001:db8::<last> for each of `lasts` (hex digits as written in the fixture).
+std::vector<std::string> v6_set(std::string_view owner, uint32_t ttl, std::initializer_list<int> lasts) {
+    std::vector<std::string> out;
+    char buf[32];
+    for (int last : lasts) {
+        snprintf(buf, sizeof buf, "2001:db8::%x", last);
+        out.push_back(rr_aaaa(owner, ttl, buf));
+    }
+    return out;
+}
+
 std::vector<std::string> big_aaaa(std::string_view owner) {
     std::vector<std::string> out;
     char buf[32];
@@ -140,6 +157,31 @@ std::vector<PacketCase> answer_cases() {
          or_pass(answered("answered_a", {single}), {"pass_malformed"})},
         {"ipv6_ethernet_padding", query6("single.cloud.example.com", qtype::A).ethernet_padding(6),
          or_pass(answered("answered_a", {single}), {"pass_malformed"})},
+
+        // The lean writer (bpf/records_response.h: Ethernet + IPv4 or IPv6 without VLAN, no
+        // EDNS or EDNS without options, 1-4 A or AAAA records from the express table): lengths
+        // and layouts it has instances for, and what it must refuse (padding) or keep (a zero
+        // checksum, RD clear with CD set, DO).
+        {"lean_ipv4_three_a_do", query4("three.cloud.example.com", qtype::A).edns(Edns().dnssec_ok()),
+         answered("answered_a", three_a(), opt(true))},
+        {"lean_ipv4_two_aaaa_cd", query4("v6pair.cloud.example.com", qtype::AAAA).rd(false).cd().edns(Edns()),
+         answered("answered_aaaa", v6_set("v6pair.cloud.example.com", 41, {0x41, 0x42}), opt(false))},
+        {"lean_ipv4_three_aaaa", query4("v6three.cloud.example.com", qtype::AAAA).edns(Edns().size(1232)),
+         answered("answered_aaaa", v6_set("v6three.cloud.example.com", 42, {0x51, 0x52, 0x53}), opt(false))},
+        {"lean_ipv6_four_a_do_cd", query6("fOuR.cloud.example.com", qtype::A).cd().edns(Edns().dnssec_ok()),
+         answered("answered_a", four_a(), opt(true))},
+        {"lean_ipv6_four_aaaa", query6("v6four.cloud.example.com", qtype::AAAA).edns(Edns()),
+         answered("answered_aaaa", v6_set("v6four.cloud.example.com", 43, {0x61, 0x62, 0x63, 0x64}), opt(false))},
+        {"lean_ipv4_three_a_no_edns", query4("three.cloud.example.com", qtype::A).rd(false),
+         answered("answered_a", three_a())},
+        {"lean_ipv6_four_aaaa_no_edns_cd", query6("V6FOUR.cloud.example.com", qtype::AAAA).cd(),
+         answered("answered_aaaa", v6_set("v6four.cloud.example.com", 43, {0x61, 0x62, 0x63, 0x64}))},
+        {"lean_ipv4_udp_checksum_zero", query4("four.cloud.example.com", qtype::A).udp_checksum_zero().edns(Edns()),
+         answered("answered_a", four_a(), opt(false))},
+        {"lean_ipv4_ethernet_padding", query4("four.cloud.example.com", qtype::A).edns(Edns()).ethernet_padding(6),
+         or_pass(answered("answered_a", four_a(), opt(false)), {"pass_malformed"})},
+        {"lean_ipv6_ethernet_padding", query6("v6.cloud.example.com", qtype::AAAA).edns(Edns()).ethernet_padding(6),
+         or_pass(answered("answered_aaaa", {v6}, opt(false)), {"pass_malformed"})},
 
         // Names at the length limit.
         {"name_255_octets", query4(long_name(), qtype::A),
