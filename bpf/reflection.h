@@ -33,25 +33,28 @@ static __always_inline int reflection_port(__u16 port_host_order)
  * zeros. */
 #define OWN_ADDRESS_HEAD_MASK 0xffffffff000000ffULL
 
+static __always_inline int own_entry(const struct xgslb_listen_key *key, __u64 head, __u64 mid, __u32 last)
+{
+	const __u8 *have = (const __u8 *)key;
+	return (*(const __u64 *)have & OWN_ADDRESS_HEAD_MASK) == head && *(const __u64 *)(have + 8) == mid &&
+	       *(const __u32 *)(have + 16) == last;
+}
+
+/* The first entry apart, outside the loop: a node usually listens on one address, and then the
+ * check is one compare of the head (a source that is not ours differs there) with no counter,
+ * bound or rotation of the loop on the path every query takes. */
 static __always_inline int own_address(const struct xgslb_listen_set *set, __u64 head, __u64 mid, __u32 last)
 {
 	__u32 count = set->count;
-	for (__u32 i = 0; i < XGSLB_MAX_LISTEN; i++) {
+	if (count == 0)
+		return 0;
+	if (own_entry(&set->keys[0], head, mid, last))
+		return 1;
+	for (__u32 i = 1; i < XGSLB_MAX_LISTEN; i++) {
 		if (i >= count)
 			break;
-		const __u8 *have = (const __u8 *)&set->keys[i];
-		if ((*(const __u64 *)have & OWN_ADDRESS_HEAD_MASK) == head && *(const __u64 *)(have + 8) == mid &&
-		    *(const __u32 *)(have + 16) == last)
+		if (own_entry(&set->keys[i], head, mid, last))
 			return 1;
 	}
 	return 0;
-}
-
-/* own_address of a query's source (struct query_source's words), per family so IPv4's zero
- * words fold into constants. */
-static __always_inline int own_source(const struct xgslb_listen_set *set, __u8 family, const __u32 addr[4])
-{
-	if (family == XGSLB_FAMILY_IPV4)
-		return own_address(set, XGSLB_FAMILY_IPV4 | (__u64)addr[0] << 32, 0, 0);
-	return own_address(set, family | (__u64)addr[0] << 32, addr[1] | (__u64)addr[2] << 32, addr[3]);
 }
