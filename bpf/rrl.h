@@ -81,7 +81,10 @@ static __always_inline int rrl_allow_listed(__u8 family, const __u32 addr[4])
  * the rest of the program is verified once. Inlined it saved ~3 ns a query (measured
  * interleaved), but even one inlined compare in its place took the program merged with the
  * express lookup that follows (s6-fold) from ~140k to ~300k verified instructions and its load
- * from 0.3 s to 1.8 s. */
+ * from 0.3 s to 1.8 s. Measured again on s7-rrl (bench/results/xdp_query_cost.md, "Never-reflect
+ * and RRL"): inlined, -7 to -10 ns and 202k -> 285k instructions (load ~0.5 s, as now); kept
+ * global until the lean front's paths are merged and counted. The call itself costs 2-5 ns;
+ * the body's ~100 instructions cost the rest, inlined or not. */
 __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings ARG_NONNULL,
 			      const struct dns_query *q ARG_NONNULL, const struct xgslb_listen_set *listen_set ARG_NONNULL)
 {
