@@ -102,7 +102,7 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 	__u32 slot;
 	if (q->family == XGSLB_FAMILY_IPV4) {
 		__u64 addr = q->source.addr[0];
-		if (own_address(listen_set, XGSLB_FAMILY_IPV4 | addr << 32, 0, 0))
+		if (own_address(listen_set, XGSLB_FAMILY_IPV4, addr, 0, 0))
 			return XGSLB_C_dropped_reflection;
 		PROFILE_STAGE(41);
 		cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
@@ -111,7 +111,7 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 		slot = xgslb_rrl_bucket_index_ipv4(addr & cfg->ipv4_mask, settings->hash_seed);
 	} else {
 		const __u32 *a = q->source.addr;
-		if (own_address(listen_set, q->family | (__u64)a[0] << 32, a[1] | (__u64)a[2] << 32, a[3]))
+		if (own_address(listen_set, q->family, a[0], a[1] | (__u64)a[2] << 32, a[3]))
 			return XGSLB_C_dropped_reflection;
 		PROFILE_STAGE(41);
 		cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
