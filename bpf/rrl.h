@@ -96,14 +96,15 @@ __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *s
 	const struct xgslb_rrl_config *cfg;
 	__u32 slot;
 	if (q->family == XGSLB_FAMILY_IPV4) {
-		__u64 addr = q->source.addr[0];
+		__u32 addr = q->source.addr[0];
 		if (own_address(listen_set, XGSLB_FAMILY_IPV4, addr, 0, 0))
 			return XGSLB_C_dropped_reflection;
 		PROFILE_STAGE(41);
 		cfg = bpf_map_lookup_elem(&xgslb_rrl_conf, &zero);
 		if (!cfg || !cfg->interval_ns)
 			return RRL_GO_ON;
-		slot = xgslb_rrl_bucket_index_ipv4(addr & cfg->ipv4_mask, settings->hash_seed);
+		__u32 masked[4] = { addr & cfg->ipv4_mask, 0, 0, 0 };
+		slot = xgslb_rrl_bucket_index(XGSLB_FAMILY_IPV4, masked, settings->hash_seed);
 	} else {
 		const __u32 *a = q->source.addr;
 		if (own_address(listen_set, q->family, a[0], a[1] | (__u64)a[2] << 32, a[3]))

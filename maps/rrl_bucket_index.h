@@ -43,17 +43,4 @@ XGSLB_HASH_FN __u32 xgslb_rrl_bucket_index(__u8 family, const __u32 addr[4], con
 	return (__u32)(h >> 48);
 }
 
-/* xgslb_rrl_bucket_index of an IPv4 prefix (`masked`: its one word, zero-extended), the same slot
- * written for the XDP program's common case: the zero words' products and the IPv4 family fold
- * into the constant, and the word arrives as 64 bits, so the BPF code has no zero-extension
- * (shift pair) before the multiply (tests/unit/rrl_bucket_index_test.cpp: equal for any word). */
-XGSLB_HASH_FN __u32 xgslb_rrl_bucket_index_ipv4(__u64 masked, const __u64 seed[2])
-{
-	__u64 s0 = seed[0], s1 = seed[1];
-	__u64 h = s0 * masked + (s1 ^ (s0 >> 29)) + XGSLB_FAMILY_IPV4;
-	h ^= h >> 32;
-	h *= XGSLB_HASH_K2;
-	return (__u32)(h >> 48);
-}
-
 #endif /* XGSLB_RRL_BUCKET_INDEX_H */

@@ -35,17 +35,6 @@ TEST(RrlBucketIndex, SlotsAreInRange) {
     }
 }
 
-// The XDP program's IPv4 form must name the slot the general form names (C++ tools and tests use
-// the general one), for any word and seed.
-TEST(RrlBucketIndex, Ipv4FormIsTheGeneralForm) {
-    std::mt19937_64 rng(7);
-    for (int i = 0; i < 100000; ++i) {
-        const __u64 seed[2] = {rng(), rng()};
-        const __u32 word = static_cast<__u32>(rng());
-        ASSERT_EQ(xgslb_rrl_bucket_index_ipv4(word, seed), slot(XGSLB_FAMILY_IPV4, {word, 0, 0, 0}, seed)) << i;
-    }
-}
-
 TEST(RrlBucketIndex, Ipv4PrefixesSpread) {
     std::set<uint32_t> slots;
     for (int i = 0; i < kKeys; ++i) slots.insert(slot(XGSLB_FAMILY_IPV4, {htonl(0x0a000000u | (i << 8)), 0, 0, 0}));
