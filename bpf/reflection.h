@@ -26,32 +26,34 @@ static __always_inline int reflection_port(__u16 port_host_order)
 }
 
 /* Whether the source is one of the addresses in the listen set, whatever the port. The caller
- * passes the set parse_headers scanned, so this costs no lookups of its own. An entry is
- * compared as parse_headers' scan compares it (listening): 8 + 8 + 4 octets, the first 8
- * (family, pad, port, address word 0) masked to the family and the address. `head` is family |
- * address word 0 << 32, `mid` words 1 and 2, `last` word 3: for IPv4 the last two are constant
- * zeros. */
-#define OWN_ADDRESS_HEAD_MASK 0xffffffff000000ffULL
+ * passes the set parse_headers scanned, so this costs no lookups of its own. An entry
+ * (xgslb_listen_key: family, pad, port, then the address) is compared address word 0 first: a
+ * source that is not ours almost always differs there, so that one 32-bit compare is all most
+ * queries pay; then the family octet and the other three words (`mid`: words 1 and 2, `last`:
+ * word 3; for IPv4 constant zeros). */
+static __always_inline int own_entry(const struct xgslb_listen_key *key, __u8 family, __u32 first, __u64 mid,
+				     __u32 last)
+{
+	const __u8 *have = (const __u8 *)key;
+	return *(const __u32 *)(have + 4) == first && have[0] == family && *(const __u64 *)(have + 8) == mid &&
+	       *(const __u32 *)(have + 16) == last;
+}
 
-static __always_inline int own_address(const struct xgslb_listen_set *set, __u64 head, __u64 mid, __u32 last)
+/* The first entry apart, outside the loop: a node usually listens on one address, and then the
+ * check has no counter, bound or rotation of the loop on the path every query takes. */
+static __always_inline int own_address(const struct xgslb_listen_set *set, __u8 family, __u32 first, __u64 mid,
+				       __u32 last)
 {
 	__u32 count = set->count;
-	for (__u32 i = 0; i < XGSLB_MAX_LISTEN; i++) {
+	if (count == 0)
+		return 0;
+	if (own_entry(&set->keys[0], family, first, mid, last))
+		return 1;
+	for (__u32 i = 1; i < XGSLB_MAX_LISTEN; i++) {
 		if (i >= count)
 			break;
-		const __u8 *have = (const __u8 *)&set->keys[i];
-		if ((*(const __u64 *)have & OWN_ADDRESS_HEAD_MASK) == head && *(const __u64 *)(have + 8) == mid &&
-		    *(const __u32 *)(have + 16) == last)
+		if (own_entry(&set->keys[i], family, first, mid, last))
 			return 1;
 	}
 	return 0;
-}
-
-/* own_address of a query's source (struct query_source's words), per family so IPv4's zero
- * words fold into constants. */
-static __always_inline int own_source(const struct xgslb_listen_set *set, __u8 family, const __u32 addr[4])
-{
-	if (family == XGSLB_FAMILY_IPV4)
-		return own_address(set, XGSLB_FAMILY_IPV4 | (__u64)addr[0] << 32, 0, 0);
-	return own_address(set, family | (__u64)addr[0] << 32, addr[1] | (__u64)addr[2] << 32, addr[3]);
 }

@@ -354,5 +354,17 @@ TEST_F(XdpRrl, QueriesFromOurOwnAddressesAreDropped) {
     EXPECT_EQ(moved(before, after, "dropped_reflection"), 2u);
 }
 
+// The own-address compare starts with the address's first word (bpf/reflection.h): a source
+// that shares only that word with a listen address, in the other family, is not ours.
+// 0a4d:0002:: begins with the words of 10.77.0.2; 253.119.0.0 is the first word of fd77::2.
+TEST_F(XdpRrl, ASourceSharingOnlyTheFirstWordOfOurAddressIsAnswered) {
+    const auto before = world.stats();
+    EXPECT_EQ(world.run(from6("a4d:2::").build()).action, XDP_TX);
+    EXPECT_EQ(world.run(from4("253.119.0.0").build()).action, XDP_TX);
+    EXPECT_EQ(world.run(from6("fd77::3").build()).action, XDP_TX);  // our first word, not our address
+    const auto after = world.stats();
+    EXPECT_EQ(moved(before, after, "dropped_reflection"), 0u);
+}
+
 }  // namespace
 }  // namespace xgslb::test
