@@ -14,6 +14,7 @@
 #include "maps/bpf_map_writer.h"
 #include "maps/rrl_map_writer.h"
 #include "tests/bpf/packet_test_support.h"
+#include "tests/bpf/published_program.h"
 #include "userspace/map_contents.h"
 #include "userspace/publisher.h"
 #include "userspace/rrl_contents.h"
@@ -31,31 +32,19 @@ const std::string kSixtyFour = std::string(44, 'l') + ".cloud.example.com";
 
 // One program with tests/fixtures/packet_tests.yaml and the two names above published, RRL off
 // (the tests send more than a client prefix's burst).
-struct LaneProgram {
-    std::unique_ptr<XdpProgram> program;
-    std::unique_ptr<BpfMapWriter> writer;
-    MapContents contents;
+Config lane_config() {
+    Config config = load_config(kFixture);
+    for (const std::string& name : {kForty, kSixtyFour}) {
+        RecordConfig r;
+        r.name = name;
+        r.a = {{10, 1, 2, 3}, {10, 1, 2, 4}, {10, 1, 2, 5}};
+        config.records.push_back(r);
+    }
+    return config;
+}
 
-    LaneProgram(const std::string& name, uint32_t slots) {
-        Config config = load_config(kFixture);
-        for (const std::string& name : {kForty, kSixtyFour}) {
-            RecordConfig r;
-            r.name = name;
-            r.a = {{10, 1, 2, 3}, {10, 1, 2, 4}, {10, 1, 2, 5}};
-            config.records.push_back(r);
-        }
-        auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
-        XdpProgram::Options options;
-        options.instance = name + "-" + std::to_string(getpid());
-        options.pin = false;
-        options.udp_payload_size = config.dns.udp_payload_size;
-        options.express_slots = slots;
-        program = std::make_unique<XdpProgram>(options);
-        const xgslb_settings s = program->settings();
-        const uint64_t seed[2] = {s.hash_seed[0], s.hash_seed[1]};
-        contents = build_map_contents(*view, seed);
-        writer = std::make_unique<BpfMapWriter>(program->maps());
-        Publisher(*writer).publish(contents);
+struct LaneProgram : PublishedProgram {
+    LaneProgram(const std::string& name, uint32_t slots) : PublishedProgram(lane_config(), name, slots) {
         RrlConfig off;
         off.responses_per_second = 0;
         write_rrl_maps(program->maps(), build_rrl_contents(off));

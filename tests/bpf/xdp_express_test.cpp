@@ -21,6 +21,7 @@
 #include "maps/express_map.h"
 #include "maps/express_slot_index.h"
 #include "tests/bpf/packet_test_support.h"
+#include "tests/bpf/published_program.h"
 #include "userspace/express_table.h"
 #include "userspace/map_contents.h"
 #include "userspace/publisher.h"
@@ -31,28 +32,12 @@ namespace xgslb::test {
 namespace {
 
 // A program of its own with a fixture published by the real path (table filled by the publisher).
-struct ExpressWorld {
-    Config config;
-    std::unique_ptr<XdpProgram> program;
-    std::unique_ptr<BpfMapWriter> writer;
-    MapContents contents;
+struct ExpressWorld : PublishedProgram {
     std::unique_ptr<ExpressMapping> mapping;
     std::unique_ptr<ExpressTable> table;  // a second view of the slots, for the tests to poke
 
-    ExpressWorld(const std::string& fixture, const std::string& name, uint32_t slots = XGSLB_DEFAULT_EXPRESS_SLOTS) {
-        config = load_config(fixture);
-        auto view = build_view(config, {}, {}, load_geo_regions(config.geoip));
-        XdpProgram::Options options;
-        options.instance = name + "-" + std::to_string(getpid());
-        options.pin = false;
-        options.udp_payload_size = config.dns.udp_payload_size;
-        options.express_slots = slots;
-        program = std::make_unique<XdpProgram>(options);
-        const xgslb_settings s = program->settings();
-        const uint64_t seed[2] = {s.hash_seed[0], s.hash_seed[1]};
-        contents = build_map_contents(*view, seed);
-        writer = std::make_unique<BpfMapWriter>(program->maps());
-        Publisher(*writer).publish(contents);
+    ExpressWorld(const std::string& fixture, const std::string& name, uint32_t slots = XGSLB_DEFAULT_EXPRESS_SLOTS)
+        : PublishedProgram(load_config(fixture), name, slots) {
         mapping = std::make_unique<ExpressMapping>(program->maps().express);
         table = std::make_unique<ExpressTable>(mapping->slots(), seed);
     }
