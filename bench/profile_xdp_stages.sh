@@ -19,14 +19,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 stages=(0 1 2 3 41 42 43 4 5 6 7 full)
 names=("entry: stats, scratch and settings lookups"
-       "parse_headers: Ethernet, VLAN, IP, UDP, listen set"
-       "walk_question_name: label walk"
-       "read_question: QTYPE/QCLASS, OPT"
+       "the lane (bpf/express_lane.h): headers, question and OPT at constant offsets, express probe and copy (general path: parse_headers)"
+       "walk_question_name: label walk (general path only)"
+       "read_question: QTYPE/QCLASS, OPT (general path only)"
        "limit_response: never-reflect rules (source port, own addresses)"
        "limit_response: RRL config, prefix, bucket slot"
        "limit_response: the clock (jiffies, bpf/rrl_clock.h)"
        "limit_response: the token bucket (GCRA)"
-       "lookup: express table (name fold, exact compare, seqlock copy)"
+       "lookup: express table (general path only: the lane has its copy)"
        "answer: the selection (express: its copy)"
        "writer: header plan, frame grown, headers and checksums stored"
        "the answer section, OPT, counters; XDP_TX")
