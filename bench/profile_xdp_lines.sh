@@ -20,7 +20,9 @@ command -v perf >/dev/null || { echo "profile_xdp_lines: needs perf (apt-get ins
 cmake --build "$build" --target xdp_query_cost jit_line_map -j"$(nproc)" >/dev/null
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+perf_pid=
+# An interrupted run stops perf (and with it the benchmark it started) before the files go.
+trap '[[ -n $perf_pid ]] && kill "$perf_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 perf record -q -e cpu-clock -F 20000 -C "$cpu" -o "$tmp/perf.data" -- \
   "$build/bench/xdp_query_cost" --cpu "$cpu" --case "$case_id" --rounds "${ROUNDS:-3000}" --block 1000 \
   >"$tmp/bench.out" 2>&1 &

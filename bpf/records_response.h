@@ -175,8 +175,9 @@ static __always_inline int write_records_lean(struct xdp_md *ctx, const struct d
 	}
 
 /* The headline answers take the lean writer: express table copies (off_max 0: already rotated;
- * sets from xgslb_rrsets would double the verifier's work, ~240k -> ~390k instructions) in the
- * common layouts with EDNS. Every other layout and length, ECS, no EDNS, rrset answers and
+ * sets from xgslb_rrsets too measured ~390k verified instructions on the writer's branch
+ * alone, against ~297k without) of 1-4 A or AAAA records in the two common layouts, with or without
+ * the client's OPT (one instance each). Every other layout and length, ECS, rrset answers and
  * growth at the tail take the general one. Either way the answer is byte for byte the same. */
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,

@@ -77,9 +77,10 @@ static __always_inline int rrl_allow_listed(__u8 family, const __u32 addr[4])
  * interleaved), but even one inlined compare in its place took the program merged with the
  * express lookup that follows (s6-fold) from ~140k to ~300k verified instructions and its load
  * from 0.3 s to 1.8 s. Measured again on s7-rrl (bench/results/xdp_query_cost.md, "Never-reflect
- * and RRL"): inlined, -7 to -10 ns and 202k -> 285k instructions (load ~0.5 s, as now); kept
- * global until the lean front's paths are merged and counted. The call itself costs 2-5 ns;
- * the body's ~100 instructions cost the rest, inlined or not. */
+ * and RRL"): inlined, -7 to -10 ns and 202k -> 285k instructions (load ~0.5 s). With the
+ * express lane merged, inlining it even on the lane's path alone took the program from 448k to
+ * 697k instructions (the writer after it is then verified once per path), so it stays global.
+ * The call itself costs 2-5 ns; the body's ~100 instructions cost the rest, inlined or not. */
 __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q,
 			      const struct xgslb_listen_set *listen_set)
 {

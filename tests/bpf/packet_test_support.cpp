@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ostream>
 #include <map>
 #include <string_view>
@@ -102,6 +103,11 @@ FrameBuilder query6(std::string_view qname, uint16_t type) {
 std::string long_name(char last) {
     return std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
            std::string(43, last) + ".cloud.example.com";
+}
+
+std::string mixed_case(std::string name) {
+    for (size_t i = 0; i < name.size(); i += 2) name[i] = static_cast<char>(std::toupper(name[i]));
+    return name;
 }
 
 std::string rr_a(std::string_view name, uint32_t ttl, const std::string& addr) {

@@ -58,6 +58,9 @@ FrameBuilder query6(std::string_view qname, uint16_t type);
 // another last label gives a name of the same length that does not exist.
 std::string long_name(char last = 'd');
 
+// Every other octet upper-cased, as a 0x20-randomising resolver sends a name.
+std::string mixed_case(std::string name);
+
 // Expected record lines, in the format of to_string(DnsRecord).
 std::string rr_a(std::string_view name, uint32_t ttl, const std::string& addr);
 std::string rr_aaaa(std::string_view name, uint32_t ttl, const std::string& addr);

@@ -91,11 +91,6 @@ LaneWorlds& worlds() {
 
 const std::string kFour = "four.cloud.example.com";
 
-std::string mixed_case(std::string name) {
-    for (size_t i = 0; i < name.size(); i += 2) name[i] = static_cast<char>(std::toupper(name[i]));
-    return name;
-}
-
 // The query shapes the lane takes: answered, and alike on both paths.
 TEST(XdpExpressLane, CommonShapesAnswerAsTheGeneralPath) {
     const LaneWorlds& w = worlds();
@@ -156,8 +151,6 @@ TEST(XdpExpressLane, AnswersFromTheTableAlone) {
     }
 }
 
-Bytes record_bytes(std::initializer_list<uint8_t> octets) { return Bytes(octets); }
-
 // Frames that look like the common shape and are not: each must be done exactly as the general
 // path does it (here: passed, with the same reason), never answered from a length the lane
 // guessed.
@@ -167,7 +160,7 @@ TEST(XdpExpressLane, LookalikesTakeTheGeneralPath) {
     const Bytes cookie = {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
     EXPECT_EQ(w.same(query4(kFour, qtype::A).edns(Edns{}.with_options(cookie)).build(), "COOKIE option"), kPass);
     // ARCOUNT 1 and an 11-octet record in its place that is no OPT (type A, root owner).
-    const Bytes not_opt = record_bytes({0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0});
+    const Bytes not_opt = Bytes{0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
     EXPECT_EQ(w.same(query4(kFour, qtype::A).record(Section::additional, not_opt).build(), "ARCOUNT 1, no OPT"),
               kPass);
     // An OPT of version 1, and one with RDLENGTH 1 and one octet of data.

@@ -43,12 +43,6 @@ std::vector<std::string> big_aaaa(std::string_view owner) {
     return out;
 }
 
-// Mixed case, as a 0x20-randomising resolver sends it.
-std::string mixed_case(std::string name) {
-    for (size_t i = 0; i < name.size(); i += 2) name[i] = static_cast<char>(std::toupper(name[i]));
-    return name;
-}
-
 // Size of the answer to big.cloud.example.com AAAA with an OPT: header, question, 32 records, OPT.
 constexpr uint16_t kBigAnswerWithOpt = 12 + (23 + 4) + 32 * 28 + 11;
 
