@@ -144,6 +144,12 @@ void DataPlaneWatch::check_interface(const std::string& ifname, Interface& state
             program_.attach(ifname, mode_);  // netlink after the capability drop
             changed_();
         } catch (const std::exception& e) {
+            // An interface being deleted can vanish between the index lookup above and the
+            // attach: that is its removal, reported as such, not a failed attach.
+            if (if_nametoindex(ifname.c_str()) == 0) {
+                check_interface(ifname, state, periodic);
+                return;
+            }
             report(ifname, state, std::string("cannot attach the XDP program: ") + e.what() + "; retrying");
             return;
         }
