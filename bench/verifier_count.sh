@@ -27,7 +27,14 @@ for obj in "${objects[@]}"; do
   rm -f "$pin"
   line=$(grep -m1 '^processed' <<<"$log" || true)
   if [[ $status == 0 ]]; then
-    echo "$obj: ${line:-loaded (no verifier statistics in the log)}"
+    # One "processed" line per program of the object (xgslb.bpf.c has two), named by the load
+    # log's header before it.
+    per_program=$(awk -F"'" '/-- BEGIN PROG LOAD LOG --/ { prog = $2 } /^processed/ { print prog ": " $0 }' <<<"$log")
+    if [[ -n $per_program ]]; then
+      while IFS= read -r row; do echo "$obj: $row"; done <<<"$per_program"
+    else
+      echo "$obj: ${line:-loaded (no verifier statistics in the log)}"
+    fi
   else
     failed=1
     echo "$obj: LOAD FAILED (exit $status; ${line:-no verifier statistics}); the verifier said:"

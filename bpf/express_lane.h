@@ -48,25 +48,15 @@
 #define LANE_IPV6_DNS_OFF (ETH_HLEN + 40 + 8)
 #define LANE_NAME_BOUND 0x7f /* a mask covering XGSLB_EXPRESS_NAME_MAX, for the verifier */
 
-/* What a lane that did not answer leaves the general path, so a miss does not pay twice. */
-struct lane_miss {
-	/* Nonzero: the Ethernet, IP and UDP headers passed every check parse_headers makes, and
-	 * q->source, family, l3_off and dns_off hold what it would store; this is the DNS length. */
-	__u32 dns_len;
-	/* Nonzero: the express table was probed for this name length and type (LANE_PROBED) and
-	 * held nothing; if the walk finds that length, express_lookup would probe the same slots. */
-	__u32 probed;
-};
-#define LANE_PROBED(name_len, qtype) ((__u32)(qtype) << 16 | (name_len))
 
 /* The DNS message at the constant `dns_off` (`dns_len` octets, from the UDP length, which the
  * caller checked against the IP length): header, question, OPT, then the express table. The
  * bounds check of the question's end is also the check that the whole datagram is in the frame.
  * Fills every field of `q` but the source, family, l3_off and dns_off (the caller's). */
-static __always_inline const struct express_answer *lane_question(struct xdp_md *ctx,
-								 const struct xgslb_settings *settings,
-								 const __u32 dns_off, __u32 dns_len,
-								 struct dns_query *q, struct lane_miss *miss)
+static __always_inline struct xgslb_express_slot *lane_question(struct xdp_md *ctx,
+								const struct xgslb_settings *settings,
+								const __u32 dns_off, __u32 dns_len,
+								struct dns_query *q, __u32 *sequence)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -109,16 +99,8 @@ static __always_inline const struct express_answer *lane_question(struct xdp_md 
 			return 0;
 		take_opt(q, settings, head, tail);
 	}
-	__u32 sequence = 0;
-	struct xgslb_express_slot *slot = express_find(qname, data_end, name_len, qtype, settings, &sequence);
-	if (!slot) {
-		miss->probed = LANE_PROBED(name_len, qtype);
-		return 0;
-	}
-	/* Copied now, not after the rate limit: the copy's second sequence read also proves the
-	 * compare read the slot whole. */
-	const struct express_answer *copy = express_copy_slot(slot, sequence);
-	if (!copy)
+	struct xgslb_express_slot *slot = express_find(qname, data_end, name_len, qtype, settings, sequence);
+	if (!slot || (*sequence & 1))
 		return 0;
 	q->name_len = name_len;
 	q->question_end = sizeof(struct dns_header) + name_len + QUESTION_FIXED_LEN;
@@ -126,31 +108,30 @@ static __always_inline const struct express_answer *lane_question(struct xdp_md 
 	q->qtype = qtype;
 	q->arcount = arcount;
 	q->ecs_len = 0;
-	return copy;
+	return slot;
 }
 
 /* The UDP header `u` (one load: ports, length, checksum) checked: what parse_headers would store,
  * kept for the general path, then the DNS message. */
-static __always_inline const struct express_answer *lane_udp(struct xdp_md *ctx, const struct xgslb_settings *settings,
-							      __u8 family, const __u32 dns_off, __u64 u,
-							      struct dns_query *q, struct lane_miss *miss)
+static __always_inline struct xgslb_express_slot *lane_udp(struct xdp_md *ctx, const struct xgslb_settings *settings,
+							   __u8 family, const __u32 dns_off, __u64 u,
+							   struct dns_query *q, __u32 *sequence)
 {
 	__u32 dns_len = bpf_ntohs((__u16)(u >> 32)) - 8;
 	q->source.port = bpf_ntohs((__u16)u);
 	q->family = family;
 	q->l3_off = ETH_HLEN;
 	q->dns_off = dns_off;
-	miss->dns_len = dns_len;
-	return lane_question(ctx, settings, dns_off, dns_len, q, miss);
+	return lane_question(ctx, settings, dns_off, dns_len, q, sequence);
 }
 
 /* The query's set, copied out of its slot (express_copy_slot), with `q` filled as the general
  * path would fill it; NULL: run the general path, from where `miss` says. `set`: the published
  * listen set, as parse_headers takes it. */
-static __always_inline const struct express_answer *express_lane(struct xdp_md *ctx,
-								const struct xgslb_settings *settings,
-								const struct xgslb_listen_set *set,
-								struct dns_query *q, struct lane_miss *miss)
+static __always_inline struct xgslb_express_slot *express_lane(struct xdp_md *ctx,
+							       const struct xgslb_settings *settings,
+							       const struct xgslb_listen_set *set,
+							       struct dns_query *q, __u32 *sequence)
 {
 	if (!xgslb_express_slots)
 		return 0;
@@ -178,7 +159,7 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 		q->source.addr[1] = 0;
 		q->source.addr[2] = 0;
 		q->source.addr[3] = 0;
-		return lane_udp(ctx, settings, XGSLB_FAMILY_IPV4, LANE_IPV4_DNS_OFF, u, q, miss);
+		return lane_udp(ctx, settings, XGSLB_FAMILY_IPV4, LANE_IPV4_DNS_OFF, u, q, sequence);
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		if (data + LANE_IPV6_DNS_OFF > data_end)
@@ -198,7 +179,7 @@ static __always_inline const struct express_answer *express_lane(struct xdp_md *
 		    data + ETH_HLEN + 40 + payload_len > data_end)
 			return 0;
 		__builtin_memcpy(q->source.addr, &ip6->saddr, 16);
-		return lane_udp(ctx, settings, XGSLB_FAMILY_IPV6, LANE_IPV6_DNS_OFF, u, q, miss);
+		return lane_udp(ctx, settings, XGSLB_FAMILY_IPV6, LANE_IPV6_DNS_OFF, u, q, sequence);
 	}
 	return 0;
 }

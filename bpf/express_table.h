@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The express table's reader (xgslb_express, maps/xgslb_abi.h): a small Fixed or Rotate A/AAAA
  * set found by the question's name itself (a cheap fold of its words to a slot index, then an
- * exact masked compare with the name the slot holds: no name hash), copied under a seqlock to a
- * buffer no writer reaches (xgslb_xcopy, below), from which alone the packet is written. Any
- * doubt (empty, other name, odd or changed sequence) is a miss, and the caller asks
- * xgslb_rrsets, which holds every set: the table can be cleared or rebuilt at any time. */
+ * exact masked compare with the name the slot holds: no name hash), read under a seqlock by the
+ * express program (bpf/express_answer.h). Any doubt (empty, other name, odd or changed sequence)
+ * is a miss, and the general program asks xgslb_rrsets, which holds every set: the table can be
+ * cleared or rebuilt at any time. */
 #pragma once
 
 #include <linux/bpf.h>
@@ -19,31 +19,6 @@
  * 0 turns the table off. Read-only data is frozen at load, so the verifier knows the value: the
  * mask is a constant and, when off, the whole path is dead code. */
 const volatile __u32 xgslb_express_slots = XGSLB_DEFAULT_EXPRESS_SLOTS;
-
-#define EXPRESS_WORDS (XGSLB_EXPRESS_WIRE_MAX / 8)
-
-/* What an answer needs of a slot, copied out of it before the second sequence read: the
- * section (records from the rotation's start, `len` octets used) and its header fields. */
-struct express_answer {
-	__u64 records[EXPRESS_WORDS];
-	__u32 len;
-	__u16 csum;
-	__u16 count;
-	__u8  selection;
-	__u8  pad[7];
-};
-
-/* Where that copy is kept: a per-CPU buffer, not the stack. The copy must outlive the call to
- * write_response, and on the stack it did not fit: the verifier allows 512 octets over a call
- * chain, and xgslb_xdp -> limit_response -> write_response already used 480. A per-CPU value
- * is as private as the stack (one program run at a time per CPU; userspace never writes it),
- * and its lookup is inlined. BPF-internal: not in the ABI, not pinned. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct express_answer);
-} xgslb_xcopy SEC(".maps");
 
 /* The eight octets of the name at `p`, or only four when eight run past the packet: QTYPE and
  * QCLASS follow every name we read (checked by read_question), so then fewer than four of them
@@ -73,14 +48,14 @@ static __always_inline int express_home_slot(const __u8 *qname, void *data_end, 
 			break;
 		if (i * 8 + 8 > proven && (void *)(qname + i * 8 + 8) > data_end)
 			return -1;
-		h = xgslb_express_fold_word(h, *(const __u64 *)(qname + i * 8), ~0ULL);
+		h += xgslb_express_word_term(*(const __u64 *)(qname + i * 8), ~0ULL, i);
 	}
 	__u32 rest = len % 8;
 	if (rest) {
 		__u64 w;
 		if (express_tail_word(qname + bounded(whole * 8, 0x38), data_end, &w))
 			return -1;
-		h = xgslb_express_fold_word(h, w, xgslb_express_keep_mask(rest));
+		h += xgslb_express_word_term(w, xgslb_express_keep_mask(rest), whole);
 	}
 	*index = xgslb_express_fold_index(h, mask);
 	return 0;
@@ -176,103 +151,4 @@ static __always_inline struct xgslb_express_slot *express_find(const __u8 *qname
 	if (name_len <= EXPRESS_PROVEN && (void *)(qname + EXPRESS_PROVEN) <= data_end)
 		return express_probe(qname, data_end, name_len, qtype, settings, sequence, EXPRESS_PROVEN);
 	return express_probe(qname, data_end, name_len, qtype, settings, sequence, 0);
-}
-
-/* The rest of a seqlock read of a matching slot: this CPU's copy buffer filled, or NULL when the
- * slot was being written (odd or changed sequence). The buffer is out of every table writer's
- * reach, so what passed the checks stays what was checked.
- *
- * Ordering: on x86 loads are not reordered with other loads (TSO) and the JIT keeps the
- * program's load order, so a compiler barrier between the copy and the second sequence read is
- * all the reader needs. An arm64 port needs the first sequence read to be a load-acquire
- * (BPF_LOAD_ACQ, or an atomic read) and a read barrier before the second read, which BPF does
- * not offer yet: there, e.g., make the second read an atomic fetch-add of 0 (a full barrier). */
-static __always_inline const struct express_answer *express_copy_slot(const struct xgslb_express_slot *slot,
-								       __u32 sequence)
-{
-	if (sequence & 1)
-		return 0;
-	__u32 zero = 0;
-	struct express_answer *copy = bpf_map_lookup_elem(&xgslb_xcopy, &zero);
-	if (!copy)
-		return 0;
-	__u32 count = slot->count, selection = slot->selection;
-	__u32 start = 0, turn = 0;
-	__u32 *rotation = 0;
-	if (selection == XGSLB_SELECT_ROTATE) {
-		/* The same per-CPU counter as xgslb_rrsets' sets, read now and advanced only once the
-		 * slot proved untorn, so a miss leaves it for the fallback exactly as it was. */
-		rotation = bpf_map_lookup_elem(&xgslb_rotation, &zero);
-		if (!rotation || !count)
-			return 0;
-		turn = *rotation;
-		start = turn % count;
-	}
-	/* A torn read can make these anything: bounded before use, checked for sense after. */
-	__u32 off = start * slot->record_len;
-	if (off > XGSLB_EXPRESS_WIRE_MAX)
-		return 0;
-	/* Only the octets an answer can use: 64 cover 1-4 A records (the common sets), the rest is
-	 * copied only for longer ones; the writers copy `len` octets, never what lies past them. */
-	const __u8 *src = slot->wire + off;
-	__u32 len = slot->wire_len;
-#pragma unroll
-	for (__u32 i = 0; i < 8; i++)
-		copy->records[i] = ((const __u64 *)src)[i];
-	if (len > 64) {
-#pragma unroll
-		for (__u32 i = 8; i < EXPRESS_WORDS; i++)
-			copy->records[i] = ((const __u64 *)src)[i];
-	}
-	copy->len = len;
-	copy->csum = slot->wire_csum;
-	copy->count = count;
-	copy->selection = selection;
-	asm volatile("" ::: "memory");
-	if (*(volatile __u32 *)&slot->sequence != sequence)
-		return 0;
-	if (copy->len == 0 || copy->len > XGSLB_EXPRESS_WIRE_MAX)
-		return 0;
-	if (rotation)
-		*rotation = turn + 1;
-	return copy;
-}
-
-/* The question's set from the table, copied to this CPU's buffer; NULL on a miss (the caller
- * then hashes the name and asks xgslb_rrsets). Names longer than the slots hold are never in
- * the table. */
-static __always_inline const struct express_answer *express_lookup(struct xdp_md *ctx,
-								    const struct xgslb_settings *settings,
-								    const struct dns_query *q)
-{
-	if (!xgslb_express_slots)
-		return 0;
-	if (q->name_len > XGSLB_EXPRESS_NAME_MAX || q->dns_off > DNS_OFF_MASK)
-		return 0;
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	const __u8 *qname = data + bounded(q->dns_off, DNS_OFF_MASK) + sizeof(struct dns_header);
-	__u32 sequence = 0;
-	struct xgslb_express_slot *slot = express_find(qname, data_end, q->name_len, q->qtype, settings, &sequence);
-	if (!slot)
-		return 0;
-	return express_copy_slot(slot, sequence);
-}
-
-/* The section, from the copy: every length a table set can have, each a constant copy. */
-static __always_inline int express_store(struct xdp_md *ctx, __u32 at, const struct express_answer *ex)
-{
-	switch (ex->len) {
-	case 1 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 1 * XGSLB_RR_A_LEN);
-	case 2 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 2 * XGSLB_RR_A_LEN);
-	case 3 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 3 * XGSLB_RR_A_LEN);
-	case 4 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 4 * XGSLB_RR_A_LEN);
-	case 5 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 5 * XGSLB_RR_A_LEN);
-	case 6 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 6 * XGSLB_RR_A_LEN);
-	case 7 * XGSLB_RR_A_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 7 * XGSLB_RR_A_LEN); /* = 4 AAAA */
-	case 1 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 1 * XGSLB_RR_AAAA_LEN);
-	case 2 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 2 * XGSLB_RR_AAAA_LEN);
-	case 3 * XGSLB_RR_AAAA_LEN: return copy_to_packet(ctx, at, (const __u8 *)ex->records, 3 * XGSLB_RR_AAAA_LEN);
-	}
-	return -1;
 }

@@ -174,30 +174,14 @@ static __always_inline int write_records_lean(struct xdp_md *ctx, const struct d
 		LEAN_AT(dns_off, 4 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
 	}
 
-/* The headline answers take the lean writer: express table copies (off_max 0: already rotated;
- * sets from xgslb_rrsets too measured ~390k verified instructions on the writer's branch
- * alone, against ~297k without) of 1-4 A or AAAA records in the two common layouts, with or without
- * the client's OPT (one instance each). Every other layout and length, ECS, rrset answers and
- * growth at the tail take the general one. Either way the answer is byte for byte the same. */
+/* The general program's writer (the express program has the lean one, bpf/express_answer.h):
+ * the frames and sets the express program hands on take the general instance; either way the
+ * answer is byte for byte the same. */
 static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
 						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
 						  const struct selected_records *sel, const int at_tail)
 {
-	__u32 off = bounded(sel->off, 0x3ff);
-	if (!at_tail && off_max == 0 && !q->ecs_len && off == 0) {
-		/* The family too, not only the offset: should parsing ever accept IPv4 options, an
-		 * IPv4 header of 40 octets would put its DNS header at 62 as well. */
-		__u32 dns_off = q->dns_off, ipv4 = q->family == XGSLB_FAMILY_IPV4;
-		if (dns_off == FIXED_DNS_OFF_IPV4 && ipv4 && q->has_opt)
-			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 1)
-		else if (dns_off == FIXED_DNS_OFF_IPV4 && ipv4)
-			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 0)
-		else if (dns_off == FIXED_DNS_OFF_IPV6 && !ipv4 && q->has_opt)
-			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 1)
-		else if (dns_off == FIXED_DNS_OFF_IPV6 && !ipv4)
-			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 0)
-	}
 	return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, at_tail);
 }
 
@@ -215,11 +199,3 @@ static __noinline int write_rrset_response_at_tail(struct xdp_md *ctx, const str
 	return write_records_response(ctx, q, settings, rrset->wire, XGSLB_RRSET_WIRE_MAX, XGSLB_RRSET_WIRE_MAX, sel, 1);
 }
 
-static __noinline int write_express_response_at_tail(struct xdp_md *ctx, const struct dns_query *q,
-						     const struct xgslb_settings *settings, const __u8 *records,
-						     const struct selected_records *sel)
-{
-	if (!ctx || !q || !settings || !records || !sel)
-		return INLINE_GROW_REFUSED;
-	return write_records_response(ctx, q, settings, records, 0, XGSLB_EXPRESS_WIRE_MAX, sel, 1);
-}

@@ -22,7 +22,7 @@
  * the answers (TX) and the drops. */
 #define VERDICT_ACTION(index, action) ((__u64)((action) ^ XDP_PASS) << (2 * (index)))
 #define VERDICT_ACTIONS                                                                            \
-	(((1ULL << (2 * XGSLB_COUNTER_COUNT)) - 1) / 3 * XDP_PASS ^                                \
+	((~0ULL >> (64 - 2 * XGSLB_COUNTER_COUNT)) / 3 * XDP_PASS ^                                \
 	 VERDICT_ACTION(XGSLB_C_answered_a, XDP_TX) ^ VERDICT_ACTION(XGSLB_C_answered_aaaa, XDP_TX) ^ \
 	 VERDICT_ACTION(XGSLB_C_answered_nodata, XDP_TX) ^                                        \
 	 VERDICT_ACTION(XGSLB_C_answered_nxdomain, XDP_TX) ^                                      \

@@ -11,7 +11,7 @@
 #include "bpf/bpf_maps.h"
 #include "bpf/dns_query.h"
 #include "bpf/dns_response.h"
-#include "bpf/express_lane.h"
+#include "bpf/express_answer.h"
 #include "bpf/express_table.h"
 #include "bpf/packet_headers.h"
 #include "bpf/profile_stage.h"
@@ -106,41 +106,6 @@ static __always_inline enum xgslb_counter answer_rrset(struct xdp_md *ctx, const
 	return answered;
 }
 
-/* The answer section of a set found in the express table: the same message answer_rrset
- * builds from the set's xgslb_rrsets entry, written by the same inline writer from the copy the
- * seqlock read made (already rotated: no offset into it); a frame the inline writer cannot grow
- * takes the general writer. */
-static __always_inline enum xgslb_counter answer_express(struct xdp_md *ctx, const struct xgslb_settings *settings,
-							 const struct dns_query *q, const struct express_answer *ex)
-{
-	PROFILE_STAGE(6);
-	struct selected_records sel = {
-		.len = ex->len,
-		.csum = ex->csum,
-		.count = ex->count,
-	};
-	enum xgslb_counter answered =
-		(q->qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
-		VERDICT_STRATEGY(ex->selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
-	int verdict = write_records_response(ctx, q, settings, (const __u8 *)ex->records, 0, XGSLB_EXPRESS_WIRE_MAX, &sel, 0);
-	if (verdict == INLINE_GROW_REFUSED)
-		verdict = write_express_response_at_tail(ctx, q, settings, (const __u8 *)ex->records, &sel);
-	if (verdict != INLINE_GROW_REFUSED)
-		return verdict ? verdict : answered;
-	struct dns_answer a = {
-		.udp_payload_size = settings->udp_payload_size,
-		.section_len = ex->len,
-		.section_csum = ex->csum,
-		.ancount = ex->count,
-	};
-	verdict = write_response(ctx, q, &a);
-	if (verdict)
-		return verdict;
-	if (express_store(ctx, section_offset(q, &a), ex))
-		return XGSLB_C_dropped;
-	return answered;
-}
-
 /* A name we hold exists, so a type it lacks is NODATA (RFC 8020: empty non-terminals too). */
 static __always_inline enum xgslb_counter answer_existing(struct xdp_md *ctx, const struct xgslb_settings *settings,
 							  const struct dns_query *q, const struct xgslb_name *name)
@@ -207,6 +172,8 @@ static __always_inline int hash_question(struct xdp_md *ctx, const struct xgslb_
 	return hash_wire_name(qname, data_end, q->name_len, &q->hash);
 }
 
+/* Everything the express program (below) does not answer, from the start: parse, label walk,
+ * question, rate limit, then xgslb_rrsets and xgslb_names. */
 static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
@@ -218,61 +185,32 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	PROFILE_STAGE(0);
 	struct dns_query q;
 	enum xgslb_counter verdict;
-	/* The common query's way (bpf/express_lane.h); any other query, or any doubt, takes the
-	 * general path below from the start, as if the lane were not there. */
-	struct lane_miss miss = {};
-	const struct express_answer *lane = express_lane(ctx, settings, listen_set, &q, &miss);
-	if (lane) {
-		/* The profile's stages 1-3 are the lane as a whole here, its copy of the set included. */
-		PROFILE_STAGE(1);
-		PROFILE_STAGE(2);
-		PROFILE_STAGE(3);
-	} else {
-		/* Only the general path keeps its offsets in the scratch map. */
-		struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
-		if (!scratch)
-			return XGSLB_C_pass_not_ip;
-		if (miss.dns_len) {
-			/* The lane checked the headers as parse_headers does: what it would store. */
-			scratch->l3_off = q.l3_off;
-			scratch->dns_off = q.dns_off;
-			scratch->dns_len = miss.dns_len;
-			scratch->family = q.family;
-		} else {
-			verdict = parse_headers(ctx, listen_set, scratch, &q.source);
-			if (verdict != XGSLB_COUNTER_COUNT)
-				return verdict;
-		}
-		PROFILE_STAGE(1);
-		verdict = walk_question_name(ctx, scratch, &q);
-		if (verdict != XGSLB_COUNTER_COUNT)
-			return verdict;
-		PROFILE_STAGE(2);
-		verdict = read_question(ctx, scratch, settings, &q);
-		if (verdict != XGSLB_COUNTER_COUNT)
-			return verdict;
-		PROFILE_STAGE(3);
-	}
+	struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
+	if (!scratch)
+		return XGSLB_C_pass_not_ip;
+	verdict = parse_headers(ctx, listen_set, scratch, &q.source);
+	if (verdict != XGSLB_COUNTER_COUNT)
+		return verdict;
+	PROFILE_STAGE(1);
+	verdict = walk_question_name(ctx, scratch, &q);
+	if (verdict != XGSLB_COUNTER_COUNT)
+		return verdict;
+	PROFILE_STAGE(2);
+	verdict = read_question(ctx, scratch, settings, &q);
+	if (verdict != XGSLB_COUNTER_COUNT)
+		return verdict;
+	PROFILE_STAGE(3);
 	verdict = limit_response(ctx, settings, &q, listen_set);
 	if (verdict != RRL_GO_ON)
 		return verdict;
 	PROFILE_STAGE(4);
 
-	int address = q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA;
-	if (address) {
-		/* The lane's set was copied before the rate limit (bpf/express_lane.h says why). */
-		/* A lane probe of this very name length and type missed: the same probe again would. */
-		const struct express_answer *express =
-			lane ? lane
-			     : (miss.probed == LANE_PROBED(q.name_len, q.qtype) ? 0 : express_lookup(ctx, settings, &q));
-		if (express) {
-			PROFILE_STAGE(5);
-			return answer_express(ctx, settings, &q, express);
-		}
-	}
+	/* No express table here: every set it holds is in xgslb_rrsets too (userspace/publisher.cpp
+	 * writes a set there first and erases it there last), and the express program has probed the
+	 * table already for every query shaped so that it could. */
 	if (hash_question(ctx, settings, &q))
 		return XGSLB_C_pass_malformed;
-	if (address) {
+	if (q.qtype == XGSLB_DNS_TYPE_A || q.qtype == XGSLB_DNS_TYPE_AAAA) {
 		struct xgslb_rrset_key key = { .name_hash = q.hash.hash, .qtype = q.qtype };
 		struct xgslb_rrset *rrset = bpf_map_lookup_elem(&xgslb_rrsets, &key);
 		if (rrset) {
@@ -287,10 +225,9 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	return answer_missing(ctx, settings, &q);
 }
 
-SEC("xdp")
-int xgslb_xdp(struct xdp_md *ctx)
+/* The verdict counted and turned into the XDP action: both programs end here. */
+static __always_inline int count_verdict(enum xgslb_counter verdict)
 {
-	enum xgslb_counter verdict = answer_query(ctx);
 	/* Looked up after the query, not before: a pointer held through the whole parse takes one of
 	 * the four registers that survive calls, and the parse then spills what it needs. */
 	__u32 zero = 0;
@@ -311,7 +248,41 @@ int xgslb_xdp(struct xdp_md *ctx)
 	if (index >= XGSLB_COUNTER_COUNT)
 		return XDP_PASS;
 	counters[index]++;
-	if (strategy < XGSLB_COUNTER_COUNT - XGSLB_C_strategy_fixed)
+	if (strategy <= XGSLB_C_strategy_geo - XGSLB_C_strategy_fixed)
 		counters[XGSLB_C_strategy_fixed + strategy]++;
 	return xgslb_verdict_action(index);
+}
+
+/* The general program: the express program's tail call on anything it does not answer. */
+SEC("xdp")
+int xgslb_general(struct xdp_md *ctx)
+{
+	return count_verdict(answer_query(ctx));
+}
+
+/* The express program's way on: xgslb_general, put here by libbpf when the object loads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__array(values, int(struct xdp_md *));
+} xgslb_programs SEC(".maps") = {
+	.values = { [0] = (void *)&xgslb_general },
+};
+
+/* The program attached to the interfaces (XGSLB_PROG_NAME): answers the common query from the
+ * express table (bpf/express_answer.h) and hands every other frame, untouched, to xgslb_general.
+ * Two programs, not one with two branches: each is verified and compiled on its own, so the
+ * common query's code keeps its values in registers and inlines the rate limit, which in one
+ * program would be verified once per path of the general code. */
+SEC("xdp")
+int xgslb_xdp(struct xdp_md *ctx)
+{
+	enum xgslb_counter verdict = answer_from_express_table(ctx);
+	if (verdict == EXPRESS_NOT_MINE) {
+		bpf_tail_call(ctx, &xgslb_programs, 0);
+		verdict = XGSLB_C_pass_no_general; /* only if the program array was emptied */
+	}
+	return count_verdict(verdict);
 }

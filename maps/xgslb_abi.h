@@ -37,6 +37,7 @@
 #define XGSLB_MAP_GEO      "xgslb_geo"
 #define XGSLB_MAP_ROTATION "xgslb_rotation"
 #define XGSLB_MAP_EXPRESS  "xgslb_express"
+#define XGSLB_MAP_PROGRAMS "xgslb_programs" /* PROG_ARRAY[1]: the general program, the express one's tail call */
 #define XGSLB_PROG_NAME    "xgslb_xdp"
 #define XGSLB_PIN_ROOT     "/sys/fs/bpf/xgslb"
 
@@ -275,7 +276,9 @@ struct xgslb_zone {
 	X(strategy_fixed)     /* A/AAAA answers by the set's selection (XGSLB_SELECT_*): */ \
 	X(strategy_rotate)    /* roundRobin and failover rotate, weighted roundRobin     */ \
 	X(strategy_weighted)  /* draws, geoip picks by region; fixed: no strategy.       */ \
-	X(strategy_geo)       /* Also counted in answered_a/aaaa; last, so older indices hold. */
+	X(strategy_geo)       /* Also counted in answered_a/aaaa.                        */ \
+	X(pass_no_general)    /* xgslb_programs emptied: the general program unreachable */
+/* New counters go last, so older indices hold. */
 
 enum xgslb_counter {
 #define XGSLB_COUNTER_ENUM(name) XGSLB_C_##name,

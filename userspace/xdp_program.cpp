@@ -206,6 +206,8 @@ XdpProgram::~XdpProgram() {
 
 int XdpProgram::prog_fd() const { return bpf_program__fd(skel_->progs.xgslb_xdp); }
 
+int XdpProgram::programs_map_fd() const { return bpf_map__fd(skel_->maps.xgslb_programs); }
+
 xgslb_settings XdpProgram::settings() const {
     xgslb_settings s{};
     uint32_t zero = 0;
@@ -250,6 +252,34 @@ bool libxdp_can_wrap(int prog_fd) {
 }
 
 AttachMode XdpProgram::attach(const std::string& ifname, AttachMode mode) {
+    const AttachMode attached = attach_program(ifname, mode);
+    pin_program_chain();
+    return attached;
+}
+
+// A program array loses its entries once nothing in userspace holds it (no fd, no pin), and
+// the attached express program holds it only from the kernel side: without this pin, a daemon
+// leaving the program attached (keepAttached, or a crash) would leave every query the express
+// table misses passed to a slow path that is gone. Pinned only once this build's program runs,
+// replacing the pin of the array the replaced program used (a restart's old chain stays whole
+// until then); the new pin is made aside and renamed over the old one in one step.
+void XdpProgram::pin_program_chain() {
+    if (pin_dir_.empty() || chain_pinned_) return;
+    bpf_map* chain = skel_->maps.xgslb_programs;
+    const std::string path = pin_dir_ + "/" XGSLB_MAP_PROGRAMS;
+    const std::string aside = path + "_new";  // bpffs refuses dots in names
+    ::unlink(aside.c_str());
+    if (bpf_obj_pin(bpf_map__fd(chain), aside.c_str()) != 0) throw_errno("pinning " + aside, errno);
+    if (::rename(aside.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(aside.c_str());
+        throw_errno("renaming " + aside + " to " + path, err);
+    }
+    if (int err = bpf_map__set_pin_path(chain, path.c_str())) throw_errno("pin path " + path, err);
+    chain_pinned_ = true;
+}
+
+AttachMode XdpProgram::attach_program(const std::string& ifname, AttachMode mode) {
     const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
     if (ifindex == 0) throw Error("interface '" + ifname + "' not found");
     if (auto previous = attached_xgslb_program(ifindex)) {
@@ -329,9 +359,12 @@ bool XdpProgram::is_attached(const std::string& ifname) const {
 
 std::vector<bpf_map*> XdpProgram::all_maps() const {
     auto& m = skel_->maps;
-    return {m.xgslb_settings, m.xgslb_listen, m.xgslb_names, m.xgslb_rrsets, m.xgslb_zones, m.xgslb_stats,
-            m.xgslb_scratch,  m.xgslb_geo,    m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl, m.xgslb_rrl_allow,
-            m.xgslb_express};
+    std::vector<bpf_map*> maps = {m.xgslb_settings, m.xgslb_listen,   m.xgslb_names,    m.xgslb_rrsets,
+                                  m.xgslb_zones,    m.xgslb_stats,    m.xgslb_scratch,  m.xgslb_geo,
+                                  m.xgslb_rotation, m.xgslb_rrl_conf, m.xgslb_rrl,      m.xgslb_rrl_allow,
+                                  m.xgslb_express};
+    if (chain_pinned_) maps.push_back(m.xgslb_programs);  // pinned once attached (pin_program_chain)
+    return maps;
 }
 
 void XdpProgram::remove_pins() {

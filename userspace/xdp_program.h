@@ -55,6 +55,8 @@ public:
     XdpProgram& operator=(const XdpProgram&) = delete;
 
     int prog_fd() const;
+    // xgslb_programs: the express program's tail call to the general one (bpf/xgslb.bpf.c).
+    int programs_map_fd() const;
     const MapFds& maps() const { return maps_; }
     xgslb_settings settings() const;  // hash seeds and payload size, as the program uses them
 
@@ -88,11 +90,14 @@ public:
 
 private:
     std::vector<::bpf_map*> all_maps() const;
+    AttachMode attach_program(const std::string& ifname, AttachMode mode);
+    void pin_program_chain();
 
     // Netlink attach without libxdp, for when libxdp cannot wrap the program (xdp_program.cpp).
     AttachMode attach_directly(int ifindex, const std::string& ifname, const std::vector<AttachMode>& tries);
     Options options_;
     std::string pin_dir_;
+    bool chain_pinned_ = false;  // xgslb_programs pinned (pin_program_chain)
     ::xgslb_bpf* skel_ = nullptr;
     MapFds maps_;
     struct Attachment { int ifindex; std::string ifname; AttachMode mode; ::xdp_program* prog; };

@@ -8,7 +8,7 @@ it_init "${1:-}"
 
 link() { ip -n "$NS_SERVER" -d link show dev "$IF_SERVER"; }
 pins() { ls "$PIN_DIR" 2>/dev/null | paste -sd' ' || true; }
-all_pins="xgslb_express xgslb_geo xgslb_listen xgslb_names xgslb_rotation xgslb_rrl xgslb_rrl_allow xgslb_rrl_conf xgslb_rrsets xgslb_scratch xgslb_settings xgslb_stats xgslb_zones"
+all_pins="xgslb_express xgslb_geo xgslb_listen xgslb_names xgslb_programs xgslb_rotation xgslb_rrl xgslb_rrl_allow xgslb_rrl_conf xgslb_rrsets xgslb_scratch xgslb_settings xgslb_stats xgslb_zones"
 
 answers_a() {  # WHAT: XDP answers roundrobin A, and its counter says so
   local before after r
@@ -17,6 +17,15 @@ answers_a() {  # WHAT: XDP answers roundrobin A, and its counter says so
   jq_check "$1" "$r" '[.answerRRs[].rdataA] | sort | join(" ")' "172.18.0.3 172.18.0.4"
   after=$(stats_json)
   assert_eq "$1: answered by XDP (answered_a)" 1 "$(counter_delta "$before" "$after" answered_a)"
+}
+
+answers_nxdomain() {  # WHAT: the general program (the express program's tail call) answers NXDOMAIN
+  local before after r
+  before=$(stats_json)
+  r=$(dns_query "@$SERVER_V4" nope.cloud.example.com A) || fail "$1: no answer"
+  jq_check "$1" "$r" '.RCODE' 3
+  after=$(stats_json)
+  assert_eq "$1: answered by XDP (answered_nxdomain)" 1 "$(counter_delta "$before" "$after" answered_nxdomain)"
 }
 
 # ---- default: SIGTERM detaches and unpins -----------------------------------------------------
@@ -51,6 +60,9 @@ assert_eq "keepAttached: the same program still attached after SIGTERM" "$prog" 
 assert_eq "keepAttached: maps still pinned after SIGTERM" "$all_pins" "$(pins)"
 grep -q keepAttached "$(daemon_log keep)" || fail "keepAttached: the log does not say it left the program attached"
 answers_a "keepAttached, daemon gone"
+# The express program's way to the general one is pinned too: without that pin the kernel would
+# have emptied it with the daemon gone, and this query would pass to a slow path that is not there.
+answers_nxdomain "keepAttached, daemon gone"
 pass "keepAttached: SIGTERM exit 0, program $prog still attached and answering, maps pinned"
 
 ip -n "$NS_SERVER" link set dev "$IF_SERVER" xdp off

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The express program's answer (xgslb_xdp, bpf/xgslb.bpf.c): the common query, found by the lane
+ * (bpf/express_lane.h), rate-limited, and answered by the lean writer straight from its express
+ * slot. Anything else is EXPRESS_NOT_MINE, and the frame goes to the general program untouched.
+ *
+ * Written from the slot, not from a copy. The slot's sequence was read before the name compare
+ * (express_match) and is read again after the records were written into the frame: unchanged
+ * (and even, as the lane checked) proves the compare, the set's fields and the records all came
+ * from one whole version of the slot. Changed, the response may mix two versions, and the frame
+ * is dropped (XGSLB_C_dropped: a rewritten frame that could not be completed), which only a
+ * query racing a rewrite of its own slot can meet; the client asks again. The general path
+ * copies the slot before writing instead (express_copy_slot): it measured 5-10 ns more.
+ *
+ * Decided before the rate limit, so that a query handed on is charged only there: that the set
+ * is one the lean writer writes (1-4 A or AAAA records) and that the frame ends where the
+ * message does (Ethernet padding would need the tail writer). After the rate limit only the
+ * growth helper can still refuse (no headroom), with the frame untouched: that query too goes to
+ * the general program, which charges its bucket a second time.
+ */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/bpf_maps.h"
+#include "bpf/dns_query.h"
+#include "bpf/express_lane.h"
+#include "bpf/express_table.h"
+#include "bpf/records_response.h"
+#include "bpf/rrl.h"
+#include "bpf/verdict_action.h"
+
+/* Not a counter: the frame is the general program's. */
+#define EXPRESS_NOT_MINE ((enum xgslb_counter)(XGSLB_COUNTER_COUNT + 1))
+
+/* The lean writer's instance for this layout and length (the lane proved the layout: DNS at
+ * FIXED_DNS_OFF_IPV4 or _IPV6, the client's OPT without options or none). */
+static __always_inline int express_write(struct xdp_md *ctx, const struct dns_query *q,
+					 const struct xgslb_settings *settings, const __u8 *wire,
+					 const struct selected_records *sel)
+{
+	const __u32 off = 0; /* LEAN_AT's offset into `wire`: the caller rotated already */
+	if (q->family == XGSLB_FAMILY_IPV4) {
+		if (q->has_opt)
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 1)
+		else
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 0)
+	} else {
+		if (q->has_opt)
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 1)
+		else
+			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV6, 0)
+	}
+	return INLINE_GROW_REFUSED;
+}
+
+/* Whether the lean writer writes a set of `len` octets. */
+static __always_inline int express_lean_length(__u32 len)
+{
+	return len == 1 * XGSLB_RR_A_LEN || len == 2 * XGSLB_RR_A_LEN || len == 3 * XGSLB_RR_A_LEN ||
+	       len == 4 * XGSLB_RR_A_LEN || len == 1 * XGSLB_RR_AAAA_LEN || len == 2 * XGSLB_RR_AAAA_LEN ||
+	       len == 3 * XGSLB_RR_AAAA_LEN || len == 4 * XGSLB_RR_AAAA_LEN;
+}
+
+static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct xgslb_settings *settings = bpf_map_lookup_elem(&xgslb_settings, &zero);
+	if (!settings)
+		return EXPRESS_NOT_MINE;
+	const struct xgslb_listen_set *listen_set = published_listen_set();
+	if (!listen_set)
+		return EXPRESS_NOT_MINE;
+
+	PROFILE_STAGE(0);
+	struct dns_query q;
+	__u32 sequence = 0;
+	struct xgslb_express_slot *slot = express_lane(ctx, settings, listen_set, &q, &sequence);
+	if (!slot)
+		return EXPRESS_NOT_MINE;
+	__u32 len = slot->wire_len;
+	if (!express_lean_length(len))
+		return EXPRESS_NOT_MINE;
+	{
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		if (data + q.dns_off + q.question_end + (q.has_opt ? XGSLB_OPT_RR_LEN : 0) != data_end)
+			return EXPRESS_NOT_MINE;
+	}
+	PROFILE_STAGE(1);
+	PROFILE_STAGE(2);
+	PROFILE_STAGE(3);
+	enum xgslb_counter verdict = rrl_decide(ctx, settings, &q, listen_set);
+	if (verdict != RRL_GO_ON)
+		return verdict;
+	PROFILE_STAGE(4);
+	PROFILE_STAGE(5);
+
+	/* The set's turn (Rotate), as express_copy_slot takes it: read now, advanced only once the
+	 * slot proved whole. A torn read can make these anything: bounded before use. */
+	__u32 count = slot->count, selection = slot->selection;
+	__u32 start = 0, turn = 0;
+	__u32 *rotation = 0;
+	if (selection == XGSLB_SELECT_ROTATE) {
+		rotation = bpf_map_lookup_elem(&xgslb_rotation, &zero);
+		if (!rotation || !count)
+			return EXPRESS_NOT_MINE;
+		turn = *rotation;
+		start = turn % count;
+	}
+	__u32 off = start * slot->record_len;
+	if (off > XGSLB_EXPRESS_WIRE_MAX)
+		return EXPRESS_NOT_MINE;
+	PROFILE_STAGE(6);
+	struct selected_records sel = {
+		.len = len,
+		.csum = slot->wire_csum,
+		.count = count,
+	};
+	int written = express_write(ctx, &q, settings, slot->wire + off, &sel);
+	if (written == INLINE_GROW_REFUSED)
+		return EXPRESS_NOT_MINE;
+	asm volatile("" ::: "memory");
+	if (*(volatile __u32 *)&slot->sequence != sequence)
+		return written ? written : XGSLB_C_dropped;
+	if (written)
+		return written;
+	if (rotation)
+		*rotation = turn + 1;
+	return (q.qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
+	       VERDICT_STRATEGY(selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
+}
