@@ -36,7 +36,7 @@ for i in "${!stages[@]}"; do
   s=${stages[$i]}
   define=()
   [[ $s == full ]] || define=(-DXGSLB_PROFILE_STOP_AFTER="$s")
-  clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Werror "${define[@]}" -I. \
+  clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wextra -Werror "${define[@]}" -I. \
     -idirafter "/usr/include/$multiarch" -idirafter /usr/include -c bpf/xgslb.bpf.c -o "$tmp/stage_$s.o"
   args+=("$tmp/stage_$s.o=${names[$i]}")
 done

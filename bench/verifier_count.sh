@@ -13,8 +13,10 @@ failed=0
 if [[ ${1:-} == --ref ]]; then
   src=$(mktemp -d)
   trap 'rm -rf "$src"' EXIT
-  git archive "$2" bpf maps | tar -x -C "$src"
-  clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$src" -idirafter "/usr/include/$(gcc -print-multiarch)" \
+  git archive "$2" bpf maps cmake | tar -x -C "$src"
+  # The flags the ref's own build used (-mcpu=v3 since the express program; v2 before).
+  mcpu=$(grep -o -- '-mcpu=v[0-9]' "$src/cmake/BpfObject.cmake" || true)
+  clang -g -O2 -target bpf ${mcpu} -D__TARGET_ARCH_x86 -I"$src" -idirafter "/usr/include/$(gcc -print-multiarch)" \
     -idirafter /usr/include -c "$src/bpf/xgslb.bpf.c" -o "$src/xgslb.bpf.o"
   objects=("$src/xgslb.bpf.o")
 fi

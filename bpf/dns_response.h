@@ -160,7 +160,7 @@ __noinline int write_response(struct xdp_md *ctx, const struct dns_query *q, con
 	 * padding past the UDP payload: the new length is set, not added to. */
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	int delta = (int)(q->dns_off + dns_len) - (int)(data_end - data);
+	int delta = (int)(q->dns_off + dns_len) - frame_length(data, data_end);
 	if (bpf_xdp_adjust_tail(ctx, delta)) {
 		if (delta <= 0 || bpf_xdp_adjust_head(ctx, -delta))
 			return XGSLB_C_pass_no_room;

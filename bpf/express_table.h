@@ -48,14 +48,14 @@ static __always_inline int express_home_slot(const __u8 *qname, void *data_end, 
 			break;
 		if (i * 8 + 8 > proven && (void *)(qname + i * 8 + 8) > data_end)
 			return -1;
-		h += xgslb_express_word_term(*(const __u64 *)(qname + i * 8), ~0ULL, i);
+		h = xgslb_express_fold_word(h, *(const __u64 *)(qname + i * 8), ~0ULL);
 	}
 	__u32 rest = len % 8;
 	if (rest) {
 		__u64 w;
 		if (express_tail_word(qname + bounded(whole * 8, 0x38), data_end, &w))
 			return -1;
-		h += xgslb_express_word_term(w, xgslb_express_keep_mask(rest), whole);
+		h = xgslb_express_fold_word(h, w, xgslb_express_keep_mask(rest));
 	}
 	*index = xgslb_express_fold_index(h, mask);
 	return 0;

@@ -156,7 +156,7 @@ static __always_inline int grow_at_question_end(struct xdp_md *ctx, const struct
 		return XGSLB_C_pass_too_large;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	int delta = (int)(q->dns_off + dns_len + grow) - (int)(data_end - data);
+	int delta = (int)(q->dns_off + dns_len + grow) - frame_length(data, data_end);
 	if (at_tail)
 		return bpf_xdp_adjust_tail(ctx, delta) ? INLINE_GROW_REFUSED : GREW_AT_TAIL;
 	if (bpf_xdp_adjust_head(ctx, -(int)grow))

@@ -65,15 +65,13 @@ XGSLB_HASH_FN __u64 xgslb_express_keep_mask(__u32 octets)
 }
 
 /*
- * The slot index: each word of the name (w | 0x20 in every octet, so both cases of a letter give
- * the same word; other octets that differ only in bit 5 land together too, which only costs
- * spread, never correctness; the octets past the name zero) times its own odd multiplier, the
- * products summed onto a start made of the seed and the query's type (so a name's A and AAAA
- * sets do not compete for the same two slots); then an xor-shift and a multiply, whose upper
- * bits depend on every input bit, of which the index takes bits 32 up. The products are
- * independent, so the program waits for one multiply whatever the name's length, where a
- * multiply chained per word waited for four on a 31-octet name. No lowercasing, no second lane:
- * the two-lane name hash (maps/name_hash.h) costs ~34 ns for a 31-octet name, this a few.
+ * The slot index: one xor-multiply per word of the name, folded (w | 0x20 in every octet, so
+ * both cases of a letter give the same word; other octets that differ only in bit 5 land
+ * together too, which only costs spread, never correctness) with the octets past the name zero;
+ * then an xor-shift and a multiply, whose upper bits depend on every input bit, of which the
+ * index takes bits 32 up. The query's type starts the chain, so a name's A and AAAA sets do not
+ * compete for the same two slots. One multiply per word, no lowercasing, no second lane: the
+ * two-lane name hash (maps/name_hash.h) costs ~34 ns for a 31-octet name, this a few.
  */
 /* The index's seed, from the instance's two name-hash seeds (xgslb_settings): derived, but as
  * unknown from outside as they are. */
@@ -87,12 +85,11 @@ XGSLB_HASH_FN __u64 xgslb_express_fold_start(__u64 seed, __u16 qtype)
 	return seed ^ ((__u64)qtype << 48) ^ qtype;
 }
 
-/* The term of word `i` (0-based): `w` the next eight octets of the name as a little-endian word,
- * `keep` its octets that are the name's (xgslb_express_keep_mask; all for whole words). The
- * multiplier is K1 with an even number xored in: odd, and different for every position. */
-XGSLB_HASH_FN __u64 xgslb_express_word_term(__u64 w, __u64 keep, __u32 i)
+/* `w`: the next eight octets of the name as a little-endian word, `keep` its octets that are
+ * the name's (xgslb_express_keep_mask; all for whole words). */
+XGSLB_HASH_FN __u64 xgslb_express_fold_word(__u64 h, __u64 w, __u64 keep)
 {
-	return ((w | XGSLB_EXPRESS_LOWER_BITS) & keep) * (XGSLB_HASH_K1 ^ ((__u64)i * XGSLB_HASH_K2 << 1));
+	return (h ^ ((w | XGSLB_EXPRESS_LOWER_BITS) & keep)) * XGSLB_HASH_K1;
 }
 
 /* `mask`: the number of slots (a power of two, at most 2^32) minus one. */
@@ -112,7 +109,7 @@ static inline __u32 xgslb_express_slot_index(const __u8 *name, __u32 len, __u16 
 		__u64 w = 0;
 		for (__u32 i = 0; i < 8 && at + i < len; i++)
 			w |= (__u64)name[at + i] << (8 * i);
-		h += xgslb_express_word_term(w, xgslb_express_keep_mask(len - at), at / 8);
+		h = xgslb_express_fold_word(h, w, xgslb_express_keep_mask(len - at));
 	}
 	return xgslb_express_fold_index(h, mask);
 }
