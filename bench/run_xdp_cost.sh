@@ -127,7 +127,7 @@ title() {
   echo
   cat "$tmp/stages.md"
   echo
-  echo "RRL off (the config check then ends limit_response: the builds meant to stop after the bucket slot or the clock run the whole program, so those two rows and the one after them are not stage costs):"
+  echo "RRL off (the config check then ends rrl_decide early):"
   echo
   cat "$tmp/stages_off.md"
   for s in "${sets[@]}"; do

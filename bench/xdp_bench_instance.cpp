@@ -62,6 +62,7 @@ VariantProgram::VariantProgram(const std::string& object_path, const MapFds& map
                     info.value_size != bpf_map__value_size(map))
                     continue;
                 if (int err = bpf_map__reuse_fd(map, fd)) throw_errno(std::string("reusing ") + name, -err);
+                if (std::strcmp(name, XGSLB_MAP_STATS) == 0) shares_stats_ = true;
             }
         }
         if (int err = bpf_object__load(object_)) throw_errno("loading " + object_path, -err);

@@ -34,10 +34,13 @@ public:
     VariantProgram(const VariantProgram&) = delete;
     VariantProgram& operator=(const VariantProgram&) = delete;
     int fd() const { return fd_; }
+    // Whether it counts into the shared xgslb_stats (false: an older build with fewer counters).
+    bool shares_stats() const { return shares_stats_; }
 
 private:
     bpf_object* object_ = nullptr;
     int fd_ = -1;
+    bool shares_stats_ = false;
 };
 
 }  // namespace xgslb::bench
