@@ -74,7 +74,8 @@ struct dns_query {
 	__u8  l3_off;
 	__u8  old_opt[12] __attribute__((aligned(4))); /* the query's OPT as it was (+ a zero), summed in words */
 	__u8  ecs_len;       /* octets of the query's ECS option (code and length included), 0: none */
-	__u8  pad[3];
+	__u8  pad;
+	__u16 dns_len;       /* the express lane's (bpf/express_lane.h): UDP payload octets */
 	__u8  ecs[XGSLB_ECS_MAX_LEN] __attribute__((aligned(4))); /* the ECS option as sent, zero-padded; echoed with our scope */
 	struct xgslb_name_hash hash;
 	struct query_source source; /* filled by parse_headers */

@@ -63,30 +63,55 @@ static __always_inline int express_lean_length(__u32 len)
 	       len == 3 * XGSLB_RR_AAAA_LEN || len == 4 * XGSLB_RR_AAAA_LEN;
 }
 
+/* What the general program would find again: the header checks' results, in the scratch map for
+ * it (xgslb_scratch.headers_checked); cleared when the lane stopped before them. Every way to the
+ * tail call passes here, so the general program never reads an earlier frame's. Also after the
+ * rate limit (the frame untouched, a refusal of the growth): the headers are the same. */
+static __always_inline enum xgslb_counter hand_on(const struct dns_query *q)
+{
+	__u32 zero = 0;
+	struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
+	if (!scratch)
+		return EXPRESS_NOT_MINE;
+	if (!q->dns_off) {
+		scratch->headers_checked = 0;
+		return EXPRESS_NOT_MINE;
+	}
+	scratch->l3_off = q->l3_off;
+	scratch->dns_off = q->dns_off;
+	scratch->dns_len = q->dns_len;
+	scratch->family = q->family;
+	scratch->source_port = q->source.port;
+	__builtin_memcpy(scratch->source_addr, q->source.addr, sizeof(scratch->source_addr));
+	scratch->headers_checked = 1;
+	return EXPRESS_NOT_MINE;
+}
+
 static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_md *ctx)
 {
+	struct dns_query q;
+	q.dns_off = 0; /* set by the lane once the headers passed: what hand_on passes on */
 	__u32 zero = 0;
 	struct xgslb_settings *settings = bpf_map_lookup_elem(&xgslb_settings, &zero);
 	if (!settings)
-		return EXPRESS_NOT_MINE;
+		return hand_on(&q);
 	const struct xgslb_listen_set *listen_set = published_listen_set();
 	if (!listen_set)
-		return EXPRESS_NOT_MINE;
+		return hand_on(&q);
 
 	PROFILE_STAGE(0);
-	struct dns_query q;
 	__u32 sequence = 0;
 	struct xgslb_express_slot *slot = express_lane(ctx, settings, listen_set, &q, &sequence);
 	if (!slot)
-		return EXPRESS_NOT_MINE;
+		return hand_on(&q);
 	__u32 len = slot->wire_len;
 	if (!express_lean_length(len))
-		return EXPRESS_NOT_MINE;
+		return hand_on(&q);
 	{
 		void *data = (void *)(long)ctx->data;
 		void *data_end = (void *)(long)ctx->data_end;
 		if (data + q.dns_off + q.question_end + (q.has_opt ? XGSLB_OPT_RR_LEN : 0) != data_end)
-			return EXPRESS_NOT_MINE;
+			return hand_on(&q);
 	}
 	PROFILE_STAGE(1);
 	PROFILE_STAGE(2);
@@ -105,13 +130,13 @@ static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_m
 	if (selection == XGSLB_SELECT_ROTATE) {
 		rotation = bpf_map_lookup_elem(&xgslb_rotation, &zero);
 		if (!rotation || !count)
-			return EXPRESS_NOT_MINE;
+			return hand_on(&q);
 		turn = *rotation;
 		start = turn % count;
 	}
 	__u32 off = start * slot->record_len;
 	if (off > XGSLB_EXPRESS_WIRE_MAX)
-		return EXPRESS_NOT_MINE;
+		return hand_on(&q);
 	PROFILE_STAGE(6);
 	struct selected_records sel = {
 		.len = len,
@@ -120,7 +145,7 @@ static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_m
 	};
 	int written = express_write(ctx, &q, settings, slot->wire + off, &sel);
 	if (written == INLINE_GROW_REFUSED)
-		return EXPRESS_NOT_MINE;
+		return hand_on(&q);
 	asm volatile("" ::: "memory");
 	if (*(volatile __u32 *)&slot->sequence != sequence)
 		return written ? written : XGSLB_C_dropped;

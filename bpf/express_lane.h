@@ -5,8 +5,9 @@
  * 20-octet header (the DNS header at frame offset 42) or IPv6 without extension headers (62), a
  * standard query whose question is followed either by nothing or by one 11-octet EDNS0 OPT
  * record without options, for an A or AAAA set the express table holds. Anything else, or any
- * doubt, returns NULL and the caller runs the general path (parse_headers, walk_question_name,
- * read_question, express_lookup) from the start, with nothing of the lane's kept.
+ * doubt, returns NULL and the express program (bpf/express_answer.h) hands the frame to the
+ * general program, which runs from the start; of the lane's work only the header checks' results
+ * go with it (q->dns_off nonzero: the headers passed every check parse_headers makes).
  *
  * Why the name is not walked. In that shape the name's length follows from the UDP length:
  * name_len = dns_len - 12 - 4 - (11 with the OPT, else 0). The lane checks QTYPE/QCLASS and the
@@ -22,14 +23,8 @@
  * ARCOUNT 1 without an OPT, octets after the question, a compression pointer, a name of another
  * length) either fails a check here or puts at the name's place octets that are no held name
  * of that length, and falls through. The match is only a proof if the compare read the slot
- * whole: the slot is copied (express_copy_slot) right after the compare, and the sequence read
- * after the copy, unchanged and even, proves the compare and the copy read the same whole slot;
- * otherwise it is a miss.
- *
- * The copy is made before the rate limit (limit_response), not after it as on the general path:
- * it saves keeping the slot and its sequence across that call, and the only difference it makes
- * is that a Rotate set's turn is taken also by a query the rate limit then drops or slips (the
- * order a strategy rotates records in is the one thing the slow path may differ in anyway).
+ * whole: the sequence read before the compare (odd: a miss) is read again after the answer was
+ * written from the slot (bpf/express_answer.h), and a change drops the frame.
  */
 #pragma once
 
@@ -122,12 +117,13 @@ static __always_inline struct xgslb_express_slot *lane_udp(struct xdp_md *ctx, c
 	q->family = family;
 	q->l3_off = ETH_HLEN;
 	q->dns_off = dns_off;
+	q->dns_len = dns_len;
 	return lane_question(ctx, settings, dns_off, dns_len, q, sequence);
 }
 
-/* The query's set, copied out of its slot (express_copy_slot), with `q` filled as the general
- * path would fill it; NULL: run the general path, from where `miss` says. `set`: the published
- * listen set, as parse_headers takes it. */
+/* The slot holding the query's set, its sequence (even) in *sequence, with `q` filled as the
+ * general path would fill it; NULL: the general program's (q->dns_off says whether the headers
+ * passed). `set`: the published listen set, as parse_headers takes it. */
 static __always_inline struct xgslb_express_slot *express_lane(struct xdp_md *ctx,
 							       const struct xgslb_settings *settings,
 							       const struct xgslb_listen_set *set,

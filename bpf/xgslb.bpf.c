@@ -188,9 +188,20 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	struct xgslb_scratch *scratch = bpf_map_lookup_elem(&xgslb_scratch, &zero);
 	if (!scratch)
 		return XGSLB_C_pass_not_ip;
-	verdict = parse_headers(ctx, listen_set, scratch, &q.source);
-	if (verdict != XGSLB_COUNTER_COUNT)
-		return verdict;
+	/* The express program may have checked the headers as parse_headers does and left what it
+	 * would store (bpf/express_answer.h: hand_on); read once. Both ways end with the source in
+	 * the scratch map, so that the verifier sees one state after them, not one per way. */
+	if (scratch->headers_checked) {
+		scratch->headers_checked = 0;
+	} else {
+		verdict = parse_headers(ctx, listen_set, scratch, &q.source);
+		if (verdict != XGSLB_COUNTER_COUNT)
+			return verdict;
+		scratch->source_port = q.source.port;
+		__builtin_memcpy(scratch->source_addr, q.source.addr, sizeof(scratch->source_addr));
+	}
+	q.source.port = READ_SCRATCH(scratch->source_port);
+	__builtin_memcpy(q.source.addr, scratch->source_addr, sizeof(q.source.addr));
 	PROFILE_STAGE(1);
 	verdict = walk_question_name(ctx, scratch, &q);
 	if (verdict != XGSLB_COUNTER_COUNT)

@@ -32,7 +32,7 @@ static_assert(sizeof(xgslb_geo_region) == 8);
 static_assert(offsetof(xgslb_zone, soa_wire) == 8);
 static_assert(sizeof(xgslb_zone) == 8 + XGSLB_SOA_WIRE_MAX + 2 + XGSLB_NAME_TEXT_MAX);
 static_assert(sizeof(xgslb_stats) == XGSLB_COUNTER_COUNT * sizeof(__u64));
-static_assert(sizeof(xgslb_scratch) == 24);
+static_assert(sizeof(xgslb_scratch) == 28);
 static_assert(XGSLB_RRSET_WIRE_MAX >= XGSLB_MAX_RRSET_RECORDS * XGSLB_RR_AAAA_LEN);
 static_assert(XGSLB_SOA_WIRE_MAX % 2 == 0, "keeps text and the struct end aligned");
 static_assert(sizeof(xgslb_rrl_config) == 48 && offsetof(xgslb_rrl_config, ipv6_mask) == 24);

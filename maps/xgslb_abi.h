@@ -303,9 +303,12 @@ struct xgslb_scratch {
 	__u16 dns_len;            /* UDP payload length */
 	__u16 name_len;           /* question name, wire octets including the root label */
 	__u8  family;             /* XGSLB_FAMILY_* */
-	__u8  suffix_count;       /* entries used in suffix_off */
-	__u8  suffix_off[XGSLB_MAX_SUFFIX_PROBES]; /* start of the 2nd, 3rd, ... label in the name */
-	__u8  pad[6];
+	/* Set by the express program right before its tail call, cleared by the general program when
+	 * it reads them: 1 when the Ethernet, IP and UDP headers passed every check parse_headers
+	 * makes, and the fields above and the source below hold what it would store. */
+	__u8  headers_checked;
+	__u16 source_port;        /* host order */
+	__u32 source_addr[4];     /* as in the packet; IPv4 in the first word, the rest zero */
 };
 
 /*
