@@ -90,7 +90,14 @@ static __always_inline enum xgslb_counter hand_on(const struct dns_query *q)
 static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_md *ctx)
 {
 	struct dns_query q;
-	q.dns_off = 0; /* set by the lane once the headers passed: what hand_on passes on */
+	/* Set by the lane once the headers passed, with what hand_on passes on. The compiler may read
+	 * those before it tests dns_off (stack memory: a legal speculation), and the verifier refuses
+	 * reads of stack never written, so they start defined. */
+	q.dns_off = 0;
+	q.dns_len = 0;
+	q.l3_off = 0;
+	q.family = 0;
+	q.source = (struct query_source){};
 	__u32 zero = 0;
 	struct xgslb_settings *settings = bpf_map_lookup_elem(&xgslb_settings, &zero);
 	if (!settings)
