@@ -28,14 +28,13 @@ names=("entry: settings and listen-set lookups"
        "the set's turn (Rotate) and the slot's fields"
        "writer: header plan, frame grown, headers and checksums stored"
        "records and OPT, the slot's sequence re-read, counters; XDP_TX")
-multiarch=$(gcc -print-multiarch)
+source bench/lib/bpf_object.sh
 args=()
 for i in "${!stages[@]}"; do
   s=${stages[$i]}
   define=()
   [[ $s == full ]] || define=(-DXGSLB_PROFILE_STOP_AFTER="$s")
-  clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wextra -Werror "${define[@]}" -I. \
-    -idirafter "/usr/include/$multiarch" -idirafter /usr/include -c bpf/xgslb.bpf.c -o "$tmp/stage_$s.o"
+  compile_xgslb_object . "$tmp/stage_$s.o" "${define[@]}"
   args+=("$tmp/stage_$s.o=${names[$i]}")
 done
 "$build/bench/xdp_stage_cost" "$@" "${args[@]}"

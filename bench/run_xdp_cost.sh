@@ -10,6 +10,7 @@
 #   bench/run_xdp_cost.sh [BUILD_DIR]          default build/; RUNS=3, BASE_REF=..., extra flags in BENCH_ARGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/bpf_object.sh
 
 build=${1:-build}
 runs=${RUNS:-3}
@@ -35,10 +36,7 @@ if [[ -n $base_ref ]]; then
   base_commit=$(git rev-parse --short "$base_ref")
   mkdir -p "$tmp/base"
   git archive "$base_ref" bpf maps cmake | tar -x -C "$tmp/base"
-  # The flags the base's own build used (-mcpu=v3 since the express program; v2 before).
-  mcpu=$(grep -o -- '-mcpu=v[0-9]' "$tmp/base/cmake/BpfObject.cmake" || true)
-  clang -g -O2 -target bpf ${mcpu} -D__TARGET_ARCH_x86 -I"$tmp/base" -idirafter "/usr/include/$(gcc -print-multiarch)" \
-    -idirafter /usr/include -c "$tmp/base/bpf/xgslb.bpf.c" -o "$tmp/base.bpf.o"
+  compile_xgslb_object "$tmp/base" "$tmp/base.bpf.o"
   base_args=(--object "$tmp/base.bpf.o")
 fi
 
@@ -72,8 +70,7 @@ sets+=(rrl_on rrl_off)
 # that counts is the one interleaved in one process (bench/xdp_stage_cost), twice each way.
 cmake --build "$build" --target xdp_stage_cost -j"$(nproc)" >/dev/null
 if [[ -n $base_ref ]]; then
-  clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -I. -idirafter "/usr/include/$(gcc -print-multiarch)" \
-    -idirafter /usr/include -c bpf/xgslb.bpf.c -o "$tmp/after.bpf.o"
+  compile_xgslb_object . "$tmp/after.bpf.o"
   pair=("$tmp/base.bpf.o=before ($base_commit)" "$tmp/after.bpf.o=after" "$tmp/base.bpf.o=before, again"
         "$tmp/after.bpf.o=after, again")
   for flags in "" "--rrl-rate 0"; do

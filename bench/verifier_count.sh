@@ -14,10 +14,8 @@ if [[ ${1:-} == --ref ]]; then
   src=$(mktemp -d)
   trap 'rm -rf "$src"' EXIT
   git archive "$2" bpf maps cmake | tar -x -C "$src"
-  # The flags the ref's own build used (-mcpu=v3 since the express program; v2 before).
-  mcpu=$(grep -o -- '-mcpu=v[0-9]' "$src/cmake/BpfObject.cmake" || true)
-  clang -g -O2 -target bpf ${mcpu} -D__TARGET_ARCH_x86 -I"$src" -idirafter "/usr/include/$(gcc -print-multiarch)" \
-    -idirafter /usr/include -c "$src/bpf/xgslb.bpf.c" -o "$src/xgslb.bpf.o"
+  source bench/lib/bpf_object.sh
+  compile_xgslb_object "$src" "$src/xgslb.bpf.o"
   objects=("$src/xgslb.bpf.o")
 fi
 [[ ${#objects[@]} -gt 0 ]] || objects=(build/bpf/xgslb_skel/xgslb.bpf.o)

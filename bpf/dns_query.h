@@ -18,6 +18,12 @@
 
 /* A value used as a packet offset, masked to its proven bound in a way the compiler may not
  * drop: the verifier only gives a packet pointer a range when the offset's bound is tight. */
+static __always_inline __u32 bounded(__u32 value, __u32 mask)
+{
+	asm volatile("" : "+r"(value));
+	return value & mask;
+}
+
 /* The frame's length, as a 64-bit difference of the two packet pointers: compiled for 32-bit
  * ALU (-mcpu=v3), the subtraction of truncated pointers would be 32-bit pointer arithmetic, which
  * the verifier refuses. */
@@ -28,11 +34,6 @@ static __always_inline int frame_length(void *data, void *data_end)
 	return (int)length;
 }
 
-static __always_inline __u32 bounded(__u32 value, __u32 mask)
-{
-	asm volatile("" : "+r"(value));
-	return value & mask;
-}
 #define DNS_OFF_MASK 0x1ff /* the DNS header starts within 14+8+40+8 octets */
 
 #define DNS_FLAG_QR 0x8000

@@ -40,7 +40,6 @@ static __always_inline int express_write(struct xdp_md *ctx, const struct dns_qu
 					 const struct xgslb_settings *settings, const __u8 *wire,
 					 const struct selected_records *sel)
 {
-	const __u32 off = 0; /* LEAN_AT's offset into `wire`: the caller rotated already */
 	if (q->family == XGSLB_FAMILY_IPV4) {
 		if (q->has_opt)
 			LEAN_EVERY_LENGTH(FIXED_DNS_OFF_IPV4, 1)

@@ -38,15 +38,15 @@ static __always_inline int put_records(__u8 *sec, void *data_end, const __u8 *sr
 	return 0;
 }
 
-/* Writes the whole response: the selected records of a set (sel: `len` octets from `off` into
- * `wire`, a map value holding at least off_max + len_max octets: an xgslb_rrset's doubled wire,
- * or the express table's copy (express_table.h), already rotated, so off_max 0), `count` records summing to `csum` at an even offset; `ecs_scope` for the ECS
- * option). Returns 0 when the frame is the response; INLINE_GROW_REFUSED or pass_too_large with
- * the frame untouched; dropped when it was resized but could not be completed. `at_tail` (a
- * constant): grow the frame at the tail (the out-of-line variants below), else at the head,
+/* Writes the whole response, in the general program: the selected records of a set (sel: `len`
+ * octets from `off` into `wire`, a map value holding at least off_max + len_max octets: an
+ * xgslb_rrset's doubled wire), `count` records summing to `csum` at an even offset; `ecs_scope`
+ * for the ECS option). Returns 0 when the frame is the response; INLINE_GROW_REFUSED or
+ * pass_too_large with the frame untouched; dropped when it was resized but could not be
+ * completed. `at_tail` (a constant): grow the frame at the tail (the out-of-line variant below), else at the head,
  * refusing before any work what the head cannot take (head_growth_fits). The caller has
  * checked: 0 < sel->len <= the wire max. */
-static __always_inline int write_records_laid_out(struct xdp_md *ctx, const struct dns_query *q,
+static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
 						  const struct xgslb_settings *settings,
 						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
 						  const struct selected_records *sel, const int at_tail)
@@ -125,7 +125,7 @@ static __always_inline int write_records_laid_out(struct xdp_md *ctx, const stru
 /* The headline answer, lean: one of the two common layouts (FIXED_DNS_OFF_*, inline_response.h),
  * the client's OPT without options (no ECS), nothing after it, up to four A or AAAA records:
  * `dns_off` and `grow` (the records' length) are constants, one instance each. The same steps as
- * write_records_laid_out (the same plan, move and header stores), without what those answers
+ * write_records_response (the same plan, move and header stores), without what those answers
  * never need: the frame's shape is checked once before anything is written, no offset is
  * re-proven after the growth but the question's end, the records and our OPT are stored after
  * one bounds check each. Measured: the general writer's checks and branches cost ~10 ns on the
@@ -159,9 +159,11 @@ static __always_inline int write_records_lean(struct xdp_md *ctx, const struct d
 	return 0;
 }
 
+/* The lean instance for `sel->len` octets of records at `wire` (already rotated), one per length:
+ * returns from the enclosing function; falls through for a length it has no instance for. */
 #define LEAN_AT(dns_off, n, has_opt)                                                                \
 	case n:                                                                                    \
-		return write_records_lean(ctx, q, settings, wire + off, sel, dns_off, n, has_opt)
+		return write_records_lean(ctx, q, settings, wire, sel, dns_off, n, has_opt)
 #define LEAN_EVERY_LENGTH(dns_off, has_opt)                                                        \
 	switch (sel->len) {                                                                        \
 		LEAN_AT(dns_off, 1 * XGSLB_RR_A_LEN, has_opt);                                     \
@@ -173,17 +175,6 @@ static __always_inline int write_records_lean(struct xdp_md *ctx, const struct d
 		LEAN_AT(dns_off, 3 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
 		LEAN_AT(dns_off, 4 * XGSLB_RR_AAAA_LEN, has_opt);                                  \
 	}
-
-/* The general program's writer (the express program has the lean one, bpf/express_answer.h):
- * the frames and sets the express program hands on take the general instance; either way the
- * answer is byte for byte the same. */
-static __always_inline int write_records_response(struct xdp_md *ctx, const struct dns_query *q,
-						  const struct xgslb_settings *settings,
-						  const __u8 *wire, const __u32 off_max, const __u32 len_max,
-						  const struct selected_records *sel, const int at_tail)
-{
-	return write_records_laid_out(ctx, q, settings, wire, off_max, len_max, sel, at_tail);
-}
 
 /* The same response with the frame grown at the tail (grow_at_question_end), for what the head
  * refused: large answers, long prefixes, padded frames. Out of line, so that the program's main

@@ -68,10 +68,11 @@ static __always_inline int rrl_allow_listed(__u8 family, const __u32 addr[4])
 	return bpf_map_lookup_elem(&xgslb_rrl_allow, &key) != 0;
 }
 
-/* The reflection rules on the query's source (read by parse_headers or the express lane; `listen_set`
- * is the set it matched the destination in); then the bucket of the source's prefix. Returns
- * RRL_GO_ON or the verdict. Inlined into the express program (bpf/xgslb.bpf.c), which the
- * verifier checks on its own; the general program calls it as limit_response, below. */
+/* The reflection rules on the query's source (read by parse_headers or the express lane;
+ * `listen_set` is the set it matched the destination in); then the bucket of the source's
+ * prefix. Returns RRL_GO_ON or the verdict. Inlined into the express program
+ * (bpf/express_answer.h), which the verifier checks on its own; the general program calls it as
+ * limit_response, below. */
 static __always_inline int rrl_decide(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q,
 				      const struct xgslb_listen_set *listen_set)
 {
@@ -147,17 +148,12 @@ static __always_inline int rrl_decide(struct xdp_md *ctx, const struct xgslb_set
 	return verdict ? verdict : XGSLB_C_answered_rrl_slip;
 }
 
-/* rrl_decide for the general program, as a global function on purpose: the verifier checks it once, and the call is where the
- * paths out of read_question (with or without OPT, ECS...) become one state again (a global
- * call forgets the caller's scratch registers and what the callee may write through `q`), so
- * the rest of the program is verified once. Inlined it saved ~3 ns a query (measured
- * interleaved), but even one inlined compare in its place took the program merged with the
- * express lookup that follows (s6-fold) from ~140k to ~300k verified instructions and its load
- * from 0.3 s to 1.8 s. Measured again on s7-rrl (bench/results/xdp_query_cost.md, "Never-reflect
- * and RRL"): inlined, -7 to -10 ns and 202k -> 285k instructions (load ~0.5 s). With the
- * express lane merged, inlining it even on the lane's path alone took the program from 448k to
- * 697k instructions (the writer after it is then verified once per path), so it stays global.
- * The call itself costs 2-5 ns; the body's ~100 instructions cost the rest, inlined or not. */
+/* rrl_decide for the general program, as a global function on purpose: the verifier checks it
+ * once, and the call is where the paths out of read_question (with or without OPT, ECS...) become
+ * one state again (a global call forgets the caller's scratch registers and what the callee may
+ * write through `q`), so the rest of the program is verified once. Inlined there it saved 3-10
+ * ns, but took that program from ~140k to ~300k verified instructions
+ * (bench/results/xdp_query_cost.md, "Never-reflect and RRL"). The call costs 2-5 ns. */
 __noinline int limit_response(struct xdp_md *ctx, const struct xgslb_settings *settings, const struct dns_query *q,
 			      const struct xgslb_listen_set *listen_set)
 {
