@@ -34,6 +34,13 @@
 /* Not a counter: the frame is the general program's. */
 #define EXPRESS_NOT_MINE ((enum xgslb_counter)(XGSLB_COUNTER_COUNT + 1))
 
+/* Not counters either: the frame is an answer of this program, `aaaa` (0 or 1) saying which type
+ * and `rotate` (0 or 1) whether its set rotates (else it is Fixed: the express table holds no
+ * other selection). Four values the program's tail counts with two constant choices
+ * (count_express_answer) instead of decoding a verdict. */
+#define EXPRESS_ANSWERED_FIRST (XGSLB_COUNTER_COUNT + 2)
+#define EXPRESS_ANSWERED(aaaa, rotate) ((enum xgslb_counter)(EXPRESS_ANSWERED_FIRST + 2 * (aaaa) + (rotate)))
+
 /* The lean writer's instance for this layout and length (the lane proved the layout: DNS at
  * FIXED_DNS_OFF_IPV4 or _IPV6, the client's OPT without options or none). */
 static __always_inline int express_write(struct xdp_md *ctx, const struct dns_query *q,
@@ -159,6 +166,5 @@ static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_m
 		return written;
 	if (rotation)
 		*rotation = turn + 1;
-	return (q.qtype == XGSLB_DNS_TYPE_A ? XGSLB_C_answered_a : XGSLB_C_answered_aaaa) |
-	       VERDICT_STRATEGY(selection == XGSLB_SELECT_ROTATE ? XGSLB_SELECT_ROTATE : XGSLB_SELECT_FIXED);
+	return EXPRESS_ANSWERED(q.qtype != XGSLB_DNS_TYPE_A, selection == XGSLB_SELECT_ROTATE);
 }

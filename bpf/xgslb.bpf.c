@@ -264,6 +264,25 @@ static __always_inline int count_verdict(enum xgslb_counter verdict)
 	return xgslb_verdict_action(index);
 }
 
+/* An answer of the express program (EXPRESS_ANSWERED: `kind` = 2 x aaaa + rotate) counted as
+ * count_verdict would count it, with the counters' choice made by two bits: no verdict to
+ * decode, bound and look up an action for (measured: -2 to -4 ns on the headline query). */
+_Static_assert(XGSLB_C_answered_aaaa == XGSLB_C_answered_a + 1, "count_express_answer: AAAA's counter after A's");
+_Static_assert(XGSLB_C_strategy_fixed + XGSLB_SELECT_ROTATE == XGSLB_C_strategy_rotate,
+	       "count_express_answer: the strategy counters in selection order");
+static __always_inline int count_express_answer(__u32 kind)
+{
+	__u32 zero = 0;
+	struct xgslb_stats *stats = bpf_map_lookup_elem(&xgslb_stats, &zero);
+	if (!stats)
+		return XDP_TX;
+	__u64 *counters = (__u64 *)stats;
+	stats->packets_seen++;
+	counters[XGSLB_C_answered_a + ((kind >> 1) & 1)]++;
+	counters[XGSLB_C_strategy_fixed + (kind & 1)]++;
+	return XDP_TX;
+}
+
 /* The general program: the express program's tail call on anything it does not answer. */
 SEC("xdp")
 int xgslb_general(struct xdp_md *ctx)
@@ -291,6 +310,8 @@ SEC("xdp")
 int xgslb_xdp(struct xdp_md *ctx)
 {
 	enum xgslb_counter verdict = answer_from_express_table(ctx);
+	if (verdict >= EXPRESS_ANSWERED_FIRST)
+		return count_express_answer(verdict - EXPRESS_ANSWERED_FIRST);
 	if (verdict == EXPRESS_NOT_MINE) {
 		bpf_tail_call(ctx, &xgslb_programs, 0);
 		verdict = XGSLB_C_pass_no_general; /* only if the program array was emptied */

@@ -177,10 +177,10 @@ struct xgslb_rrset {
  * the next one while home holds another set; one that finds both taken is only in xgslb_rrsets.
  *
  * Written by userspace through mmap (BPF_F_MMAPABLE) as a seqlock, never locked: `sequence` is
- * odd while a slot is being written. The program reads the sequence, compares the name, copies
- * the fields and the records into a per-CPU buffer no writer reaches, then reads the sequence
- * again, and ignores the slot (xgslb_rrsets answers) unless both reads are the same even number;
- * the packet is written only from that copy.
+ * odd while a slot is being written. The program reads the sequence (odd: a miss, and
+ * xgslb_rrsets answers), compares the name, writes the response from the slot's fields and
+ * records, then reads the sequence again: changed, the response may mix two versions of the
+ * slot, and the frame is dropped, never sent (bpf/express_answer.h).
  * userspace/express_table.h is the writer; the publisher's order is in userspace/publisher.h.
  */
 #define XGSLB_EXPRESS_MAX_A       7
