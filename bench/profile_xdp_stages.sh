@@ -26,8 +26,8 @@ names=("entry: settings and listen-set lookups"
        "the lane (bpf/express_lane.h): headers, question and OPT at constant offsets, express probe"
        "rrl_decide: never-reflect rules, RRL slot, clock and token bucket (inlined)"
        "the set's turn (Rotate) and the slot's fields"
-       "writer: header plan, frame grown, headers and checksums stored"
-       "records and OPT, the slot's sequence re-read, counters; XDP_TX")
+       "writer: header plan, frame grown, headers, checksums, records and OPT stored"
+       "the slot's sequence re-read, counters; XDP_TX")
 source bench/lib/bpf_object.sh
 args=()
 for i in "${!stages[@]}"; do

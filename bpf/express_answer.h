@@ -159,6 +159,7 @@ static __always_inline enum xgslb_counter answer_from_express_table(struct xdp_m
 	int written = express_write(ctx, &q, settings, slot->wire + off, &sel);
 	if (written == INLINE_GROW_REFUSED)
 		return hand_on(&q);
+	PROFILE_STAGE(7);
 	asm volatile("" ::: "memory");
 	if (*(volatile __u32 *)&slot->sequence != sequence)
 		return written ? written : XGSLB_C_dropped;

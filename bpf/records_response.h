@@ -152,7 +152,6 @@ static __always_inline int write_records_lean(struct xdp_md *ctx, const struct d
 	if (close_head_gap(ctx, grow, dns_off + RELOAD(q->question_end)) ||
 	    apply_headers(ctx, q, plan, flags, RELOAD(sel->count), 0, dns_off))
 		return XGSLB_C_dropped;
-	PROFILE_STAGE(7);
 	__u8 *sec = section_start(ctx, q, dns_off);
 	if (put_records(sec, (void *)(long)ctx->data_end, records, grow, has_opt, settings, PLAN_DNSSEC_OK(plan), 0))
 		return XGSLB_C_dropped;
