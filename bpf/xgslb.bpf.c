@@ -237,17 +237,25 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 }
 
 /* The verdict counted and turned into the XDP action: both programs end here. */
-static __always_inline int count_verdict(enum xgslb_counter verdict)
+/* This CPU's counters (struct xgslb_stats as an array) with the packet counted as seen; NULL
+ * only if the map has no entry. Looked up after the query, not before: a pointer held through
+ * the whole parse takes one of the four registers that survive calls, and the parse then spills
+ * what it needs. */
+static __always_inline __u64 *counters_of_seen_packet(void)
 {
-	/* Looked up after the query, not before: a pointer held through the whole parse takes one of
-	 * the four registers that survive calls, and the parse then spills what it needs. */
 	__u32 zero = 0;
 	struct xgslb_stats *stats = bpf_map_lookup_elem(&xgslb_stats, &zero);
 	if (!stats)
-		return XDP_PASS;
-	__u64 *counters = (__u64 *)stats;
-
+		return 0;
 	stats->packets_seen++;
+	return (__u64 *)stats;
+}
+
+static __always_inline int count_verdict(enum xgslb_counter verdict)
+{
+	__u64 *counters = counters_of_seen_packet();
+	if (!counters)
+		return XDP_PASS;
 	/* Verdicts from global functions are unknown to the verifier: the indices are bounded here,
 	 * as 64-bit values (no zero-extension after the barrier). */
 	__u64 index = (__u32)verdict;
@@ -272,12 +280,9 @@ _Static_assert(XGSLB_C_strategy_fixed + XGSLB_SELECT_ROTATE == XGSLB_C_strategy_
 	       "count_express_answer: the strategy counters in selection order");
 static __always_inline int count_express_answer(__u32 kind)
 {
-	__u32 zero = 0;
-	struct xgslb_stats *stats = bpf_map_lookup_elem(&xgslb_stats, &zero);
-	if (!stats)
+	__u64 *counters = counters_of_seen_packet();
+	if (!counters)
 		return XDP_TX;
-	__u64 *counters = (__u64 *)stats;
-	stats->packets_seen++;
 	counters[XGSLB_C_answered_a + ((kind >> 1) & 1)]++;
 	counters[XGSLB_C_strategy_fixed + (kind & 1)]++;
 	return XDP_TX;
