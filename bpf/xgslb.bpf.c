@@ -236,7 +236,6 @@ static __always_inline enum xgslb_counter answer_query(struct xdp_md *ctx)
 	return answer_missing(ctx, settings, &q);
 }
 
-/* The verdict counted and turned into the XDP action: both programs end here. */
 /* This CPU's counters (struct xgslb_stats as an array) with the packet counted as seen; NULL
  * only if the map has no entry. Looked up after the query, not before: a pointer held through
  * the whole parse takes one of the four registers that survive calls, and the parse then spills
@@ -251,6 +250,8 @@ static __always_inline __u64 *counters_of_seen_packet(void)
 	return (__u64 *)stats;
 }
 
+/* The verdict counted and turned into the XDP action: the general program ends here, and the
+ * express program on everything but its answers (count_express_answer). */
 static __always_inline int count_verdict(enum xgslb_counter verdict)
 {
 	__u64 *counters = counters_of_seen_packet();
