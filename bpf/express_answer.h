@@ -29,7 +29,6 @@
 #include "bpf/express_table.h"
 #include "bpf/records_response.h"
 #include "bpf/rrl.h"
-#include "bpf/verdict_action.h"
 
 /* Not a counter: the frame is the general program's. */
 #define EXPRESS_NOT_MINE ((enum xgslb_counter)(XGSLB_COUNTER_COUNT + 1))
