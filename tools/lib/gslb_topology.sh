@@ -132,6 +132,18 @@ curl_region() {
   in_client_resolving client "$GSLB_WORK/client" curl -4 -s --max-time 2 "http://$1/" 2>/dev/null | jq -r .region 2>/dev/null || true
 }
 
+# curl_trace NAME: "FIRST>SERVED": the region of the address curl tried first (getaddrinfo's
+# first, i.e. the first of the resolver's rotated answer) and of the app that served the request
+# ("none" for no answer). The two differ only when a connection to FIRST failed and curl went on.
+curl_trace() {
+  local dir=$GSLB_WORK/client first served
+  in_client_resolving client "$dir" curl -4 -sv --max-time 2 -o "$dir/curl.body" "http://$1/" 2>"$dir/curl.trace" || true
+  first=$(awk '$2 == "Trying" { sub(/:[0-9]+[.]*$/, "", $3); print $3; exit }' "$dir/curl.trace")
+  served=$(jq -r .region "$dir/curl.body" 2>/dev/null || true)
+  rm -f "$dir/curl.body" "$dir/curl.trace"
+  echo "$(region_of "${first:-none}")>${served:-none}"
+}
+
 # edge_delegation: the NS names the edge refers cloud.example.com to, sorted (a referral: they
 # are in the authority section).
 edge_delegation() {
