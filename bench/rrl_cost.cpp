@@ -2,8 +2,9 @@
 // bench/xdp_query_cost (A, 4 records, 31-octet name, EDNS) through four instances of the xgslb
 // program, interleaved block by block in one run on one pinned CPU: RRL off, RRL on and within
 // the limit (the common case), over the limit and dropped, over the limit and slipped (TC=1).
-// The empty XDP_PASS program runs in the same rounds; "net" subtracts its median. Every call's
-// action is checked (a benchmark of the wrong path would be meaningless).
+// The empty XDP_PASS program runs in the same rounds; "net" subtracts its median (the last column
+// compares means: bench/time_distribution.h). Every call's action is checked (a benchmark of the
+// wrong path would be meaningless).
 //
 //   sudo build/bench/rrl_cost [--rounds N] [--block N] [--cpu N]     from the source root
 #include <bpf/libbpf.h>
@@ -19,6 +20,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench/time_distribution.h"
 #include "bench/xdp_bench_instance.h"
 #include "bench/xdp_test_run_timer.h"
 #include "tests/bpf/frame_builder.h"
@@ -35,11 +37,6 @@ struct Variant {
     int fd = -1;
     std::vector<uint32_t> ns;
 };
-
-uint32_t median(std::vector<uint32_t> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-}
 
 int run_main(int argc, char** argv) {
     uint64_t rounds = 300, block = 100;
@@ -86,13 +83,14 @@ int run_main(int argc, char** argv) {
                 if (round >= 10) v.ns.push_back(run.kernel_ns);
             }
         }
-    const uint32_t base = median(variants.back().ns);
-    const uint32_t off = median(variants.front().ns);
-    std::printf("%-28s %10s %10s %14s\n", "variant", "median ns", "net ns", "vs rrl off");
+    const Distribution base = Distribution::of(variants.back().ns);
+    const Distribution off = Distribution::of(variants.front().ns);
+    std::printf("%-28s %10s %10s %14s %12s\n", "variant", "median ns", "net ns", "vs rrl off", "mean vs off");
     for (const auto& v : variants) {
-        const uint32_t m = median(v.ns);
-        std::printf("%-28s %10u %10d %+14d\n", v.name.c_str(), m, static_cast<int>(m) - static_cast<int>(base),
-                    static_cast<int>(m) - static_cast<int>(off));
+        const Distribution d = Distribution::of(v.ns);
+        std::printf("%-28s %10lld %10lld %+14lld %+12.1f\n", v.name.c_str(), static_cast<long long>(d.median),
+                    static_cast<long long>(d.median - base.median), static_cast<long long>(d.median - off.median),
+                    d.mean - off.mean);
     }
     std::printf("(%llu rounds x %llu calls per variant, CPU %d; load average: %s)\n",
                 static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(block), cpu,

@@ -1,29 +1,25 @@
 #include "bench/xdp_cost_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
 namespace xgslb::bench {
 
-Distribution Distribution::of(std::vector<uint32_t> samples) {
-    Distribution d;
-    if (samples.empty()) return d;
-    std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) { return static_cast<int64_t>(samples[static_cast<size_t>(q * (samples.size() - 1))]); };
-    d.median = at(0.5);
-    d.p10 = at(0.1);
-    d.p90 = at(0.9);
-    return d;
-}
-
 namespace {
 
-std::string ratio(int64_t net, int64_t reference) {
+std::string ratio(double net, double reference) {
     // A reflector net of a few ns is within the noise of the subtraction: a ratio to it is not a number.
-    if (reference <= 0) return "n/a";
+    if (reference < 1) return "n/a";
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(net) / static_cast<double>(reference));
+    std::snprintf(buf, sizeof buf, "%.1f", net / reference);
+    return buf;
+}
+
+std::string one_decimal(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
     return buf;
 }
 
@@ -52,20 +48,29 @@ std::string markdown(const RunResult& run) {
     out << "Fixed cost of one `BPF_PROG_TEST_RUN` call (empty `XDP_PASS` program, all cases pooled): **" << e.median
         << " ns** kernel-reported (p10 " << e.p10 << ", p90 " << e.p90 << "). " << run.rounds * run.block
         << " calls per program and case, interleaved in blocks of " << run.block << ". RRL: "
-        << (run.rrl.empty() ? "off" : run.rrl) << ".\n\n";
-    out << "| case | octets in → out | xgslb ns/call, median (p10–p90) | **net ns** | MAC-swap net ns "
-           "| net ÷ MAC-swap net | wall-clock net ns |\n";
-    out << "|---|---:|---:|---:|---:|---:|---:|\n";
+        << (run.rrl.empty() ? "off" : run.rrl) << ".\n";
+    if (e.clock_step > 1)
+        out << "\nThe kernel's clock advances in steps of " << e.clock_step
+            << " ns on this host: every duration and median is a multiple of it. The means (calls up to the 99th "
+               "percentile) are not quantised; the ratio to the MAC swap uses them "
+               "(bench/time_distribution.h).\n";
+    out << "\n| case | octets in → out | xgslb ns/call, median (p10–p90) | **net ns** | net ns, mean "
+           "| MAC-swap net ns, mean | net ÷ MAC-swap net | wall-clock net ns |\n";
+    out << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const auto& c : run.cases) {
         const auto& x = c.xgslb.kernel;
         const std::string name = c.headline ? "**" + c.description + "** (target)" : c.description;
         out << "| " << name << " | " << c.frame_octets << " → " << c.response_octets << " | " << x.median << " ("
-            << x.p10 << "–" << x.p90 << ") | **" << c.net() << "** | " << c.reflect_net() << " | "
-            << ratio(c.net(), c.reflect_net()) << " | " << c.wall_net() << " |\n";
+            << x.p10 << "–" << x.p90 << ") | **" << c.net() << "** | " << one_decimal(c.net_mean()) << " | "
+            << one_decimal(c.reflect_net_mean()) << " | " << ratio(c.net_mean(), c.reflect_net_mean()) << " | "
+            << c.wall_net() << " |\n";
     }
-    if (const CaseResult* h = headline(run))
-        out << "\nTarget case: " << h->net() << " ns net against a target of ≤ " << run.target_net_ns << " ns — "
-            << (h->net() <= run.target_net_ns ? "met" : "**missed**") << ".\n";
+    // Met only when both estimates are within the target: the median alone can be a clock step off.
+    if (const CaseResult* h = headline(run)) {
+        const bool met = h->net() <= run.target_net_ns && h->net_mean() <= static_cast<double>(run.target_net_ns);
+        out << "\nTarget case: " << h->net() << " ns net (median; mean " << one_decimal(h->net_mean())
+            << ") against a target of ≤ " << run.target_net_ns << " ns — " << (met ? "met" : "**missed**") << ".\n";
+    }
     if (!run.programs.empty()) {
         std::vector<std::string> sizes;
         for (const auto& p : run.programs)
@@ -80,38 +85,49 @@ std::string spread_markdown(const std::vector<RunResult>& runs) {
     std::ostringstream out;
     if (runs.empty()) return "";
     const size_t n = runs.size();
-    out << "| case | net ns, runs 1–" << n << " | net min–max | MAC-swap net ns, per run | net ÷ MAC-swap, per run |\n";
-    out << "|---|---:|---:|---:|---:|\n";
+    out << "| case | net ns, runs 1–" << n << " | net min–max | net ns from the means, per run "
+           "| MAC-swap net ns (means), per run | net ÷ MAC-swap, per run |\n";
+    out << "|---|---:|---:|---:|---:|---:|\n";
     std::vector<int64_t> fixed;
     for (const auto& r : runs) fixed.push_back(r.empty_pooled.median);
     std::vector<std::string> fixed_text;
     for (auto v : fixed) fixed_text.push_back(std::to_string(v));
     out << "| fixed cost of a call (empty XDP_PASS, median ns) | " << joined(fixed_text, " / ") << " | "
-        << spread_of(fixed) << " | | |\n";
+        << spread_of(fixed) << " | | | |\n";
     for (const auto& first : runs.front().cases) {
         std::vector<int64_t> nets;
-        std::vector<std::string> net_text, reflect_text, ratio_text;
+        std::vector<std::string> net_text, mean_text, reflect_text, ratio_text;
         for (const auto& r : runs) {
             auto it = std::find_if(r.cases.begin(), r.cases.end(), [&](const CaseResult& c) { return c.id == first.id; });
             if (it == r.cases.end()) continue;
             nets.push_back(it->net());
             net_text.push_back(std::to_string(it->net()));
-            reflect_text.push_back(std::to_string(it->reflect_net()));
-            ratio_text.push_back(ratio(it->net(), it->reflect_net()));
+            mean_text.push_back(one_decimal(it->net_mean()));
+            reflect_text.push_back(one_decimal(it->reflect_net_mean()));
+            ratio_text.push_back(ratio(it->net_mean(), it->reflect_net_mean()));
         }
         const std::string name = first.headline ? "**" + first.description + "**" : first.description;
         out << "| " << name << " | " << joined(net_text, " / ") << " | " << spread_of(nets) << " | "
-            << joined(reflect_text, " / ") << " | " << joined(ratio_text, " / ") << " |\n";
+            << joined(mean_text, " / ") << " | " << joined(reflect_text, " / ") << " | " << joined(ratio_text, " / ") << " |\n";
     }
     return out.str();
 }
 
 namespace {
 
-nlohmann::json dist_json(const Distribution& d) { return {{"median", d.median}, {"p10", d.p10}, {"p90", d.p90}}; }
+nlohmann::json dist_json(const Distribution& d) {
+    return {{"median", d.median}, {"p10", d.p10}, {"p90", d.p90}, {"mean", d.mean}, {"clock_step", d.clock_step}};
+}
 
+// Results written before the mean was kept read back with the median in its place.
 Distribution dist_from(const nlohmann::json& j) {
-    return Distribution{j.at("median").get<int64_t>(), j.at("p10").get<int64_t>(), j.at("p90").get<int64_t>()};
+    Distribution d;
+    d.median = j.at("median").get<int64_t>();
+    d.p10 = j.at("p10").get<int64_t>();
+    d.p90 = j.at("p90").get<int64_t>();
+    d.mean = j.value("mean", static_cast<double>(d.median));
+    d.clock_step = j.value("clock_step", int64_t{0});
+    return d;
 }
 
 nlohmann::json times_json(const ProgramTimes& t) {
@@ -134,6 +150,8 @@ nlohmann::json to_json(const RunResult& run) {
                          {"response_octets", c.response_octets},
                          {"net_ns", c.net()},
                          {"reflect_net_ns", c.reflect_net()},
+                         {"net_mean_ns", c.net_mean()},
+                         {"reflect_net_mean_ns", c.reflect_net_mean()},
                          {"wall_net_ns", c.wall_net()},
                          {"programs",
                           {{"xdp_pass", times_json(c.empty)},

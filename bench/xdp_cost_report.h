@@ -9,13 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace xgslb::bench {
+#include "bench/time_distribution.h"
 
-// Distribution of per-call times of one program on one case, in nanoseconds.
-struct Distribution {
-    int64_t median = 0, p10 = 0, p90 = 0;
-    static Distribution of(std::vector<uint32_t> samples);  // nearest-rank percentiles
-};
+namespace xgslb::bench {
 
 struct ProgramTimes {
     Distribution kernel;  // BPF_PROG_TEST_RUN's own `duration` (repeat = 1: one run)
@@ -32,6 +28,9 @@ struct CaseResult {
 
     // Medians net of the empty program on the same frame, same time slots.
     int64_t net() const { return xgslb.kernel.median - empty.kernel.median; }
+    // The same with the means (time_distribution.h: finer where the kernel's clock is coarse).
+    double net_mean() const { return xgslb.kernel.mean - empty.kernel.mean; }
+    double reflect_net_mean() const { return reflect.kernel.mean - empty.kernel.mean; }
     int64_t reflect_net() const { return reflect.kernel.median - empty.kernel.median; }
     int64_t wall_net() const { return xgslb.wall.median - empty.wall.median; }
 };

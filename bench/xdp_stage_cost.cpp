@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench/time_distribution.h"
 #include "bench/xdp_bench_instance.h"
 #include "bench/xdp_test_run_timer.h"
 #include "tests/bpf/frame_builder.h"
@@ -34,11 +35,6 @@ struct Timed {
     std::unique_ptr<VariantProgram> program;
     std::vector<uint32_t> ns;
 };
-
-uint32_t median(std::vector<uint32_t> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-}
 
 int run_main(int argc, char** argv) {
     uint64_t rounds = 300, block = 50;
@@ -95,18 +91,23 @@ int run_main(int argc, char** argv) {
             }
         }
 
-    const int64_t base = median(timed.front().ns);
-    std::printf("| build | net ns | difference to the row above |\n|---|---:|---:|\n");
-    int64_t previous = 0;
+    // Net of the empty program by medians and by means (bench/time_distribution.h: where the
+    // kernel's clock moves in coarse steps, only the means resolve a stage of a few ns).
+    const Distribution base = Distribution::of(timed.front().ns);
+    std::printf("| build | net ns | net ns, mean | difference to the row above, means |\n|---|---:|---:|---:|\n");
+    double previous = 0;
     for (size_t i = 1; i < timed.size(); ++i) {
-        const int64_t net = static_cast<int64_t>(median(timed[i].ns)) - base;
-        std::printf("| %s | %lld | %lld |\n", timed[i].label.c_str(), static_cast<long long>(net),
-                    static_cast<long long>(net - previous));
-        previous = net;
+        const Distribution d = Distribution::of(timed[i].ns);
+        const double net_mean = d.mean - base.mean;
+        std::printf("| %s | %lld | %.1f | %+.1f |\n", timed[i].label.c_str(), static_cast<long long>(d.median - base.median),
+                    net_mean, net_mean - previous);
+        previous = net_mean;
     }
-    std::printf("\nEmpty program %lld ns; %llu rounds x %llu calls per build, interleaved, CPU %d; RRL %s; load average %s.\n",
-                static_cast<long long>(base), static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(block),
-                cpu, rrl_rate ? "on" : "off", load_average().c_str());
+    std::printf("\nEmpty program %lld ns (mean %.1f; the kernel's clock steps %lld ns); %llu rounds x %llu calls per build, "
+                "interleaved, CPU %d; RRL %s; load average %s.\n",
+                static_cast<long long>(base.median), base.mean, static_cast<long long>(base.clock_step),
+                static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(block), cpu,
+                rrl_rate ? "on" : "off", load_average().c_str());
     return 0;
 }
 
