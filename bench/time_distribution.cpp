@@ -16,9 +16,6 @@ Distribution Distribution::of(std::vector<uint32_t> samples) {
     const size_t kept = rank(0.99) + 1;
     d.mean = static_cast<double>(std::accumulate(samples.begin(), samples.begin() + static_cast<long>(kept), uint64_t{0})) /
              static_cast<double>(kept);
-    uint32_t step = 0;
-    for (uint32_t s : samples) step = std::gcd(step, s);
-    d.clock_step = step;
     return d;
 }
 

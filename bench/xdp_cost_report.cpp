@@ -48,12 +48,9 @@ std::string markdown(const RunResult& run) {
     out << "Fixed cost of one `BPF_PROG_TEST_RUN` call (empty `XDP_PASS` program, all cases pooled): **" << e.median
         << " ns** kernel-reported (p10 " << e.p10 << ", p90 " << e.p90 << "). " << run.rounds * run.block
         << " calls per program and case, interleaved in blocks of " << run.block << ". RRL: "
-        << (run.rrl.empty() ? "off" : run.rrl) << ".\n";
-    if (e.clock_step > 1)
-        out << "\nThe kernel's clock advances in steps of " << e.clock_step
-            << " ns on this host: every duration and median is a multiple of it. The means (calls up to the 99th "
-               "percentile) are not quantised; the ratio to the MAC swap uses them "
-               "(bench/time_distribution.h).\n";
+        << (run.rrl.empty() ? "off" : run.rrl)
+        << ". The mean columns (calls up to the 99th percentile) resolve what medians cannot where the "
+           "kernel's clock moves in coarse steps (bench/time_distribution.h); the ratio to the MAC swap uses them.\n";
     out << "\n| case | octets in → out | xgslb ns/call, median (p10–p90) | **net ns** | net ns, mean "
            "| MAC-swap net ns, mean | net ÷ MAC-swap net | wall-clock net ns |\n";
     out << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
@@ -116,7 +113,7 @@ std::string spread_markdown(const std::vector<RunResult>& runs) {
 namespace {
 
 nlohmann::json dist_json(const Distribution& d) {
-    return {{"median", d.median}, {"p10", d.p10}, {"p90", d.p90}, {"mean", d.mean}, {"clock_step", d.clock_step}};
+    return {{"median", d.median}, {"p10", d.p10}, {"p90", d.p90}, {"mean", d.mean}};
 }
 
 // Results written before the mean was kept read back with the median in its place.
@@ -126,7 +123,6 @@ Distribution dist_from(const nlohmann::json& j) {
     d.p10 = j.at("p10").get<int64_t>();
     d.p90 = j.at("p90").get<int64_t>();
     d.mean = j.value("mean", static_cast<double>(d.median));
-    d.clock_step = j.value("clock_step", int64_t{0});
     return d;
 }
 

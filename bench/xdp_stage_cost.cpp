@@ -103,9 +103,9 @@ int run_main(int argc, char** argv) {
                     net_mean, net_mean - previous);
         previous = net_mean;
     }
-    std::printf("\nEmpty program %lld ns (mean %.1f; the kernel's clock steps %lld ns); %llu rounds x %llu calls per build, "
-                "interleaved, CPU %d; RRL %s; load average %s.\n",
-                static_cast<long long>(base.median), base.mean, static_cast<long long>(base.clock_step),
+    std::printf("\nEmpty program %lld ns (mean %.1f); %llu rounds x %llu calls per build, interleaved, CPU %d; RRL %s; "
+                "load average %s.\n",
+                static_cast<long long>(base.median), base.mean,
                 static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(block), cpu,
                 rrl_rate ? "on" : "off", load_average().c_str());
     return 0;
