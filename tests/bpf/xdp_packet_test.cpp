@@ -102,6 +102,17 @@ std::vector<PacketCase> answer_cases() {
          negative("answered_nxdomain", 3, kZone)},
         {"nxdomain_soa_ttl_below_negative_ttl", query4("nope.short-soa.example.net", qtype::A),
          negative("answered_nxdomain", 3, "short-soa.example.net")},
+        // SOAs of 128 octets (stored inline), 129 and 270 (stored by the helper).
+        {"nodata_soa_128_octets", query4("soa128.example.net", qtype::A).edns(Edns()),
+         negative("answered_nodata", 0, "soa128.example.net", opt(false))},
+        {"nxdomain_soa_128_octets", query4("nope.soa128.example.net", qtype::A),
+         negative("answered_nxdomain", 3, "soa128.example.net")},
+        {"nodata_soa_129_octets", query4("soa129.example.net", qtype::AAAA).edns(Edns()),
+         negative("answered_nodata", 0, "soa129.example.net", opt(false))},
+        {"nxdomain_soa_129_octets", query4("nope.soa129.example.net", qtype::A),
+         negative("answered_nxdomain", 3, "soa129.example.net")},
+        {"nxdomain_soa_270_octets", query4("nope.soa-long.example.net", qtype::A).edns(Edns().dnssec_ok()),
+         negative("answered_nxdomain", 3, "soa-long.example.net", opt(true))},
 
         // EDNS: our OPT in the additional section, DO echoed, version 0, no options.
         {"edns_no_do", query4("single.cloud.example.com", qtype::A).edns(Edns().size(4096)),
