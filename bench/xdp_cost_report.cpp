@@ -1,7 +1,6 @@
 #include "bench/xdp_cost_report.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <sstream>
 
