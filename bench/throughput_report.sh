@@ -354,6 +354,8 @@ fi
     echo "per frame it took in (in split mode: what answering costs the responder's CPU, veth receive and transmit included);"
     echo "\`server_ring_drops\` / \`client_ring_drops\`: frames lost at a full veth ring (256 frames) of that end;"
     echo "\`server_napi_cpu\` / \`client_napi_cpu\`: the CPU each NAPI kthread last ran on (the split, checked; – in shared mode);"
+    echo "\`server_threads_cpus\`: the CPUs the server's threads may run on (in split mode the harness pins them all to the"
+    echo "server CPU once the server answers: Knot DNS pins its own UDP workers, one of them to the generator's CPU);"
     echo "\`udp_rcvbuf_drops\`: queries dropped because a kernel-stack server's socket buffer was full (an"
     echo "XDP-sent frame becomes an skb of a whole page, so a default 208 KiB buffer holds ~50);"
     echo "mean frame octets of queries and replies. With PROFILE=1 (kernel bpf_stats on, which adds its own"

@@ -28,8 +28,15 @@
 #                  SPLIT_CLIENT_WRAP become the command prefixes that pin a process to its side
 #                  (SPLIT_CLIENT_PACED_WRAP: the generator's below its maximum rate)
 #   split_off      back to one path in the generator's thread (the "shared" mode)
+#   split_pin_server PID  every thread of the server's processes onto the server CPU, again:
+#                  Knot DNS sets each UDP worker's affinity itself (worker i on CPU i modulo
+#                  the CPU count), undoing the taskset it started under, so one of its two
+#                  workers ran on the generator's CPU (measured: 2 of 8 s of CPU time there,
+#                  and the generator got 72 % of its CPU instead of 100)
+#   split_server_cpus PID the CPU lists its threads may run on, "/" between ("1": all on CPU 1)
 #   split_snapshot per-run accounting: "name cpu_ns" lines for each NAPI kthread (and the
-#                  server process, SERVER_PID), plus the veth ends' receive drops
+#                  server's processes, SERVER_PID and its children), plus the veth ends'
+#                  receive drops
 SPLIT_SERVER_CPU=${SPLIT_SERVER_CPU:-1}
 SPLIT_CLIENT_CPU=${SPLIT_CLIENT_CPU:-0}
 SPLIT_NAPI_SERVER= SPLIT_NAPI_CLIENT=
@@ -77,11 +84,33 @@ split_off() {
   SPLIT_SERVER_WRAP=() SPLIT_CLIENT_WRAP=() SPLIT_CLIENT_PACED_WRAP=()
 }
 
-# CPU time (ns) of every thread of a process, 0 when it is gone. %.0f: mawk's %d stops at 2^31
-# (2.1 s of CPU time).
+# A process and its descendants (NSD forks its servers), one PID a line.
+split_process_tree() {
+  local child
+  [[ -n $1 && -d /proc/$1 ]] || return 0
+  echo "$1"
+  for child in $(pgrep -P "$1" || true); do split_process_tree "$child"; done
+}
+
+split_pin_server() {
+  local pid
+  [[ -n $SPLIT_NAPI_SERVER ]] || return 0
+  for pid in $(split_process_tree "$1"); do taskset -apc "$SPLIT_SERVER_CPU" "$pid" >/dev/null; done
+}
+
+split_server_cpus() {
+  local pid
+  for pid in $(split_process_tree "$1"); do
+    awk '$1 == "Cpus_allowed_list:" {print $2}' /proc/"$pid"/task/*/status 2>/dev/null
+  done | sort -u | paste -sd'/'
+}
+
+# CPU time (ns) of every thread of a process and its descendants, 0 when it is gone. %.0f:
+# mawk's %d stops at 2^31 (2.1 s of CPU time).
 split_task_ns() {
-  [[ -n $1 && -d /proc/$1 ]] || { echo 0; return; }
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {printf "%.0f\n", t}'
+  local pid
+  for pid in $(split_process_tree "$1"); do cat /proc/"$pid"/task/*/schedstat 2>/dev/null; done |
+    awk '{t += $1} END {printf "%.0f\n", t}'
 }
 
 # The CPU a thread last ran on (/proc/PID/stat field 39; the name field has no spaces here).

@@ -25,7 +25,10 @@
 #                            server_ring_drops / client_ring_drops (frames lost because a veth
 #                            end's 256-frame ring was full: the receiving side was late), and
 #                            server_napi_cpu / client_napi_cpu (the CPU each NAPI kthread last
-#                            ran on: the split is checked, not assumed; - in shared mode); server_napi_wait_us (how long, on
+#                            ran on: the split is checked, not assumed; - in shared mode),
+#                            server_threads_cpus (the CPU lists the server's threads may run on
+#                            at the run's end, "/" between: split_pin_server checked);
+#                            server_napi_wait_us (how long, on
 #                            average, the server's NAPI kthread waited to run once woken) and
 #                            server_napi_frames_per_run (frames it took in per run)
 #                            generator_largest_call and generator_burst_pct (its most frames in
@@ -131,6 +134,7 @@ profile_sides() {
   secs=$(awk '$1 == "duration:" {print $2}' "$raw")
   join <(echo "$PROFILE_SPLIT_BEFORE" | sort) <(split_snapshot | sort) |
     awk -v k="$key" -v sc="$(split_last_cpu "$SPLIT_NAPI_SERVER")" -v cc="$(split_last_cpu "$SPLIT_NAPI_CLIENT")" \
+        -v scpus="$(split_server_cpus "$SERVER_PID")" \
         -v gen_ms="$(awk '$1 == "generator" && $2 == "cpu:" {print $3}' "$raw")" \
         -v secs="${secs:-$3}" '
       {d[$1] = $3 - $2}
@@ -144,5 +148,6 @@ profile_sides() {
         printf "%s\tserver_xdp_drops\t%.0f\n", k, d["server_xdp_drops"]
         if (d["napi_server_runs"] > 0) printf "%s\tserver_napi_wait_us\t%.1f\n%s\tserver_napi_frames_per_run\t%.1f\n", k, d["napi_server_wait_ns"] / d["napi_server_runs"] / 1000, k, d["server_rx_packets"] / d["napi_server_runs"]
         printf "%s\tserver_napi_cpu\t%s\n%s\tclient_napi_cpu\t%s\n", k, (sc == "" ? "-" : sc), k, (cc == "" ? "-" : cc)
+        if (scpus != "") printf "%s\tserver_threads_cpus\t%s\n", k, scpus
       }'
 }

@@ -149,6 +149,7 @@ server_start() {
     tail -n 20 "$WORK"/*.out "$WORK"/*/*.log "$WORK/xgslbd.log" >&2 2>/dev/null
     return 1
   }
+  split_pin_server "$SERVER_PID"
 }
 
 server_stop() {

@@ -7,8 +7,8 @@
 # per-CPU profile; once with kxdpgun against one XDP and one kernel-stack server and the echo.
 # Both modes run (bench/lib/cpu_split.sh): in split mode each NAPI kthread must have run on its
 # side's CPU (server 1, client 0) and an XDP responder's work must show on the server's side
-# (its NAPI kthread's CPU time), in shared mode there is no NAPI kthread: the split is checked,
-# not assumed. The first run keeps its CPUs from halting (IDLE_POLL, bench/lib/idle_poll.sh, on by
+# (its NAPI kthread's CPU time), and every thread of a server process must be pinned to CPU 1;
+# in shared mode there is no NAPI kthread: the split is checked, not assumed. The first run keeps its CPUs from halting (IDLE_POLL, bench/lib/idle_poll.sh, on by
 # default): each row must show a spinner on CPU 0 and one on CPU 1, each having run where it was
 # pinned; the kxdpgun run turns it off (IDLE_POLL=0) and must show none. After each run no
 # spinner may be left. Timings are not checked: they are measurements, not pass/fail; only how
@@ -60,6 +60,12 @@ check() {
         got=$(awk -F'\t' -v s="$server" '$1 == "max" && $2 == s && $5 == "server_cpu_ns_per_query" {print $6}' "$dir/$name.profile.tsv")
         ((${got:-0} > 0)) || fail "$name: $server in split mode: no CPU time on the server's side ('$got' ns per query)" ;;
     esac
+    # Every thread of a server process stays on the server's CPU, whatever affinity the server
+    # sets itself (Knot DNS pins its UDP workers one per CPU: bench/lib/cpu_split.sh).
+    if [[ $server != echo ]]; then
+      got=$(awk -F'\t' -v s="$server" '$1 == "max" && $2 == s && $5 == "server_threads_cpus" {print $6}' "$dir/$name.profile.tsv")
+      [[ $got == 1 ]] || fail "$name: $server in split mode: its threads may run on CPUs '$got', expected 1"
+    fi
   done
   # The spinners, per row: each last ran on the CPU it was pinned to (so it was alive at the end
   # of the row's run), and none when they were turned off.
