@@ -321,7 +321,7 @@ fi
   if ((has_full)); then
     echo "Ratios at the highest rate with ≥ ${KNEE_PCT:-99.9} % answered, ${MODES%% *} mode, same run: xgslb XDP ÷ ceiling"
     echo "**$(full_ratio xgslb-xdp echo)**; xgslb XDP ÷ Knot DNS XDP **$(full_ratio xgslb-xdp knot-xdp)**; xgslb slow path ÷ Knot DNS UDP"
-    echo "**$(full_ratio xgslb-slow knot-udp)** (n/a: one of the two answered less at every rate tried)."
+    echo "**$(full_ratio xgslb-slow knot-udp)** (a ratio is n/a when one of the two answered less than that at every rate tried)."
     echo
   fi
   if ((has_latency)); then

@@ -16,11 +16,19 @@
 # other work takes its CPU for long stretches on a loaded machine (measured interleaved with
 # the echo and xgslb at 400k and 800k q/s, load average 5-8: it sent 62-98 % of what was offered
 # at nice -20, 95-96 % as SCHED_FIFO; 0.4-1.4 % of frames in bursts against 2-17 %). Not the
-# default: a SCHED_FIFO loop starves CPU 0's fair-class kernel threads, and the kernel-stack and
-# AF_XDP servers then lost most queries even at 10-50k q/s (Knot DNS XDP 0.9 % answered at 50k
-# against 100 % at nice -20, the same minutes; why is not known). So, as on a real machine, a kernel-stack
-# server's receive path (GRO, UDP) preempts the server's own workers: under overload it takes
-# the CPU they need (receive livelock; a real kernel would hand over to ksoftirqd after 2 ms).
+# default: a SCHED_FIFO loop starves CPU 0's fair-class threads, and the kernel-stack and AF_XDP
+# servers then lost most queries even at 10-50k q/s (Knot DNS XDP 0.9 % answered at 50k against
+# 100 % at nice -20, the same minutes). Much of that was Knot DNS's worker on CPU 0 (see
+# split_pin_server): with every server thread on CPU 1, GEN_SCHED=fifo at 50k q/s gave Knot DNS
+# XDP and xgslb's slow path 100 %, but Knot DNS UDP still 38.9 % (99.4 % at nice -20; why is not
+# known). So, as on a real machine, a kernel-stack server's receive path (GRO, UDP) preempts
+# the server's own workers: under overload it takes the CPU they need (receive livelock; a real
+# kernel would hand over to ksoftirqd after 2 ms). Measured (schedstat, xgslb's slow path, 200k
+# q/s offered): the NAPI kthread took 93 % of CPU 1 and the two workers 7 %; with the workers
+# stopped (SIGSTOP) it still took 53 % to receive the frames and drop them at the full socket,
+# so from ~400k q/s the receive path alone fills the CPU and every kernel-stack server answers
+# almost nothing. The NAPI kthreads at nice -20 instead of SCHED_FIFO changed little (the slow
+# path 4.6k replies/s at the maximum against 5.5k, Knot DNS UDP 1.8k against 0.4k).
 # Threaded NAPI needs NAPI on the veth ends whether or not XDP is attached (GRO on), so the
 # kthreads survive the harness's XDP attach/detach between runs; they go with the veth pair.
 #
