@@ -2,7 +2,8 @@
 # Sourced by bench/run_throughput.sh: starts and stops each responder of the throughput run in
 # the server namespace of tools/lib/netns.sh, all on 10.77.0.2:53 (one at a time), all serving
 # the zone of bench/fixtures/throughput.yaml (Knot DNS and NSD get `xgslbctl zone export`'s
-# output of it). Needs BUILD, WORK, INSTANCE, ECHO_OBJ and the netns.sh variables.
+# output of it). Needs BUILD, WORK, INSTANCE, ECHO_OBJ, the netns.sh variables and
+# bench/lib/cpu_split.sh (server_start calls its split_pin_server).
 #
 #   server_start NAME     one of THROUGHPUT_SERVERS; returns once it answers (or fails)
 #   server_stop           stops whatever server_start started, and detaches any XDP program

@@ -17,6 +17,7 @@ fail() { echo "FAIL [loadgen_latency_test]: $*" >&2; exit 1; }
 
 source tools/lib/netns.sh
 source bench/lib/throughput_servers.sh
+source bench/lib/cpu_split.sh  # server_start's split_pin_server (off: split_on is never called)
 GENERATOR=xdp
 source bench/lib/load_generator.sh
 QUERIES=bench/fixtures/throughput_queries.txt
