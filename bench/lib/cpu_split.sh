@@ -37,10 +37,10 @@
 #                  (SPLIT_CLIENT_PACED_WRAP: the generator's below its maximum rate)
 #   split_off      back to one path in the generator's thread (the "shared" mode)
 #   split_pin_server PID  every thread of the server's processes onto the server CPU, again:
-#                  Knot DNS sets each UDP worker's affinity itself (worker i on CPU i modulo
-#                  the CPU count), undoing the taskset it started under, so one of its two
-#                  workers ran on the generator's CPU (measured: 2 of 8 s of CPU time there,
-#                  and the generator got 72 % of its CPU instead of 100)
+#                  Knot DNS spreads its workers over the CPUs itself (sched_setaffinity),
+#                  undoing the taskset it started under: one of its two UDP workers was
+#                  allowed only CPU 0, the generator's (2 of 8 s of CPU time there, and the
+#                  generator got 72 % of its CPU instead of 100)
 #   split_server_cpus PID the CPU lists its threads may run on, "/" between ("1": all on CPU 1)
 #   split_snapshot per-run accounting: "name cpu_ns" lines for each NAPI kthread (and the
 #                  server's processes, SERVER_PID and its children), plus the veth ends'
