@@ -55,6 +55,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The settings this run was given, for the command its report names (a rerun must be able to
+# repeat it): every knob above that is set in the environment, in this order.
+given_settings=""
+for setting in GENERATOR MODES SERVERS RUNS DURATION RATE SWEEP KNEE_STEPS KNEE_RUNS KNEE_PCT KNEE_LOW \
+               BATCH SENDERS LATENCY PACING PACE_FRAMES CATCH_UP IDLE_POLL GEN_SCHED PROFILE OUT_DIR; do
+  [[ -z ${!setting+set} ]] || given_settings+=" $setting=${!setting@Q}"
+done
+
 GENERATOR=${GENERATOR:-xdp}
 read -r -a modes <<<"${MODES:-split shared}"
 for m in "${modes[@]}"; do
@@ -259,6 +267,6 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >&2
 
 GEN_SCHED=${GEN_SCHED:-nice} BATCH=${BATCH:-64} KNEE_RUNS=$knee_runs PACING=${PACING:-frames} LOAD_BEFORE=$load_before LOAD_AFTER=$load_after IDLE_POLL=$IDLE_POLL CATCH_UP=${CATCH_UP:-256} KNEE_PCT=$knee_pct KNEE_STEPS=$knee_steps PACE_FRAMES=${PACE_FRAMES:-128} DURATION=$duration RUNS=$runs RATE=$rate SMOKE=$smoke MODES="${modes[*]}" \
-  GENERATOR=$GENERATOR COMMAND="sudo$([[ $GENERATOR == kxdpgun ]] && echo ' GENERATOR=kxdpgun') bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
+  GENERATOR=$GENERATOR COMMAND="sudo$given_settings bench/run_throughput.sh$( ((smoke)) && echo ' --smoke') $BUILD" \
   bench/throughput_report.sh "$tsv" "$out_dir/$name"
 echo "run_throughput: wrote $out_dir/$name.md" >&2
