@@ -23,11 +23,11 @@
 # XDP and xgslb's slow path 100 %, but Knot DNS UDP still 38.9 % (99.4 % at nice -20; why is not
 # known). So, as on a real machine, a kernel-stack server's receive path (GRO, UDP) preempts
 # the server's own workers: under overload it takes the CPU they need (receive livelock; a real
-# kernel would hand over to ksoftirqd after 2 ms). Measured (schedstat, xgslb's slow path, 200k
-# q/s offered): the NAPI kthread took 93 % of CPU 1 and the two workers 7 %; with the workers
-# stopped (SIGSTOP) it still took 53 % to receive the frames and drop them at the full socket,
-# so from ~400k q/s the receive path alone fills the CPU and every kernel-stack server answers
-# almost nothing. The NAPI kthreads at nice -20 instead of SCHED_FIFO changed little (the slow
+# kernel would hand over to ksoftirqd after 2 ms). Measured (bench/sample_thread_cpu.py, xgslb's
+# slow path, 200k q/s offered, four runs): the NAPI kthread took 82-94 % of CPU 1 and the two
+# workers 6-7 %; with the workers stopped (SIGSTOP) it still took 53 % to receive the frames
+# and drop them at the full socket, so from ~400k q/s the receive path alone fills the CPU and
+# every kernel-stack server answers almost nothing. The NAPI kthreads at nice -20 instead of SCHED_FIFO changed little (the slow
 # path 4.6k replies/s at the maximum against 5.5k, Knot DNS UDP 1.8k against 0.4k).
 # Threaded NAPI needs NAPI on the veth ends whether or not XDP is attached (GRO on), so the
 # kthreads survive the harness's XDP attach/detach between runs; they go with the veth pair.

@@ -61,7 +61,7 @@ check() {
         ((${got:-0} > 0)) || fail "$name: $server in split mode: no CPU time on the server's side ('$got' ns per query)" ;;
     esac
     # Every thread of a server process stays on the server's CPU, whatever affinity the server
-    # sets itself (Knot DNS pins its UDP workers one per CPU: bench/lib/cpu_split.sh).
+    # sets itself (Knot DNS spreads its workers over the CPUs: bench/lib/cpu_split.sh).
     if [[ $server != echo ]]; then
       got=$(awk -F'\t' -v s="$server" '$1 == "max" && $2 == s && $5 == "server_threads_cpus" {print $6}' "$dir/$name.profile.tsv")
       [[ $got == 1 ]] || fail "$name: $server in split mode: its threads may run on CPUs '$got', expected 1"
